@@ -1,0 +1,208 @@
+import { DryRunWriteError, TransientError } from '../errors.js';
+import { mask } from '../secrets/masker.js';
+
+/**
+ * The one HTTP path of a forge. Both SDKs (@gitbeaker/rest through a requester, @octokit/rest
+ * through `request.fetch`) send every request through here, so retries, Retry-After,
+ * throttling, the dry-run guard, the token-host guard and metrics behave the same on both.
+ */
+
+export interface ForgeRequestEvent {
+  forge: string;
+  method: string;
+  url: string;
+  status: number | 'error';
+  durationMs: number;
+  attempt: number;
+}
+
+export interface ForgeHttpOptions {
+  /** Forge name from the config, used in errors and metrics. */
+  forge: string;
+  /** API base URL; auth headers are only ever sent to this origin. */
+  baseUrl: string;
+  /** Auth headers added to requests to `baseUrl`'s origin. */
+  authHeaders: Record<string, string>;
+  dryRun: boolean;
+  /** Attempts after the first for transient failures (default 4). */
+  retries?: number;
+  /** Backoff base in ms (default 250); the wait is random in [0, base * 2^attempt] ("full jitter"). */
+  backoffMs?: number;
+  /** A Retry-After longer than this is not waited for; the error surfaces instead (default 60 s). */
+  maxRetryAfterMs?: number;
+  /** Per-attempt timeout (default 30 s). */
+  timeoutMs?: number;
+  /** Bounds concurrent requests to this forge. */
+  limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Aborts waits and requests (run timeout or shutdown). */
+  signal?: AbortSignal;
+  onRequest?: (event: ForgeRequestEvent) => void;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const MAX_REDIRECTS = 5;
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function isStreamBody(body: unknown): boolean {
+  return (
+    typeof body === 'object' && body !== null && typeof (body as ReadableStream).getReader === 'function'
+  );
+}
+
+export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
+  const retries = options.retries ?? 4;
+  const backoffMs = options.backoffMs ?? 250;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const limit = options.limit ?? (<T>(fn: () => Promise<T>) => fn());
+  const wait = options.sleep ?? sleep;
+  const random = options.random ?? Math.random;
+  const origin = new URL(options.baseUrl).origin;
+
+  async function attemptOnce(url: URL, init: RequestInit, attempt: number): Promise<Response> {
+    const started = performance.now();
+    let current = url;
+    let method = (init.method ?? 'GET').toUpperCase();
+    let body = init.body;
+    for (let hop = 0; ; hop++) {
+      const headers = new Headers(init.headers);
+      // The token goes only to the forge's own origin: a redirect elsewhere gets no credentials.
+      if (current.origin === origin) {
+        for (const [k, v] of Object.entries(options.authHeaders)) headers.set(k, v);
+      } else {
+        headers.delete('authorization');
+        headers.delete('private-token');
+        headers.delete('job-token');
+      }
+      const signals = [AbortSignal.timeout(timeoutMs)];
+      if (options.signal) signals.push(options.signal);
+      if (init.signal) signals.push(init.signal);
+      let response: Response;
+      try {
+        response = await fetch(current, {
+          ...init,
+          method,
+          body,
+          headers,
+          redirect: 'manual',
+          signal: AbortSignal.any(signals),
+          ...(isStreamBody(body) ? { duplex: 'half' } : {}),
+        } as RequestInit);
+      } catch (error) {
+        options.onRequest?.({
+          forge: options.forge,
+          method,
+          url: mask(current.toString()),
+          status: 'error',
+          durationMs: performance.now() - started,
+          attempt,
+        });
+        throw error;
+      }
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location && hop < MAX_REDIRECTS) {
+        await response.body?.cancel();
+        current = new URL(location, current);
+        if (
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) && method === 'POST')
+        ) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      options.onRequest?.({
+        forge: options.forge,
+        method,
+        url: mask(current.toString()),
+        status: response.status,
+        durationMs: performance.now() - started,
+        attempt,
+      });
+      return response;
+    }
+  }
+
+  const forgeFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    let url: URL;
+    let requestInit = init;
+    if (input instanceof Request) {
+      url = new URL(input.url);
+      const hasBody = input.body !== null && !READ_METHODS.has(input.method.toUpperCase());
+      requestInit = {
+        method: input.method,
+        headers: input.headers,
+        body: hasBody ? input.body : undefined,
+        signal: input.signal,
+        ...init,
+      };
+    } else {
+      url = new URL(input.toString());
+    }
+    const method = (requestInit.method ?? 'GET').toUpperCase();
+    if (options.dryRun && !READ_METHODS.has(method)) {
+      throw new DryRunWriteError(`${method} ${mask(url.pathname)} on ${options.forge}`);
+    }
+    if (url.origin !== origin) {
+      throw new Error(
+        `refusing to send a ${options.forge} request to ${url.origin}: not the forge's origin ${origin}`,
+      );
+    }
+    // A streamed body can be sent once only; the caller (a job step) retries the whole step.
+    const canRetry = !isStreamBody(requestInit.body);
+    for (let attempt = 0; ; attempt++) {
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        response = await limit(() => attemptOnce(url, requestInit, attempt));
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason ?? error;
+        failure = error;
+      }
+      if (response && !TRANSIENT_STATUSES.has(response.status)) return response;
+
+      const retryAfterMs = response ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+      const what = response
+        ? `${method} ${mask(url.pathname)} answered ${response.status}`
+        : `${method} ${mask(url.pathname)} failed: ${mask(String((failure as Error)?.cause ?? failure))}`;
+      const tooLong = retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs;
+      if (attempt >= retries || !canRetry || tooLong) {
+        await response?.body?.cancel();
+        throw new TransientError(`${options.forge}: ${what} (after ${attempt + 1} attempts)`, retryAfterMs, {
+          cause: failure,
+        });
+      }
+      await response?.body?.cancel();
+      const delay = retryAfterMs ?? random() * backoffMs * 2 ** attempt;
+      await wait(delay, options.signal);
+    }
+  };
+  return forgeFetch as typeof fetch;
+}

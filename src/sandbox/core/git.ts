@@ -1,0 +1,385 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+
+/**
+ * Real git underneath the simulator: each project is a bare repository and every commit,
+ * compare, fast-forward check and merge is a git operation, so what the API says is what
+ * `git clone` of the bare repository shows.
+ */
+
+export interface GitPerson {
+  name: string;
+  email: string;
+}
+
+export interface GitCommit {
+  sha: string;
+  parents: string[];
+  authorName: string;
+  authorEmail: string;
+  authoredAt: string;
+  committerName: string;
+  committerEmail: string;
+  committedAt: string;
+  message: string;
+  title: string;
+}
+
+export interface GitChange {
+  status: 'A' | 'M' | 'D' | 'R';
+  path: string;
+  oldPath: string;
+}
+
+export interface GitTreeEntry {
+  mode: string;
+  type: 'blob' | 'tree';
+  sha: string;
+  path: string;
+  size: number;
+}
+
+export type FileChanges = Record<string, string | Buffer | null>;
+
+class GitFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+function run(
+  dir: string,
+  args: string[],
+  options: { input?: string | Buffer; env?: Record<string, string>; encoding?: 'buffer' } = {},
+): Promise<{ stdout: Buffer; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      args,
+      {
+        cwd: dir,
+        encoding: 'buffer',
+        maxBuffer: 512 * 1024 * 1024,
+        env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir, ...options.env },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        if (error && code !== 1) {
+          reject(new GitFailure(`git ${args.join(' ')}: ${stderr.toString()}`, code, stderr.toString()));
+          return;
+        }
+        if (error) {
+          // Exit 1 is an answer for some commands (merge-base --is-ancestor, merge-tree conflicts).
+          (error as GitFailure & { stdout?: Buffer }).stdout = stdout;
+          resolve({ stdout, code });
+          return;
+        }
+        resolve({ stdout, code: 0 });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+async function text(dir: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
+  const { stdout, code } = await run(dir, args, options);
+  if (code !== 0) throw new GitFailure(`git ${args.join(' ')} exited ${code}`, code, '');
+  return stdout.toString('utf8');
+}
+
+const LOG_FORMAT = '%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e';
+
+function parseLog(out: string): GitCommit[] {
+  return out
+    .split('\x1e')
+    .map((chunk) => chunk.replace(/^\n/, ''))
+    .filter((chunk) => chunk.length > 0)
+    .map((chunk) => {
+      const [sha, parents, an, ae, ad, cn, ce, cd, body] = chunk.split('\x00');
+      const message = (body ?? '').replace(/\n+$/, '');
+      return {
+        sha: sha!,
+        parents: parents ? parents.split(' ').filter(Boolean) : [],
+        authorName: an!,
+        authorEmail: ae!,
+        authoredAt: ad!,
+        committerName: cn!,
+        committerEmail: ce!,
+        committedAt: cd!,
+        message,
+        title: message.split('\n')[0] ?? '',
+      };
+    });
+}
+
+export interface GitRepo {
+  readonly dir: string;
+  /** Full sha of a branch, tag, or (short) sha; null if it does not resolve to a commit. */
+  resolve(ref: string): Promise<string | null>;
+  branchSha(branch: string): Promise<string | null>;
+  listBranches(): Promise<{ name: string; sha: string }[]>;
+  listTags(): Promise<{ name: string; sha: string }[]>;
+  /** Create a commit on top of `parent` (null for a root commit) without moving any ref. */
+  writeCommit(input: {
+    parent: string | null;
+    files: FileChanges;
+    message: string;
+    author: GitPerson;
+    date: Date;
+  }): Promise<string>;
+  /** Move a ref; `expectOld` (sha or null for "must not exist") makes it a compare-and-swap. */
+  updateRef(ref: string, sha: string, expectOld?: string | null): Promise<boolean>;
+  deleteRef(ref: string): Promise<void>;
+  getCommit(sha: string): Promise<GitCommit | null>;
+  /** Commits reachable from `ref` (newest first), optionally excluding those reachable from `exclude`. */
+  log(
+    ref: string,
+    options?: { skip?: number; max?: number; exclude?: string; path?: string },
+  ): Promise<GitCommit[]>;
+  countCommits(ref: string, exclude?: string): Promise<number>;
+  readFile(ref: string, path: string): Promise<Buffer | null>;
+  blobSha(ref: string, path: string): Promise<string | null>;
+  listTree(ref: string, path?: string, recursive?: boolean): Promise<GitTreeEntry[]>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  mergeBase(a: string, b: string): Promise<string | null>;
+  /** Changed files between two commits (`straight`: direct diff; else from the merge base, as GitLab does). */
+  diff(from: string, to: string, straight?: boolean): Promise<GitChange[]>;
+  /** Unified diff text of one path between two commits. */
+  diffText(from: string, to: string, path?: string): Promise<string>;
+  /**
+   * Merge `source` into `target` and return the new commit (not yet referenced), or null on conflict.
+   * `squash` makes a single-parent commit.
+   */
+  merge(input: {
+    target: string;
+    source: string;
+    message: string;
+    author: GitPerson;
+    date: Date;
+    squash?: boolean;
+  }): Promise<string | null>;
+}
+
+function personEnv(author: GitPerson, date: Date): Record<string, string> {
+  const iso = date.toISOString();
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_AUTHOR_DATE: iso,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+    GIT_COMMITTER_DATE: iso,
+  };
+}
+
+export async function initBareRepo(dir: string, defaultBranch: string): Promise<GitRepo> {
+  await mkdir(dir, { recursive: true });
+  await text(dir, ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, '.']);
+  return openRepo(dir);
+}
+
+export function openRepo(dir: string): GitRepo {
+  const commitCache = new Map<string, GitCommit>();
+  let indexCounter = 0;
+
+  async function resolve(ref: string): Promise<string | null> {
+    if (!ref || ref.startsWith('-')) return null;
+    const { stdout, code } = await run(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (code !== 0) return null;
+    return stdout.toString().trim() || null;
+  }
+
+  async function writeTree(parent: string | null, files: FileChanges): Promise<string> {
+    const index = `${dir}/index.sim-${process.pid}-${indexCounter++}`;
+    const env = { GIT_INDEX_FILE: index };
+    if (parent) await text(dir, ['read-tree', parent], { env });
+    else await text(dir, ['read-tree', '--empty'], { env });
+    for (const [path, content] of Object.entries(files)) {
+      if (content === null) {
+        await text(dir, ['update-index', '--force-remove', '--', path], { env });
+        continue;
+      }
+      const blob = (await text(dir, ['hash-object', '-w', '--stdin'], { input: content })).trim();
+      await text(dir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { env });
+    }
+    const tree = (await text(dir, ['write-tree'], { env })).trim();
+    await run(dir, ['update-index', '--force-remove', '--', '.'], { env }).catch(() => undefined);
+    const { rm } = await import('node:fs/promises');
+    await rm(index, { force: true });
+    return tree;
+  }
+
+  const repo: GitRepo = {
+    dir,
+    resolve,
+    async branchSha(branch) {
+      return resolve(`refs/heads/${branch}`);
+    },
+    async listBranches() {
+      const out = await text(dir, [
+        'for-each-ref',
+        '--format=%(refname:strip=2)%00%(objectname)',
+        'refs/heads',
+      ]);
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name, sha] = line.split('\x00');
+          return { name: name!, sha: sha! };
+        });
+    },
+    async listTags() {
+      const out = await text(dir, [
+        'for-each-ref',
+        '--format=%(refname:strip=2)%00%(objectname)',
+        'refs/tags',
+      ]);
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name, sha] = line.split('\x00');
+          return { name: name!, sha: sha! };
+        });
+    },
+    async writeCommit({ parent, files, message, author, date }) {
+      const tree = await writeTree(parent, files);
+      const args = ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'];
+      return (await text(dir, args, { input: message, env: personEnv(author, date) })).trim();
+    },
+    async updateRef(ref, sha, expectOld) {
+      const args = ['update-ref', ref, sha];
+      if (expectOld !== undefined) args.push(expectOld ?? '0'.repeat(40));
+      const { code } = await run(dir, args).catch((e: GitFailure) => ({
+        code: e.code,
+        stdout: Buffer.alloc(0),
+      }));
+      return code === 0;
+    },
+    async deleteRef(ref) {
+      await run(dir, ['update-ref', '-d', ref]);
+    },
+    async getCommit(sha) {
+      const cached = commitCache.get(sha);
+      if (cached) return cached;
+      const full = await resolve(sha);
+      if (!full) return null;
+      const hit = commitCache.get(full);
+      if (hit) return hit;
+      const [commit] = parseLog(await text(dir, ['log', '-1', `--format=${LOG_FORMAT}`, full]));
+      if (!commit) return null;
+      commitCache.set(full, commit);
+      return commit;
+    },
+    async log(ref, options = {}) {
+      const args = ['log', `--format=${LOG_FORMAT}`];
+      if (options.skip) args.push(`--skip=${options.skip}`);
+      if (options.max !== undefined) args.push(`--max-count=${options.max}`);
+      args.push(ref);
+      if (options.exclude) args.push(`^${options.exclude}`);
+      if (options.path) args.push('--', options.path);
+      const commits = parseLog(await text(dir, args));
+      for (const c of commits) commitCache.set(c.sha, c);
+      return commits;
+    },
+    async countCommits(ref, exclude) {
+      const args = ['rev-list', '--count', ref];
+      if (exclude) args.push(`^${exclude}`);
+      return Number((await text(dir, args)).trim());
+    },
+    async readFile(ref, path) {
+      const { stdout, code } = await run(dir, ['cat-file', 'blob', `${ref}:${path}`]).catch(() => ({
+        stdout: Buffer.alloc(0),
+        code: 128,
+      }));
+      return code === 0 ? stdout : null;
+    },
+    async blobSha(ref, path) {
+      const { stdout, code } = await run(dir, ['rev-parse', '--verify', '--quiet', `${ref}:${path}`]).catch(
+        () => ({
+          stdout: Buffer.alloc(0),
+          code: 128,
+        }),
+      );
+      return code === 0 ? stdout.toString().trim() : null;
+    },
+    async listTree(ref, path = '', recursive = false) {
+      const args = ['ls-tree', '-l', '-z'];
+      if (recursive) args.push('-r');
+      args.push(path ? `${ref}:${path}` : ref);
+      const { stdout, code } = await run(dir, args).catch(() => ({ stdout: Buffer.alloc(0), code: 128 }));
+      if (code !== 0) return [];
+      return stdout
+        .toString()
+        .split('\x00')
+        .filter(Boolean)
+        .map((line) => {
+          const [meta, name] = line.split('\t');
+          const [mode, type, sha, size] = meta!.trim().split(/\s+/);
+          return {
+            mode: mode!,
+            type: type as 'blob' | 'tree',
+            sha: sha!,
+            size: size === '-' ? 0 : Number(size),
+            path: path ? `${path}/${name}` : name!,
+          };
+        });
+    },
+    async isAncestor(ancestor, descendant) {
+      const { code } = await run(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
+      return code === 0;
+    },
+    async mergeBase(a, b) {
+      const { stdout, code } = await run(dir, ['merge-base', a, b]);
+      return code === 0 ? stdout.toString().trim() : null;
+    },
+    async diff(from, to, straight = false) {
+      const range = straight ? [from, to] : [`${from}...${to}`];
+      const out = await text(dir, ['diff', '--name-status', '-z', '-M', ...range]);
+      const parts = out.split('\x00').filter((p) => p.length > 0);
+      const changes: GitChange[] = [];
+      for (let i = 0; i < parts.length;) {
+        const status = parts[i++]!;
+        if (status.startsWith('R')) {
+          const oldPath = parts[i++]!;
+          const path = parts[i++]!;
+          changes.push({ status: 'R', path, oldPath });
+        } else {
+          const path = parts[i++]!;
+          const s = status[0] === 'A' || status[0] === 'D' ? status[0] : 'M';
+          changes.push({ status: s as GitChange['status'], path, oldPath: path });
+        }
+      }
+      return changes;
+    },
+    async diffText(from, to, path) {
+      const args = ['diff', from, to];
+      if (path) args.push('--', path);
+      return text(dir, args);
+    },
+    async merge({ target, source, message, author, date, squash }) {
+      const { stdout, code } = await run(dir, [
+        'merge-tree',
+        '--write-tree',
+        '--no-messages',
+        target,
+        source,
+      ]);
+      if (code !== 0) return null;
+      const tree = stdout.toString().split('\n')[0]!.trim();
+      const parents = squash ? ['-p', target] : ['-p', target, '-p', source];
+      return (
+        await text(dir, ['commit-tree', tree, ...parents, '-F', '-'], {
+          input: message,
+          env: personEnv(author, date),
+        })
+      ).trim();
+    },
+  };
+  return repo;
+}

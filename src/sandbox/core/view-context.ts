@@ -1,0 +1,13 @@
+import type { CiEngine } from './ci.js';
+import type { FaultInjector } from './faults.js';
+import type { RequestLogEntry } from './server.js';
+import type { World } from './world.js';
+
+/** What a forge view needs from the simulator. */
+export interface ViewContext {
+  world: World;
+  ci: CiEngine;
+  faults: FaultInjector;
+  log: RequestLogEntry[];
+  beforeRequest?: () => Promise<void>;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    // Scenario tests start servers and git repos; a little parallelism keeps the suite fast on 2 cores.
+    maxWorkers: 3,
+  },
+});
