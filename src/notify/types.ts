@@ -1,0 +1,57 @@
+/**
+ * What jobs and the runner hand to the notifier. Jobs describe a message; the Slack layer turns
+ * it into Block Kit with a plain-text fallback, escapes everything that came from a forge, and
+ * keeps within Slack's limits. Nothing here is Slack-specific so a job cannot forget to escape.
+ */
+
+export type Severity = 'info' | 'success' | 'warning' | 'error';
+
+export interface NotifyLink {
+  text: string;
+  url: string;
+}
+
+export interface NotifyField {
+  label: string;
+  /** Untrusted text (escaped when rendered). */
+  value: string;
+}
+
+export interface NotifyMessage {
+  /** One line, e.g. "update-component: gitaly bump MR pipeline failed". Untrusted parts are escaped. */
+  title: string;
+  severity: Severity;
+  /** Paragraphs of untrusted text. */
+  sections?: string[];
+  /** Short key/value facts (project, ref, verdict, ...). */
+  fields?: NotifyField[];
+  /** A list (failed jobs, commits, packages); long lists are cut and summarised ("and 150 more"). */
+  items?: string[];
+  /** Heading above `items`. */
+  itemsTitle?: string;
+  /** Link buttons (MR, pipeline, compare, approval issue). */
+  links?: NotifyLink[];
+  /** Trusted mention from the config (`<!subteam^S0123>` or `@gitaly-team`): the only mention that survives. */
+  mention?: string;
+  /** "What to do next", shown prominently. Untrusted. */
+  nextStep?: string;
+  /** Footer context: job and run id. */
+  context: { job: string; runId?: string; dryRun?: boolean };
+}
+
+export interface SentMessage {
+  channel: string;
+  message: NotifyMessage;
+  /** false in dry-run or when no channel is configured. */
+  delivered: boolean;
+}
+
+export interface Notifier {
+  /**
+   * Send to a named channel from the config (`slack.channels.<name>`), or the default channel.
+   * In dry-run nothing is sent; the message is only recorded.
+   */
+  send(channel: string | undefined, message: NotifyMessage): Promise<SentMessage>;
+  /** Messages sent (or, in dry-run, not sent) through this notifier, for run reports. */
+  readonly sent: SentMessage[];
+}
