@@ -90,6 +90,8 @@ export interface SimProject {
   ciBySha: Map<string, CiOutcome>;
   /** Set false to create no pipelines on push (a project without CI). */
   ciEnabled: boolean;
+  /** GitLab compare: answer `compare_timeout: true` (and no diffs) when comparing to these shas. */
+  compareTimeoutShas: Set<string>;
   createdAt: string;
   archived: boolean;
 }

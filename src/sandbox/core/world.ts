@@ -151,6 +151,8 @@ export interface World {
   addNote(input: Omit<SimNote, 'id' | 'createdAt' | 'updatedAt' | 'system'> & { system?: boolean }): SimNote;
 
   onPush(listener: Listener<PushEvent>): void;
+  /** Announce a ref change made outside `commit`/`setBranch` (a git push over smart HTTP). */
+  notifyPush(event: PushEvent): Promise<void>;
   onPipelineFinished(listener: Listener<SimPipeline>): void;
   emitPipelineFinished(pipeline: SimPipeline): Promise<void>;
 
@@ -276,6 +278,7 @@ export function createWorld(dir: string, clock: SimClock): World {
         ciByBranch: new Map(),
         ciBySha: new Map(),
         ciEnabled: input.ciEnabled ?? true,
+        compareTimeoutShas: new Set(),
         createdAt: world.nowIso(),
         archived: false,
       };
@@ -441,6 +444,9 @@ export function createWorld(dir: string, clock: SimClock): World {
 
     onPush(listener) {
       pushListeners.push(listener);
+    },
+    notifyPush(event) {
+      return firePush(event);
     },
     onPipelineFinished(listener) {
       finishedListeners.push(listener);
