@@ -1,0 +1,5 @@
+import type { JobDefinition } from '../src/runner/job.js';
+import heartbeat from './heartbeat/index.js';
+
+/** Every job the bot knows. Add a job here once; the CLI, config schema and scheduler pick it up. */
+export const jobs: JobDefinition[] = [heartbeat];

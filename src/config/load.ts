@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { registerSecret } from '../secrets/masker.js';
+import { interpolateEnv } from './env.js';
+import { formatIssues } from './issues.js';
+import type { Config } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/release-bot.yaml';
+
+export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit ?? env.RELEASE_BOT_CONFIG ?? DEFAULT_CONFIG_PATH;
+}
+
+/** Keys whose values are secrets wherever they appear in the config. */
+const SECRET_KEYS = new Set([
+  'token',
+  'approverToken',
+  'webhookUrl',
+  'dsn',
+  'password',
+  'authToken',
+  'basic',
+]);
+
+export function registerConfigSecrets(value: unknown, key = ''): void {
+  if (typeof value === 'string') {
+    if (SECRET_KEYS.has(key)) registerSecret(value);
+    // Credentials inside URLs (postgres://user:pass@host, https://key@sentry).
+    const creds = /^[a-z][\w+.-]*:\/\/([^/@\s]+)@/i.exec(value);
+    if (creds) {
+      const [user, pass] = creds[1]!.split(':');
+      registerSecret(pass ?? user);
+    }
+    return;
+  }
+  if (Array.isArray(value)) value.forEach((v) => registerConfigSecrets(v, key));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) registerConfigSecrets(v, k);
+}
+
+/** Parse YAML text; a syntax error names the line and column. */
+export function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
+    });
+    throw new ConfigError(`invalid YAML in ${source}`, problems);
+  }
+  return doc.toJS({ maxAliasCount: 1000 }) ?? {};
+}
+
+/** `--set a.b[0].c=value`: the value is read as YAML, so numbers and booleans keep their type. */
+export function applyOverrides(target: Record<string, unknown>, overrides: string[]): void {
+  for (const override of overrides) {
+    const eq = override.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--set ${override}: expected path=value`);
+    const path = override.slice(0, eq).trim();
+    const raw = override.slice(eq + 1);
+    const keys = path.match(/[^.[\]]+/g);
+    if (!keys || /[^\w.[\]-]/.test(path)) throw new ConfigError(`--set ${override}: bad path "${path}"`);
+    const value = parseYaml(raw, `--set ${path}`);
+    let node: Record<string, unknown> = target;
+    keys.forEach((key, i) => {
+      if (i === keys.length - 1) {
+        node[key] = value;
+        return;
+      }
+      const next = node[key];
+      if (next === undefined || next === null) node[key] = /^\d+$/.test(keys[i + 1]!) ? [] : {};
+      else if (typeof next !== 'object')
+        throw new ConfigError(`--set ${override}: "${key}" is not an object`);
+      node = node[key] as Record<string, unknown>;
+    });
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides applied to the raw document before validation (`jobs.x.key=value`). */
+  overrides?: string[];
+}
+
+/** Validate a raw (already parsed) document: env interpolation, overrides, schema; every problem at once. */
+export function validateConfig(
+  raw: unknown,
+  schema: z.ZodType,
+  source: string,
+  options: LoadOptions = {},
+): Config {
+  const env = options.env ?? process.env;
+  const document = raw === null || raw === undefined ? {} : raw;
+  if (typeof document !== 'object' || Array.isArray(document))
+    throw new ConfigError(`${source}: the config must be a YAML mapping`, [
+      `${source}: the config must be a YAML mapping`,
+    ]);
+  const { value, missing } = interpolateEnv(document, env);
+  const problems = missing.map(
+    (m) => `${m.path}: environment variable ${m.name} is not set (export it, or use \${${m.name}:-default})`,
+  );
+  if (options.overrides?.length) applyOverrides(value as Record<string, unknown>, options.overrides);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, schema, value));
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration`,
+      problems,
+    );
+  }
+  registerConfigSecrets(parsed.data);
+  return parsed.data as Config;
+}
+
+export async function loadConfig(
+  path: string,
+  schema: z.ZodType,
+  options: LoadOptions = {},
+): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : String(error);
+    throw new ConfigError(`cannot read config ${path}: ${why}`, [
+      `${path}: ${why} (pass --config <file> or set RELEASE_BOT_CONFIG)`,
+    ]);
+  }
+  return validateConfig(parseYaml(text, path), schema, path, options);
+}

@@ -1,0 +1,104 @@
+import pLimit from 'p-limit';
+import type { ForgeConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { registerSecret } from '../secrets/masker.js';
+import type { ForgeAdapterOptions } from './adapter-options.js';
+import type { ForgeRequestEvent } from './http.js';
+import type { Forge, ForgeKind } from './types.js';
+
+/**
+ * Builds Forge clients from the config. The SDK adapters are imported lazily (gitbeaker and
+ * octokit are heavy; `release-bot --help` must not pay for them) via `loadAdapters` before a run.
+ */
+
+type AdapterFactory = (options: ForgeAdapterOptions) => Forge;
+
+const MODULES: Record<ForgeKind, { path: string; export: string }> = {
+  gitlab: { path: './gitlab/index.js', export: 'createGitlabForge' },
+  github: { path: './github/index.js', export: 'createGithubForge' },
+};
+
+const factories = new Map<ForgeKind, AdapterFactory>();
+
+export async function loadAdapters(kinds: Iterable<ForgeKind>): Promise<void> {
+  for (const kind of new Set(kinds)) {
+    if (factories.has(kind)) continue;
+    const spec = MODULES[kind];
+    const module = (await import(spec.path)) as Record<string, AdapterFactory>;
+    factories.set(kind, module[spec.export]!);
+  }
+}
+
+export interface ForgeRegistryOptions {
+  dryRun: boolean;
+  signal?: AbortSignal;
+  onRequest?: (event: ForgeRequestEvent) => void;
+}
+
+export interface ForgeRegistry {
+  get(name: string): Forge;
+  withToken(name: string, token: string): Forge;
+  names(): string[];
+}
+
+/** Per forge name, shared by every client of that forge in this process (the approver's too). */
+const limits = new Map<string, ReturnType<typeof pLimit>>();
+
+function limiterFor(name: string, concurrency: number): ReturnType<typeof pLimit> {
+  let limit = limits.get(name);
+  if (!limit || limit.concurrency !== concurrency) {
+    limit = pLimit(concurrency);
+    limits.set(name, limit);
+  }
+  return limit;
+}
+
+export function createForgeRegistry(
+  forges: Record<string, ForgeConfig>,
+  options: ForgeRegistryOptions,
+): ForgeRegistry {
+  const cache = new Map<string, Forge>();
+
+  function build(name: string, token: string): Forge {
+    const config = forges[name];
+    if (!config) {
+      const known = Object.keys(forges);
+      throw new ConfigError(
+        `unknown forge "${name}"${known.length ? ` (configured: ${known.join(', ')})` : ' (no forges configured)'}`,
+      );
+    }
+    const factory = factories.get(config.type);
+    if (!factory) throw new Error(`forge adapter ${config.type} not loaded (call loadAdapters first)`);
+    registerSecret(token);
+    const limit = limiterFor(name, config.concurrency);
+    return factory({
+      name,
+      url: config.url,
+      apiUrl: config.apiUrl,
+      token,
+      dryRun: options.dryRun,
+      http: {
+        retries: config.retries,
+        timeoutMs: config.timeoutSeconds * 1000,
+        limit: (fn) => limit(fn),
+        signal: options.signal,
+        onRequest: options.onRequest,
+      },
+    });
+  }
+
+  return {
+    get(name) {
+      let forge = cache.get(name);
+      if (!forge) {
+        forge = build(name, forges[name]?.token ?? '');
+        cache.set(name, forge);
+      }
+      return forge;
+    },
+    withToken(name, token) {
+      return build(name, token);
+    },
+    names: () => Object.keys(forges),
+  };
+}

@@ -1,0 +1,349 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import {
+  AbortedError,
+  ConfigError,
+  errorMessage,
+  LeaseHeldError,
+  TransientError,
+  UsageError,
+} from '../errors.js';
+import { createForgeRegistry, loadAdapters } from '../forges/registry.js';
+import type { ForgeKind } from '../forges/types.js';
+import { createRunLogger } from '../log/logger.js';
+import type { Notifier } from '../notify/types.js';
+import { mask, maskDeep } from '../secrets/masker.js';
+import type { RunRecord, Store } from '../store/types.js';
+import { backoffDelay } from './backoff.js';
+import { holderId, newRunId } from './ids.js';
+import type { JobContext, JobDefinition, JobResult, JobState, RunStatus, Trigger } from './job.js';
+import { noopMetrics, noopSentry, type RunnerMetrics, type RunnerSentry, type RunTags } from './observers.js';
+import { jobSettings } from './settings.js';
+import { notifyStreak } from './streak.js';
+import { suggest } from '../config/issues.js';
+
+/**
+ * Runs one job once: lease (no overlap, across processes), history, timeout, retries of
+ * transient failures, Sentry check-ins and events, metrics, and the failure-streak Slack alert.
+ */
+
+export interface RunRequest {
+  trigger: Trigger;
+  dryRun?: boolean;
+  /** Job-specific CLI arguments. */
+  args?: Record<string, unknown>;
+  /** Scheduled slot (ISO) for scheduled runs. */
+  slot?: string;
+  /** Shutdown signal from the daemon. */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  run: RunRecord;
+  result: JobResult | null;
+}
+
+export interface RunnerDeps {
+  config: Config;
+  jobs: JobDefinition[];
+  store: Store;
+  logger: Logger;
+  /** Builds the notifier for a run (dry-run: records, sends nothing). */
+  notifier: (dryRun: boolean) => Notifier;
+  sentry?: RunnerSentry;
+  metrics?: RunnerMetrics;
+  /** The clock jobs see (tests move it). */
+  now?: () => Date;
+  /** Lease time-to-live; renewed every third of it while the run lasts. */
+  leaseTtlMs?: number;
+  /** Base of the whole-run retry backoff. */
+  retryBaseMs?: number;
+  holder?: string;
+}
+
+export interface Runner {
+  run(name: string, request: RunRequest): Promise<RunOutcome>;
+  job(name: string): JobDefinition;
+  readonly holder: string;
+}
+
+/** Thrown inside the Sentry check-in wrapper so a failed result marks the check-in as error. */
+class FailedResult extends Error {
+  constructor(readonly result: JobResult) {
+    super(result.summary);
+  }
+}
+
+export function findJob(jobs: JobDefinition[], name: string): JobDefinition {
+  const job = jobs.find((j) => j.name === name);
+  if (job) return job;
+  const hint = suggest(
+    name,
+    jobs.map((j) => j.name),
+  );
+  throw new UsageError(
+    `unknown job "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; see \`release-bot list\``,
+  );
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const sentry = deps.sentry ?? noopSentry;
+  const metrics = deps.metrics ?? noopMetrics;
+  const now = deps.now ?? (() => new Date());
+  const holder = deps.holder ?? holderId();
+  const leaseTtlMs = deps.leaseTtlMs ?? 60_000;
+  const retryBaseMs = deps.retryBaseMs ?? 1_000;
+
+  function stateFor(job: string): JobState {
+    return {
+      get: (key) => deps.store.getState(job, key),
+      set: (key, value) => deps.store.setState(job, key, value),
+      delete: (key) => deps.store.deleteState(job, key),
+      list: (prefix) => deps.store.listState(job, prefix),
+    };
+  }
+
+  async function run(name: string, request: RunRequest): Promise<RunOutcome> {
+    const job = findJob(deps.jobs, name);
+    const settings = jobSettings(deps.config, job);
+    const args = request.args ?? {};
+    job.checkArgs?.(args, settings.options);
+    const dryRun = Boolean(request.dryRun) || settings.dryRun;
+    const runId = newRunId();
+    const tags: RunTags = { job: job.name, runId, trigger: request.trigger, dryRun };
+    const startedAt = new Date();
+    const base: RunRecord = {
+      id: runId,
+      job: job.name,
+      trigger: request.trigger,
+      dryRun,
+      status: 'running',
+      startedAt: startedAt.toISOString(),
+      finishedAt: null,
+      durationMs: null,
+      summary: '',
+      error: null,
+      attempts: 0,
+      slot: request.slot ?? null,
+      holder,
+      result: null,
+      logs: [],
+    };
+
+    const leaseKey = `job:${job.name}`;
+    if (!(await deps.store.acquireLease(leaseKey, holder, leaseTtlMs))) {
+      const lease = await deps.store.getLease(leaseKey);
+      const error = new LeaseHeldError(
+        job.name,
+        lease?.holder ?? 'another process',
+        lease?.expiresAt ?? new Date(),
+      );
+      const refused: RunRecord = {
+        ...base,
+        status: 'refused',
+        finishedAt: new Date().toISOString(),
+        durationMs: 0,
+        summary: `refused: ${error.message}`,
+        error: error.message,
+      };
+      await deps.store.insertRun(refused);
+      metrics.runFinished(job.name, 'refused', 0);
+      throw error;
+    }
+
+    await deps.store.insertRun(base);
+    metrics.runStarted(job.name);
+    const { log, lines } = createRunLogger(deps.logger, { job: job.name, runId });
+    log.info(
+      { trigger: request.trigger, dryRun, slot: request.slot },
+      `run started${dryRun ? ' (dry run)' : ''}`,
+    );
+
+    const controller = new AbortController();
+    const timeoutMs = settings.timeoutSeconds * 1000;
+    const timer = setTimeout(
+      () => controller.abort(new AbortedError(`timed out after ${settings.timeoutSeconds}s`)),
+      timeoutMs,
+    );
+    const onShutdown = () => controller.abort(new AbortedError('aborted by shutdown'));
+    if (request.signal?.aborted) onShutdown();
+    request.signal?.addEventListener('abort', onShutdown, { once: true });
+    let lostLease = false;
+    const heartbeat = setInterval(
+      () => {
+        deps.store
+          .renewLease(leaseKey, holder, leaseTtlMs)
+          .then((ok) => {
+            if (!ok && !lostLease) {
+              lostLease = true;
+              log.error('lost the job lease; aborting so two runs cannot overlap');
+              controller.abort(new AbortedError('lost the job lease'));
+            }
+          })
+          .catch((error: unknown) => log.warn({ err: error }, 'lease renewal failed'));
+      },
+      Math.max(1000, leaseTtlMs / 3),
+    );
+    heartbeat.unref();
+
+    let attempts = 0;
+    let status: RunStatus = 'failed';
+    let result: JobResult | null = null;
+    let failure: unknown;
+
+    const kinds = new Set<ForgeKind>(Object.values(deps.config.forges).map((f) => f.type));
+    const execute = async (): Promise<JobResult> => {
+      await loadAdapters(kinds);
+      for (;;) {
+        attempts++;
+        const forges = createForgeRegistry(deps.config.forges, {
+          dryRun,
+          signal: controller.signal,
+          onRequest: (event) => metrics.forgeRequest(event),
+        });
+        const ctx: JobContext = {
+          job: job.name,
+          runId,
+          trigger: request.trigger,
+          dryRun,
+          log,
+          forge: (forgeName) => forges.get(forgeName),
+          forgeWithToken: (forgeName, token) => forges.withToken(forgeName, token),
+          notifier: deps.notifier(dryRun),
+          slackChannel: settings.slackChannel,
+          sentry: {
+            captureMessage: (message, options) => sentry.captureMessage(message, tags, options),
+            captureException: (error, options) => sentry.captureFailure(error, tags, options),
+          },
+          store: deps.store,
+          state: stateFor(job.name),
+          signal: controller.signal,
+          now,
+          config: deps.config,
+          args,
+          progress: (message) => log.info({ progress: true }, message),
+        };
+        try {
+          const aborted = new Promise<never>((_, reject) => {
+            if (controller.signal.aborted) reject(controller.signal.reason);
+            controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+              once: true,
+            });
+          });
+          // A job that ignores the signal still ends here when the timeout fires.
+          return await Promise.race([job.run(ctx, settings.options), aborted]);
+        } catch (error) {
+          if (controller.signal.aborted) throw controller.signal.reason;
+          if (!(error instanceof TransientError) || attempts > settings.retries) throw error;
+          const delay = backoffDelay(attempts - 1, retryBaseMs, error.retryAfterMs);
+          log.warn(
+            { attempt: attempts, delayMs: delay },
+            `transient failure, retrying: ${errorMessage(error)}`,
+          );
+          await wait(delay, controller.signal);
+        }
+      }
+    };
+
+    try {
+      const wrapped = async () => {
+        const r = await execute();
+        if (r.status === 'failed') throw new FailedResult(r);
+        return r;
+      };
+      result =
+        request.trigger === 'schedule' && settings.schedule !== 'manual'
+          ? await sentry.withCheckIn(
+              {
+                slug: job.name,
+                schedule: settings.schedule,
+                timezone: settings.timezone,
+                checkinMarginMinutes: deps.config.sentry?.checkinMarginMinutes ?? 5,
+                maxRuntimeMinutes: Math.ceil(settings.timeoutSeconds / 60),
+              },
+              wrapped,
+            )
+          : await wrapped();
+      status = result.status;
+    } catch (error) {
+      if (error instanceof FailedResult) {
+        result = error.result;
+        status = 'failed';
+      } else {
+        failure = error;
+        const shutdown = error instanceof AbortedError && /shutdown|lease/.test(error.message);
+        status = shutdown ? 'aborted' : 'failed';
+      }
+    } finally {
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+      request.signal?.removeEventListener('abort', onShutdown);
+    }
+
+    const finishedAt = new Date();
+    const errorText = failure
+      ? mask(errorMessage(failure))
+      : status === 'failed'
+        ? mask(result?.summary ?? '')
+        : null;
+    if (failure && !(failure instanceof AbortedError)) log.error({ err: failure }, 'run failed');
+    log.info(
+      { status, durationMs: finishedAt.getTime() - startedAt.getTime() },
+      `run ${status}: ${result?.summary ?? errorText ?? ''}`,
+    );
+    const record: RunRecord = {
+      ...base,
+      status,
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      summary: mask(result?.summary ?? (errorText ? `error: ${errorText}` : '')),
+      error: errorText,
+      attempts,
+      result: result ? maskDeep(result) : null,
+      logs: lines.map(mask),
+    };
+    await deps.store.updateRun(runId, record);
+    if (!lostLease) await deps.store.releaseLease(leaseKey, holder).catch(() => undefined);
+    metrics.runFinished(job.name, status, record.durationMs ?? 0);
+
+    if (status === 'failed' && failure && !(failure instanceof ConfigError)) {
+      await sentry.captureFailure(failure, tags).catch(() => undefined);
+    } else if (status === 'failed' && result) {
+      await sentry
+        .captureMessage(`${job.name} failed: ${result.summary}`, tags, { level: 'error' })
+        .catch(() => undefined);
+    }
+    if (!dryRun) {
+      await notifyStreak({
+        store: deps.store,
+        notifier: deps.notifier(false),
+        channel: settings.slackChannel,
+        record,
+        log,
+      }).catch((error: unknown) => log.warn({ err: error }, 'could not send the failure/recovery alert'));
+    }
+    if (failure instanceof ConfigError) throw failure;
+    return { run: record, result };
+  }
+
+  return {
+    run,
+    job: (name) => findJob(deps.jobs, name),
+    holder,
+  };
+}

@@ -1,0 +1,79 @@
+import type { RunStatus, Trigger } from '../runner/job.js';
+
+/**
+ * What the bot keeps besides the forges: run history, leases, scheduled-slot claims and a small
+ * key/value state per job. SQLite by default (store/sqlite.ts), PostgreSQL for replicas
+ * (store/postgres.ts); both pass the same contract suite (test/store/contract.ts).
+ * Everything written here has already been masked by the runner.
+ */
+
+export interface RunRecord {
+  id: string;
+  job: string;
+  trigger: Trigger;
+  dryRun: boolean;
+  status: RunStatus;
+  /** ISO times. */
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  summary: string;
+  error: string | null;
+  /** Attempts made (transient failures are retried). */
+  attempts: number;
+  /** The scheduled slot this run belongs to (ISO), for scheduled runs. */
+  slot: string | null;
+  /** Which process ran it (host:pid). */
+  holder: string;
+  /** The JobResult (actions, links, items, details) as JSON. */
+  result: unknown;
+  /** Log lines of this run (masked, capped). */
+  logs: string[];
+}
+
+export interface RunQuery {
+  job?: string;
+  status?: RunStatus;
+  limit?: number;
+  /** Runs that started before this ISO time (paging backwards). */
+  before?: string;
+}
+
+export interface Lease {
+  key: string;
+  holder: string;
+  expiresAt: Date;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Apply migrations (safe when several processes start at once). */
+  migrate(): Promise<void>;
+
+  insertRun(run: RunRecord): Promise<void>;
+  updateRun(id: string, patch: Partial<Omit<RunRecord, 'id' | 'job'>>): Promise<void>;
+  getRun(id: string): Promise<RunRecord | null>;
+  /** Newest first. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /** Latest finished run per job. */
+  lastRuns(): Promise<Record<string, RunRecord>>;
+  /** Mark runs left `running` by a holder that is gone as `aborted` (after a crash). */
+  abortStaleRuns(olderThan: Date, reason: string): Promise<number>;
+
+  /** Take or renew a lease; false when another holder has an unexpired one. */
+  acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extend a lease we hold; false if we lost it. */
+  renewLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(key: string, holder: string): Promise<void>;
+  getLease(key: string): Promise<Lease | null>;
+
+  /** Claim a scheduled slot exactly once across replicas; false when already claimed. */
+  claimSlot(key: string, holder: string): Promise<boolean>;
+
+  getState<T>(job: string, key: string): Promise<T | undefined>;
+  setState(job: string, key: string, value: unknown): Promise<void>;
+  deleteState(job: string, key: string): Promise<void>;
+  listState<T>(job: string, prefix?: string): Promise<{ key: string; value: T }[]>;
+
+  close(): Promise<void>;
+}
