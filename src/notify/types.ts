@@ -15,7 +15,12 @@ export interface NotifyField {
   label: string;
   /** Untrusted text (escaped when rendered). */
   value: string;
+  /** Optional http(s) link for the value (an MR, a pipeline, a commit). */
+  url?: string;
 }
+
+/** A list entry: untrusted text, optionally linking somewhere (a failed job, a commit). */
+export type NotifyItem = string | { text: string; url?: string };
 
 export interface NotifyMessage {
   /** One line, e.g. "update-component: gitaly bump MR pipeline failed". Untrusted parts are escaped. */
@@ -26,7 +31,7 @@ export interface NotifyMessage {
   /** Short key/value facts (project, ref, verdict, ...). */
   fields?: NotifyField[];
   /** A list (failed jobs, commits, packages); long lists are cut and summarised ("and 150 more"). */
-  items?: string[];
+  items?: NotifyItem[];
   /** Heading above `items`. */
   itemsTitle?: string;
   /** Link buttons (MR, pipeline, compare, approval issue). */
@@ -44,6 +49,8 @@ export interface SentMessage {
   message: NotifyMessage;
   /** false in dry-run or when no channel is configured. */
   delivered: boolean;
+  /** The plain-text fallback as rendered (masked), for dry-run output and run reports. */
+  text?: string;
 }
 
 export interface Notifier {
@@ -54,4 +61,11 @@ export interface Notifier {
   send(channel: string | undefined, message: NotifyMessage): Promise<SentMessage>;
   /** Messages sent (or, in dry-run, not sent) through this notifier, for run reports. */
   readonly sent: SentMessage[];
+}
+
+/** The logging the notifier needs; a pino logger fits. */
+export interface NotifyLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
 }

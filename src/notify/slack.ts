@@ -1,0 +1,245 @@
+/**
+ * The Slack notifier: renders a `NotifyMessage` (slack-blocks.ts) and posts it to the channel's
+ * incoming webhook through `@slack/webhook`. A webhook URL is a credential (anyone holding it can
+ * post), so it is registered with the masker and kept out of every error message.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
+import type { FetchFunction } from '@slack/webhook';
+import { ConfigError } from '../errors.js';
+import { mask, maskDeep, registerSecret } from '../secrets/masker.js';
+import { renderSlackMessage, type SlackPayload } from './slack-blocks.js';
+import { oneLine, truncate } from './slack-text.js';
+import type { Notifier, NotifyLogger, NotifyMessage, SentMessage } from './types.js';
+
+export interface SlackChannel {
+  /** `https://hooks.slack.com/services/…`: a secret. */
+  webhookUrl: string;
+  /** Default mention for messages to this channel (`<!subteam^ID>`, `<@U…>`, `@group`); a message's own mention wins. */
+  mention?: string;
+}
+
+export interface SlackNotifierOptions {
+  /** Channels by the name jobs use (`slack.channels.<name>` in the config). */
+  channels: Record<string, SlackChannel>;
+  /** Used when `send` gets no channel name. */
+  defaultChannel?: string;
+  /** Record messages, send nothing. */
+  dryRun: boolean;
+  logger?: NotifyLogger;
+  /** Retries after a 429, a 5xx or a network error (default 3). */
+  retries?: number;
+  /** First backoff when Slack sends no Retry-After; doubled each retry, with jitter (default 500 ms). */
+  retryBaseDelayMs?: number;
+  /** Longest Retry-After honoured; a longer one fails the send at once (default 30 s). */
+  maxRetryAfterMs?: number;
+  /** Per request (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** Sending failed for good (after retries for transient failures). The message never contains the webhook URL. */
+export class SlackSendError extends Error {
+  override name = 'SlackSendError';
+  constructor(
+    message: string,
+    readonly channel: string,
+    /** HTTP status from Slack, when it answered. */
+    readonly status: number | undefined,
+    readonly attempts: number,
+    /** true when the last failure was a 429, a 5xx or a network error. */
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A `Notifier` that posts to Slack incoming webhooks. Unknown channel names throw a
+ * `ConfigError`; with no channels configured at all, messages are recorded as not delivered.
+ */
+export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
+  const { channels, dryRun, logger } = options;
+  const retries = options.retries ?? 3;
+  const baseDelayMs = options.retryBaseDelayMs ?? 500;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const sent: SentMessage[] = [];
+
+  for (const [name, channel] of Object.entries(channels)) {
+    registerWebhookUrl(channel.webhookUrl);
+    if (!isHttpUrl(channel.webhookUrl)) {
+      throw new ConfigError(`slack.channels.${name}.webhookUrl: must be an http(s) URL`);
+    }
+  }
+  if (options.defaultChannel !== undefined && !channels[options.defaultChannel]) {
+    throw new ConfigError(
+      `slack.defaultChannel: unknown Slack channel "${options.defaultChannel}" (configured: ${known(channels)})`,
+    );
+  }
+  const webhookUrls = Object.values(channels).map((c) => c.webhookUrl);
+
+  /** Masks and, as a second line of defence, strips webhook URLs the masker might not know. */
+  function scrub(text: string): string {
+    let out = mask(text);
+    for (const url of webhookUrls) out = out.split(url).join('[webhook]');
+    return out;
+  }
+
+  async function post(name: string, url: string, payload: SlackPayload): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      let retryAfter: string | null = null;
+      // @slack/webhook's HTTP error drops the response headers; keep Retry-After on the way through.
+      const fetchWithHeaders: FetchFunction = async (input, init) => {
+        const response = await fetch(input, init as RequestInit);
+        retryAfter = response.headers.get('retry-after');
+        return response;
+      };
+      const webhook = new IncomingWebhook(url, {
+        fetch: fetchWithHeaders,
+        timeout: timeoutMs,
+        retryConfig: { retries: 0 },
+      });
+      try {
+        await webhook.send(payload);
+        return attempt;
+      } catch (error) {
+        const failure = classify(error);
+        const reason = scrub(failure.reason);
+        const fail = (why: string): SlackSendError =>
+          new SlackSendError(
+            `slack: sending to channel "${name}" failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${why}`,
+            name,
+            failure.status,
+            attempt,
+            failure.transient,
+          );
+        if (!failure.transient || attempt > retries) throw fail(reason);
+        const retryAfterMs = parseRetryAfter(retryAfter);
+        if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) {
+          throw fail(`${reason} (Retry-After ${Math.ceil(retryAfterMs / 1000)} s is longer than allowed)`);
+        }
+        const waitMs = retryAfterMs ?? backoff(baseDelayMs, attempt);
+        logger?.warn(
+          { channel: name, attempt, status: failure.status, waitMs },
+          `slack: ${reason}; retrying`,
+        );
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  async function send(channelName: string | undefined, input: NotifyMessage): Promise<SentMessage> {
+    const message = maskDeep(input);
+    const names = Object.keys(channels);
+    if (names.length === 0) {
+      // Slack is not configured: the run goes on, the message stays in the run report.
+      const record = {
+        channel: channelName ?? '',
+        message,
+        delivered: false,
+        text: renderSlackMessage(message).text,
+      };
+      sent.push(record);
+      logger?.debug(
+        { channel: channelName, title: message.title },
+        'slack: no channels configured, not sent',
+      );
+      return record;
+    }
+    const name = channelName ?? options.defaultChannel;
+    if (name === undefined) {
+      throw new ConfigError('slack.defaultChannel: no channel given and no default channel configured');
+    }
+    const channel = channels[name];
+    if (!channel) {
+      throw new ConfigError(
+        `slack.channels.${name}: unknown Slack channel "${name}" (configured: ${known(channels)})`,
+      );
+    }
+    const payload = maskDeep(renderSlackMessage({ ...message, mention: message.mention ?? channel.mention }));
+    const record: SentMessage = { channel: name, message, delivered: false, text: payload.text };
+    if (dryRun) {
+      sent.push(record);
+      logger?.info({ channel: name, title: message.title }, 'slack: dry run, not sent');
+      return record;
+    }
+    const attempts = await post(name, channel.webhookUrl, payload);
+    record.delivered = true;
+    sent.push(record);
+    logger?.debug({ channel: name, title: message.title, attempts }, 'slack: sent');
+    return record;
+  }
+
+  return { send, sent };
+}
+
+interface Failure {
+  status?: number;
+  transient: boolean;
+  reason: string;
+}
+
+function classify(error: unknown): Failure {
+  if (error instanceof IncomingWebhookHTTPError) {
+    const status = error.statusCode;
+    // Slack answers errors with a short code (`invalid_blocks`, `no_service`, `rate_limited`).
+    const body = truncate(oneLine(String(error.body ?? '')), 200);
+    return {
+      status,
+      transient: status === 429 || status >= 500,
+      reason: `HTTP ${status}${body ? ` ${body}` : ''}`,
+    };
+  }
+  if (error instanceof IncomingWebhookRequestError) {
+    const original = error.original;
+    const cause = (original as { cause?: { code?: unknown } }).cause;
+    const code = typeof cause?.code === 'string' ? cause.code : undefined;
+    if (original.name === 'TimeoutError') return { transient: true, reason: 'request timed out' };
+    // fetch's TypeError for a malformed URL quotes the URL: never pass its message on.
+    if (!code && /parse URL|Invalid URL/i.test(original.message))
+      return { transient: false, reason: 'invalid webhook URL' };
+    return {
+      transient: true,
+      reason: `request error${code ? ` ${code}` : ''}: ${truncate(oneLine(original.message), 200)}`,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { transient: false, reason: truncate(oneLine(message), 200) };
+}
+
+/** Retry-After is seconds (Slack) or an HTTP date. */
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function backoff(baseMs: number, attempt: number): number {
+  const ceiling = baseMs * 2 ** (attempt - 1);
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
+
+function registerWebhookUrl(url: string): void {
+  registerSecret(url);
+  try {
+    // Error text from lower layers may quote only the path, which holds the token.
+    registerSecret(new URL(url).pathname);
+  } catch {
+    // Reported as a ConfigError by the caller.
+  }
+}
+
+function isHttpUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function known(channels: Record<string, SlackChannel>): string {
+  return Object.keys(channels).join(', ') || 'none';
+}
