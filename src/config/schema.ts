@@ -149,8 +149,8 @@ export type SentryConfig = z.infer<typeof sentrySchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 
-const jobCommonObject = z.object(jobCommonShape);
-export type JobCommonConfig = z.infer<typeof jobCommonObject>;
+export const jobCommonSchema = z.object(jobCommonShape);
+export type JobCommonConfig = z.infer<typeof jobCommonSchema>;
 
 /** The validated config. Job sections are typed by each job; here they are records. */
 export interface Config {

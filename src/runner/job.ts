@@ -123,6 +123,8 @@ export interface JobDefinition<S extends JobOptionsSchema = JobOptionsSchema> {
   retries?: number;
   /** Extra flags for `release-bot run <job>`; parsed values arrive in `ctx.args`. */
   cliOptions?: CliOption[];
+  /** Accept flags not declared in `cliOptions` (e.g. `--packit-service=<sha>`); they arrive as `ctx.args.unknown`. */
+  acceptUnknownOptions?: boolean;
   /** Validate `ctx.args` before anything runs; throw UsageError (exit 2, nothing written). */
   checkArgs?(args: Record<string, unknown>, options: z.infer<S>): void;
   run(ctx: JobContext, options: z.infer<S>): Promise<JobResult>;

@@ -166,6 +166,10 @@ export function createRunner(deps: RunnerDeps): Runner {
       throw error;
     }
 
+    const stale = await deps.store.abortStaleRuns(
+      job.name,
+      'the process running it stopped before it finished',
+    );
     await deps.store.insertRun(base);
     metrics.runStarted(job.name);
     const { log, lines } = createRunLogger(deps.logger, { job: job.name, runId });
@@ -173,6 +177,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       { trigger: request.trigger, dryRun, slot: request.slot },
       `run started${dryRun ? ' (dry run)' : ''}`,
     );
+    if (stale > 0)
+      log.warn(`marked ${stale} earlier run(s) of ${job.name} as aborted: their process stopped`);
 
     const controller = new AbortController();
     const timeoutMs = settings.timeoutSeconds * 1000;

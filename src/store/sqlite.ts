@@ -28,7 +28,7 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX runs_job_started ON runs (job, started_at DESC);
    CREATE INDEX runs_started ON runs (started_at DESC);
-   CREATE INDEX runs_status ON runs (status) WHERE status = 'running';
+   CREATE INDEX runs_running ON runs (job) WHERE status = 'running';
    CREATE TABLE last_runs (job TEXT PRIMARY KEY, run_id TEXT NOT NULL);
    CREATE TABLE leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
    CREATE TABLE slots (key TEXT PRIMARY KEY, holder TEXT NOT NULL, claimed_at TEXT NOT NULL);
@@ -203,13 +203,22 @@ export function openSqliteStore(path: string): Store {
       const rows = db.prepare('SELECT r.* FROM last_runs l JOIN runs r ON r.id = l.run_id').all() as RunRow[];
       return Object.fromEntries(rows.map((row) => [row.job, toRecord(row)]));
     },
-    async abortStaleRuns(olderThan, reason) {
-      const info = db
-        .prepare(
-          `UPDATE runs SET status = 'aborted', error = ?, finished_at = ? WHERE status = 'running' AND started_at < ?`,
-        )
-        .run(reason, new Date().toISOString(), olderThan.toISOString());
-      return info.changes;
+    async abortStaleRuns(job, reason) {
+      return immediate(() => {
+        const stale = db.prepare(`SELECT id FROM runs WHERE job = ? AND status = 'running'`).all(job) as {
+          id: string;
+        }[];
+        const now = new Date().toISOString();
+        for (const { id } of stale) {
+          db.prepare(
+            `UPDATE runs SET status = 'aborted', error = ?, summary = ?, finished_at = ? WHERE id = ?`,
+          ).run(reason, `aborted: ${reason}`, now, id);
+          db.prepare(
+            'INSERT INTO last_runs (job, run_id) VALUES (?, ?) ON CONFLICT (job) DO UPDATE SET run_id = excluded.run_id',
+          ).run(job, id);
+        }
+        return stale.length;
+      });
     },
 
     async acquireLease(key, holder, ttlMs) {

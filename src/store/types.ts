@@ -57,8 +57,11 @@ export interface Store {
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
   /** Latest finished run per job. */
   lastRuns(): Promise<Record<string, RunRecord>>;
-  /** Mark runs left `running` by a holder that is gone as `aborted` (after a crash). */
-  abortStaleRuns(olderThan: Date, reason: string): Promise<number>;
+  /**
+   * Mark a job's runs still `running` as `aborted`: called right after taking the job's lease, so
+   * any such run belongs to a process that died without finishing it.
+   */
+  abortStaleRuns(job: string, reason: string): Promise<number>;
 
   /** Take or renew a lease; false when another holder has an unexpired one. */
   acquireLease(key: string, holder: string, ttlMs: number): Promise<boolean>;

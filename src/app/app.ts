@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import { jobs as allJobs } from '../../jobs/index.js';
+import { configPath, loadConfig } from '../config/load.js';
+import { buildConfigSchema, type Config } from '../config/schema.js';
+import { createLogger } from '../log/logger.js';
+import type { Notifier, SentMessage } from '../notify/types.js';
+import type { JobDefinition } from '../runner/job.js';
+import { noopSentry, type RunnerMetrics, type RunnerSentry } from '../runner/observers.js';
+import { createRunner, type Runner } from '../runner/runner.js';
+import { runnerSentry } from '../runner/sentry-bridge.js';
+import { openStore } from '../store/open.js';
+import { packageVersion } from '../version.js';
+import type { Store } from '../store/types.js';
+
+/**
+ * Wires one process: config → logger, store, Sentry, Slack, runner. The CLI commands, the
+ * daemon and end-to-end tests all start here, so they exercise the same wiring.
+ */
+
+export interface AppOptions {
+  configPath?: string;
+  /** `--set` overrides on the raw config (`jobs.<job>.<key>=value`). */
+  overrides?: string[];
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  jobs?: JobDefinition[];
+  metrics?: RunnerMetrics;
+  now?: () => Date;
+  leaseTtlMs?: number;
+  retryBaseMs?: number;
+  /** Skip Sentry even if configured (commands that never report, like `list`). */
+  withoutSentry?: boolean;
+}
+
+export interface App {
+  config: Config;
+  configPath: string;
+  jobs: JobDefinition[];
+  store: Store;
+  logger: Logger;
+  runner: Runner;
+  sentry: RunnerSentry;
+  notifier(dryRun: boolean): Notifier;
+  /** Every message sent (or, in dry-run, withheld) by notifiers of this app, oldest first. */
+  sentMessages(): SentMessage[];
+  close(): Promise<void>;
+}
+
+export function configSchema(jobs: JobDefinition[] = allJobs) {
+  return buildConfigSchema(jobs);
+}
+
+export async function loadAppConfig(options: AppOptions = {}): Promise<{ config: Config; path: string }> {
+  const path = configPath(options.configPath, options.env);
+  const config = await loadConfig(path, configSchema(options.jobs ?? allJobs), {
+    env: options.env,
+    overrides: options.overrides,
+  });
+  return { config, path };
+}
+
+export async function openApp(options: AppOptions = {}): Promise<App> {
+  const jobs = options.jobs ?? allJobs;
+  const { config, path } = await loadAppConfig(options);
+  const logger = options.logger ?? (await createLogger());
+  const store = await openStore(config.store, options.env);
+  await store.migrate();
+
+  let sentry: RunnerSentry = noopSentry;
+  let closeSentry = async () => undefined as unknown;
+  if (config.sentry && !options.withoutSentry) {
+    const { loadSentry } = await import('../notify/sentry-loader.js');
+    const reporter = await loadSentry({
+      dsn: config.sentry.dsn,
+      environment: config.sentry.environment,
+      release: config.sentry.release ?? `release-bot@${packageVersion()}`,
+    });
+    sentry = runnerSentry(reporter);
+    closeSentry = () => reporter.close(2000);
+  }
+
+  const { createSlackNotifier } = await import('../notify/slack.js');
+  const notifiers: Notifier[] = [];
+  const notifier = (dryRun: boolean): Notifier => {
+    const created = createSlackNotifier({
+      channels: config.slack.channels,
+      defaultChannel: config.slack.defaultChannel,
+      dryRun,
+      logger,
+    });
+    notifiers.push(created);
+    return created;
+  };
+
+  const runner = createRunner({
+    config,
+    jobs,
+    store,
+    logger,
+    notifier,
+    sentry,
+    metrics: options.metrics,
+    now: options.now,
+    leaseTtlMs: options.leaseTtlMs,
+    retryBaseMs: options.retryBaseMs,
+  });
+
+  return {
+    config,
+    configPath: path,
+    jobs,
+    store,
+    logger,
+    runner,
+    sentry,
+    notifier,
+    sentMessages: () => notifiers.flatMap((n) => n.sent),
+    async close() {
+      await closeSentry();
+      await store.close();
+    },
+  };
+}

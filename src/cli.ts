@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { jobs } from '../jobs/index.js';
+import { EXIT, reportError } from './cli/exit.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The `release-bot` command. Subcommands are imported lazily so `--help`, `list` and
+ * `config validate` do not load the forge SDKs, Sentry or prom-client.
+ */
+
+const version = packageVersion();
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The job named after `run` on the command line, so its own flags can be registered before parsing. */
+function jobOnCommandLine(argv: string[]): string | undefined {
+  const i = argv.indexOf('run');
+  if (i < 0) return undefined;
+  return argv.slice(i + 1).find((a) => !a.startsWith('-'));
+}
+
+export function buildProgram(argv: string[]): Command {
+  const program = new Command('release-bot')
+    .description(
+      'Release chores on GitLab and GitHub: version bumps, failure triage, stable moves, promotions, deploy checks.',
+    )
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: $RELEASE_BOT_CONFIG or config/release-bot.yaml)')
+    .option('--log-level <level>', 'trace|debug|info|warn|error|silent (default: info)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('start')
+    .description(
+      'run the scheduler daemon: every enabled job on its schedule, /healthz, /metrics and the status page',
+    )
+    .action(async () => {
+      const { startCommand } = await import('./cli/start.js');
+      process.exitCode = await startCommand(program.opts());
+    });
+
+  const run = program
+    .command('run <job>')
+    .description('run one job now (exit 0 ok/noop, 1 failed, 2 usage/config error, 3 already running)')
+    .option('-n, --dry-run', 'print the plan; write nothing (enforced in the forge layer)')
+    .option(
+      '--set <path=value>',
+      "override the job's config, e.g. --set maxCommitsToCheck=20 (repeatable)",
+      collect,
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (jobName: string, options: Record<string, unknown>, command: Command) => {
+      const { runCommand } = await import('./cli/run.js');
+      process.exitCode = await runCommand(jobName, options, command.args.slice(1), program.opts());
+    });
+  const named = jobs.find((j) => j.name === jobOnCommandLine(argv));
+  for (const option of named?.cliOptions ?? []) run.addOption(new Option(option.flags, option.description));
+  if (named?.acceptUnknownOptions) run.allowUnknownOption(true);
+
+  program
+    .command('list')
+    .description('jobs with schedule, time zone, next 3 runs and last result')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const { listCommand } = await import('./cli/list.js');
+      process.exitCode = await listCommand(options, program.opts());
+    });
+
+  program
+    .command('history [job]')
+    .description('recent runs, newest first')
+    .option('-l, --limit <n>', 'how many runs', '20')
+    .option('--status <status>', 'only runs with this status (ok, noop, failed, skipped, aborted, refused)')
+    .option('--json', 'machine-readable output')
+    .action(async (job: string | undefined, options: Record<string, string | boolean>) => {
+      const { historyCommand } = await import('./cli/history.js');
+      process.exitCode = await historyCommand(job, options, program.opts());
+    });
+
+  program
+    .command('show <runId>')
+    .description('one run: result, actions, links and its log')
+    .option('--json', 'machine-readable output')
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const { showCommand } = await import('./cli/history.js');
+      process.exitCode = await showCommand(runId, options, program.opts());
+    });
+
+  const config = program.command('config').description('check the configuration or print its JSON Schema');
+  config
+    .command('validate [file]')
+    .description('validate a config file; lists every problem with its path (exit 2 when invalid)')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string | undefined, options: { json?: boolean }) => {
+      const { validateCommand } = await import('./cli/config.js');
+      process.exitCode = await validateCommand(
+        file ?? (program.opts().config as string | undefined),
+        options,
+      );
+    });
+  config
+    .command('schema')
+    .description('print the JSON Schema of the config (generated from the zod schema)')
+    .option('--write [file]', 'write it to a file instead (default config/schema.json)')
+    .action(async (options: { write?: string | boolean }) => {
+      const { schemaCommand } = await import('./cli/config.js');
+      process.exitCode = await schemaCommand(options);
+    });
+
+  program
+    .command('demo')
+    .description(
+      'start the forge simulator, run every job against it in a scripted story, print a report, exit',
+    )
+    .option('--json', 'machine-readable report')
+    .action(async (options: { json?: boolean }) => {
+      const { demoCommand } = await import('./cli/demo.js');
+      process.exitCode = await demoCommand(options);
+    });
+
+  program
+    .command('sandbox')
+    .description('keep the forge simulator running and print a config `release-bot start` can use against it')
+    .option('--port <port>', 'GitLab listener port (GitHub uses the next one)', '0')
+    .option('--dir <dir>', 'where the sandbox keeps repositories and the config (default: a temp dir)')
+    .action(async (options: { port: string; dir?: string }) => {
+      const { sandboxCommand } = await import('./cli/sandbox.js');
+      process.exitCode = await sandboxCommand(options);
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  const program = buildProgram(argv);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
+      process.exitCode = EXIT.ok;
+      return;
+    }
+    if (code?.startsWith('commander.')) {
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    process.exitCode = reportError(error, argv.includes('--json'));
+  }
+}
+
+await main();

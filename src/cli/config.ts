@@ -1,0 +1,58 @@
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { configSchema, loadAppConfig } from '../app/app.js';
+import { ConfigError } from '../errors.js';
+import { jobs } from '../../jobs/index.js';
+import { jobSettings } from '../runner/settings.js';
+import { EXIT } from './exit.js';
+
+export const SCHEMA_PATH = 'config/schema.json';
+
+/** The JSON Schema of the config file, for editors (yaml-language-server) and CI linting. */
+export function jsonSchema(): string {
+  const schema = z.toJSONSchema(configSchema(), { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return `${JSON.stringify({ ...schema, title: 'release-bot configuration' }, null, 2)}\n`;
+}
+
+export async function validateCommand(
+  file: string | undefined,
+  options: { json?: boolean },
+): Promise<number> {
+  const { config, path } = await loadAppConfig({ configPath: file });
+  // Job sections are validated as a whole here too, so a bad job section fails `validate`, not the 3 a.m. run.
+  const problems: string[] = [];
+  for (const job of jobs) {
+    if (!config.jobs[job.name]) continue;
+    try {
+      jobSettings(config, job);
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+  if (problems.length)
+    throw new ConfigError(`${path}: ${problems.length} problem(s) in the configuration`, problems);
+  const enabled = jobs
+    .filter((j) => config.jobs[j.name] && config.jobs[j.name]?.enabled !== false)
+    .map((j) => j.name);
+  if (options.json)
+    process.stdout.write(`${JSON.stringify({ valid: true, path, jobs: enabled }, null, 2)}\n`);
+  else
+    process.stdout.write(
+      `${path}: valid (${Object.keys(config.forges).length} forge(s), jobs: ${enabled.join(', ') || 'none'})\n`,
+    );
+  return EXIT.ok;
+}
+
+export async function schemaCommand(options: { write?: string | boolean }): Promise<number> {
+  const text = jsonSchema();
+  if (options.write) {
+    const target = typeof options.write === 'string' ? options.write : SCHEMA_PATH;
+    await writeFile(target, text);
+    process.stderr.write(`wrote ${target}\n`);
+  } else process.stdout.write(text);
+  return EXIT.ok;
+}

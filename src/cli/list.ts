@@ -1,0 +1,87 @@
+import cron from 'node-cron';
+import { jobs } from '../../jobs/index.js';
+import { loadAppConfig } from '../app/app.js';
+import { jobSettings } from '../runner/settings.js';
+import { openStore } from '../store/open.js';
+import { EXIT } from './exit.js';
+import { mark, table } from './format.js';
+
+/** `release-bot list`: what is scheduled, when it runs next, and how it last went. */
+
+export interface JobListing {
+  name: string;
+  description: string;
+  enabled: boolean;
+  configured: boolean;
+  schedule: string;
+  timezone: string;
+  nextRuns: string[];
+  lastRun: { id: string; status: string; startedAt: string; summary: string } | null;
+}
+
+export function nextRuns(schedule: string, timezone: string, count = 3): Date[] {
+  if (schedule === 'manual') return [];
+  const task = cron.createTask(schedule, () => undefined, { timezone });
+  try {
+    return task.getNextRuns(count);
+  } finally {
+    void task.destroy();
+  }
+}
+
+export function formatInZone(date: Date, timezone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+export async function listCommand(options: { json?: boolean }, global: { config?: string }): Promise<number> {
+  const { config } = await loadAppConfig({ configPath: global.config });
+  const store = await openStore(config.store);
+  await store.migrate();
+  const last = await store.lastRuns();
+  await store.close();
+  const listings: JobListing[] = jobs.map((job) => {
+    const s = jobSettings(config, job);
+    const run = last[job.name];
+    return {
+      name: job.name,
+      description: job.description,
+      enabled: s.enabled && s.configured,
+      configured: s.configured,
+      schedule: s.schedule,
+      timezone: s.timezone,
+      nextRuns: s.enabled && s.configured ? nextRuns(s.schedule, s.timezone).map((d) => d.toISOString()) : [],
+      lastRun: run
+        ? { id: run.id, status: run.status, startedAt: run.startedAt, summary: run.summary }
+        : null,
+    };
+  });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const rows = listings.map((l) => [
+    l.name,
+    !l.configured ? 'not configured' : l.enabled ? l.schedule : 'disabled',
+    l.timezone,
+    l.nextRuns.map((d) => formatInZone(new Date(d), l.timezone)).join(', ') || '-',
+    l.lastRun
+      ? `${mark(l.lastRun.status)} ${l.lastRun.status} ${l.lastRun.startedAt.slice(0, 16).replace('T', ' ')}`
+      : '-',
+  ]);
+  process.stdout.write(`${table(rows, ['JOB', 'SCHEDULE', 'TZ', 'NEXT RUNS (local)', 'LAST RUN (UTC)'])}\n`);
+  return EXIT.ok;
+}

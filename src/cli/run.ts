@@ -1,0 +1,51 @@
+import { openApp } from '../app/app.js';
+import { UsageError } from '../errors.js';
+import { findJob } from '../runner/runner.js';
+import { jobs } from '../../jobs/index.js';
+import { EXIT } from './exit.js';
+import { formatRun } from './format.js';
+import { createLogger } from '../log/logger.js';
+
+/** `release-bot run <job>`: one manual run; prints the result (or the plan in dry-run). */
+
+const COMMON = new Set(['dryRun', 'set', 'json']);
+
+export async function runCommand(
+  jobName: string,
+  options: Record<string, unknown>,
+  extra: string[],
+  global: { config?: string; logLevel?: string },
+): Promise<number> {
+  const job = findJob(jobs, jobName);
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options))
+    if (!COMMON.has(key) && value !== undefined) args[key] = value;
+  if (extra.length > 0) {
+    if (!job.acceptUnknownOptions) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+    args.unknown = extra;
+  }
+  const overrides = ((options.set as string[] | undefined) ?? []).map((o) => `jobs.${job.name}.${o}`);
+  const json = Boolean(options.json);
+  const logger = await createLogger({ level: global.logLevel ?? (json ? 'warn' : 'info') });
+  const app = await openApp({ configPath: global.config, overrides, logger });
+  try {
+    const { run, result } = await app.runner.run(job.name, {
+      trigger: 'manual',
+      dryRun: Boolean(options.dryRun),
+      args,
+    });
+    if (json) process.stdout.write(`${JSON.stringify({ run, result }, null, 2)}\n`);
+    else {
+      process.stdout.write(`${formatRun(run, result)}\n`);
+      const sent = app.sentMessages();
+      if (run.dryRun && sent.length > 0) {
+        process.stdout.write('\nSlack messages that would have been sent:\n');
+        for (const m of sent) process.stdout.write(`  #${m.channel}: ${m.text ?? m.message.title}\n`);
+      }
+    }
+    await app.sentry.flush(2000);
+    return run.status === 'failed' || run.status === 'aborted' ? EXIT.failed : EXIT.ok;
+  } finally {
+    await app.close();
+  }
+}

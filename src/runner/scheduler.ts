@@ -1,0 +1,118 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { errorMessage, LeaseHeldError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { createStoreCoordinator } from './coordinator.js';
+import type { JobDefinition } from './job.js';
+import type { Runner } from './runner.js';
+import { jobSettings } from './settings.js';
+
+/**
+ * Schedules every configured, enabled job with node-cron (timezone, no overlap, one run per
+ * slot across replicas via the store coordinator) and shuts down gracefully: stop scheduling,
+ * let in-flight runs finish within the grace period, abort the rest (recorded as `aborted`).
+ */
+
+export interface ScheduledJob {
+  job: string;
+  schedule: string;
+  timezone: string;
+  task: ScheduledTask;
+}
+
+export interface Scheduler {
+  readonly scheduled: ScheduledJob[];
+  /** Runs in progress, by job. */
+  inFlight(): string[];
+  running(): boolean;
+  stop(graceMs: number): Promise<void>;
+}
+
+export function startScheduler(input: {
+  config: Config;
+  jobs: JobDefinition[];
+  runner: Runner;
+  store: Store;
+  logger: Logger;
+}): Scheduler {
+  const { config, jobs, runner, store, logger } = input;
+  const shutdown = new AbortController();
+  const inFlight = new Map<Promise<unknown>, string>();
+  const scheduled: ScheduledJob[] = [];
+  const coordinator = createStoreCoordinator(store, runner.holder);
+  let stopped = false;
+
+  for (const job of jobs) {
+    const settings = jobSettings(config, job);
+    if (!settings.configured || !settings.enabled || settings.schedule === 'manual') continue;
+    const task = cron.createTask(
+      settings.schedule,
+      async (context) => {
+        if (stopped) return;
+        const slot = context.date.toISOString();
+        const promise = runner
+          .run(job.name, { trigger: 'schedule', slot, signal: shutdown.signal })
+          .then(({ run }) =>
+            logger.info({ job: job.name, runId: run.id, status: run.status }, `${job.name}: ${run.summary}`),
+          )
+          .catch((error: unknown) => {
+            if (error instanceof LeaseHeldError)
+              logger.info({ job: job.name }, `skipped slot ${slot}: ${error.message}`);
+            else
+              logger.error(
+                { job: job.name, err: error },
+                `${job.name} could not run: ${errorMessage(error)}`,
+              );
+          });
+        inFlight.set(promise, job.name);
+        try {
+          await promise;
+        } finally {
+          inFlight.delete(promise);
+        }
+      },
+      {
+        name: job.name,
+        timezone: settings.timezone,
+        noOverlap: true,
+        distributed: true,
+        runCoordinator: coordinator,
+        // A slot may wait for a run that is finishing; the lease prevents overlap anyway.
+        missedExecutionTolerance: 5_000,
+      },
+    );
+    task.start();
+    scheduled.push({ job: job.name, schedule: settings.schedule, timezone: settings.timezone, task });
+    logger.info(
+      { job: job.name, schedule: settings.schedule, timezone: settings.timezone },
+      `scheduled ${job.name}`,
+    );
+  }
+
+  return {
+    scheduled,
+    inFlight: () => [...inFlight.values()],
+    running: () => !stopped,
+    async stop(graceMs) {
+      stopped = true;
+      for (const s of scheduled) await s.task.stop();
+      const pending = [...inFlight.keys()];
+      if (pending.length > 0) {
+        logger.info({ runs: [...inFlight.values()], graceMs }, 'waiting for in-flight runs to finish');
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        });
+        await Promise.race([Promise.allSettled(pending), grace]);
+        clearTimeout(timer);
+        if (inFlight.size > 0) {
+          logger.warn({ runs: [...inFlight.values()] }, 'grace period over: aborting in-flight runs');
+          shutdown.abort();
+          await Promise.allSettled([...inFlight.keys()]);
+        }
+      }
+      for (const s of scheduled) await s.task.destroy();
+    },
+  };
+}
