@@ -146,7 +146,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     };
 
     const leaseKey = `job:${job.name}`;
-    if (!(await deps.store.acquireLease(leaseKey, holder, leaseTtlMs))) {
+    // Per run, not per process: two runs of a job in one process must not overlap either.
+    const leaseHolder = `${holder}/${runId}`;
+    if (!(await deps.store.acquireLease(leaseKey, leaseHolder, leaseTtlMs))) {
       const lease = await deps.store.getLease(leaseKey);
       const error = new LeaseHeldError(
         job.name,
@@ -193,7 +195,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const heartbeat = setInterval(
       () => {
         deps.store
-          .renewLease(leaseKey, holder, leaseTtlMs)
+          .renewLease(leaseKey, leaseHolder, leaseTtlMs)
           .then((ok) => {
             if (!ok && !lostLease) {
               lostLease = true;
@@ -324,7 +326,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       logs: lines.map(mask),
     };
     await deps.store.updateRun(runId, record);
-    if (!lostLease) await deps.store.releaseLease(leaseKey, holder).catch(() => undefined);
+    if (!lostLease) await deps.store.releaseLease(leaseKey, leaseHolder).catch(() => undefined);
     metrics.runFinished(job.name, status, record.durationMs ?? 0);
 
     if (status === 'failed' && failure && !(failure instanceof ConfigError)) {
