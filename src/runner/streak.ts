@@ -50,9 +50,12 @@ export async function notifyStreak(input: {
     await notifier.send(channel, {
       title: `${record.job} recovered`,
       severity: 'success',
-      sections: [
-        `After ${streak.failures} failed run${streak.failures === 1 ? '' : 's'} since ${streak.since}: ${record.summary}`,
+      sections: [record.summary],
+      fields: [
+        { label: 'Failed runs', value: String(streak.failures) },
+        { label: 'Failing since', value: streak.since },
       ],
+      nextStep: `Nothing to do: ${record.job} works again after ${streak.failures} failed run${streak.failures === 1 ? '' : 's'}.`,
       context: { job: record.job, runId: record.id },
     });
   }
