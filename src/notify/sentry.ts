@@ -30,12 +30,14 @@ export function initSentry(options: SentryOptions): SentryReporter {
   if (!options.dsn) return disabledSentry;
   if (initialised) return reporter;
   registerDsn(options.dsn);
-  Sentry.initWithoutDefaultIntegrations({
+  const client = Sentry.initWithoutDefaultIntegrations({
     dsn: options.dsn,
     environment: options.environment,
     release: options.release,
     debug: options.debug ?? false,
     tracesSampleRate: options.tracesSampleRate,
+    // Classic transactions, so `beforeSendTransaction` masks them (span streaming, v11's default, skips it).
+    traceLifecycle: 'static',
     // linkedErrors sends `error.cause` chains: a ForgeError's cause is often the real story.
     integrations: [Sentry.linkedErrorsIntegration()],
     sendClientReports: false,
@@ -47,6 +49,9 @@ export function initSentry(options: SentryOptions): SentryReporter {
     beforeBreadcrumb: (breadcrumb: Breadcrumb) => maskDeep(breadcrumb),
     beforeSendLog: (log) => maskDeep(log),
   });
+  // Last net before the wire: the envelope header carries a trace context built from the
+  // transaction name, and check-ins skip `beforeSend`.
+  client?.on('beforeEnvelope', maskEnvelope);
   initialised = true;
   return reporter;
 }
@@ -172,6 +177,24 @@ function maskEvent<E extends Event>(event: E): E {
   const masked = maskDeep(rest) as E;
   if (sdkProcessingMetadata) masked.sdkProcessingMetadata = sdkProcessingMetadata;
   return masked;
+}
+
+/** Masks, in place, the envelope header and every JSON item payload (binary attachments are left alone). */
+function maskEnvelope(sdkEnvelope: Parameters<Sentry.NodeClient['sendEnvelope']>[0]): void {
+  // Every envelope variant is `[header, [itemHeader, payload][]]`.
+  const envelope = sdkEnvelope as unknown as [Record<string, unknown>, Array<[unknown, unknown]>];
+  const header = envelope[0];
+  const masked = maskDeep(header);
+  // The DSN key is masked everywhere else, but Sentry needs it here (trace sampling, tunnels).
+  if (typeof header.dsn === 'string') masked.dsn = header.dsn;
+  const trace = header.trace as Record<string, unknown> | undefined;
+  if (trace?.public_key !== undefined)
+    (masked.trace as Record<string, unknown>).public_key = trace.public_key;
+  envelope[0] = masked;
+  for (const item of envelope[1]) {
+    const payload = item[1];
+    if (payload && typeof payload === 'object' && !ArrayBuffer.isView(payload)) item[1] = maskEvent(payload);
+  }
 }
 
 /** The DSN's public key authenticates to the project: mask it wherever else it might appear. */
