@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
-import { interpolateEnv } from './env.js';
+import { formatPath, interpolateEnv } from './env.js';
 import { formatIssues } from './issues.js';
 import type { Config } from './schema.js';
 
@@ -103,7 +103,14 @@ export function validateConfig(
   );
   if (options.overrides?.length) applyOverrides(value as Record<string, unknown>, options.overrides);
   const parsed = schema.safeParse(value);
-  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, schema, value));
+  if (!parsed.success) {
+    // A value emptied by a missing variable is already reported as such; don't also call it empty.
+    const missingPaths = new Set(missing.map((m) => m.path));
+    const issues = parsed.error.issues.filter(
+      (i) => !missingPaths.has(formatPath(i.path as (string | number)[])),
+    );
+    problems.push(...formatIssues(issues, schema, value));
+  }
   if (problems.length > 0) {
     throw new ConfigError(
       `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration`,
