@@ -206,6 +206,3 @@ function registerDsn(dsn: string): void {
     // An unparsable DSN is reported by the SDK itself (it disables sending).
   }
 }
-
-/** Same as `initSentry` (the name the app wiring uses). */
-export const createSentryReporter = initSentry;

@@ -177,6 +177,22 @@ describe('Slack notifier (real @slack/webhook → local receiver)', () => {
     expect((error as Error).message).not.toContain(gone.baseUrl);
   });
 
+  it('times out a webhook that never answers', async () => {
+    const silent = await startLocalServer(() => undefined);
+    const url = `${silent.baseUrl}/services/T000/B000/${hookToken}`;
+    const notifier = createSlackNotifier({
+      channels: { oncall: { webhookUrl: url } },
+      dryRun: false,
+      retries: 0,
+      timeoutMs: 100,
+    });
+    await expect(notifier.send('oncall', message)).rejects.toMatchObject({
+      message: 'slack: sending to channel "oncall" failed after 1 attempt: request timed out',
+      transient: true,
+    });
+    await silent.close();
+  });
+
   it('masks registered secrets in what it sends and records', async () => {
     const token = canaryToken('glpat');
     registerSecret(token);
