@@ -31,9 +31,11 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
   });
   beforeEach(() => receiver.clear());
 
-  it('is enabled with a DSN and initialises only once', async () => {
+  it('is enabled with a DSN, initialises only once and installs no module-loader hooks', async () => {
     expect(sentry.enabled).toBe(true);
     expect(await loadSentry({ dsn: receiver.dsn })).toBe(sentry);
+    // Set by the SDK's runtime diagnostics-channel injection, which patches every later import.
+    expect((globalThis as { __SENTRY_ORCHESTRION__?: unknown }).__SENTRY_ORCHESTRION__).toBeUndefined();
   });
 
   it('sends a run failure as an event with the run tags, the fingerprint and typed error details', async () => {
