@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, LeaseHeldError, TransientError, UsageError } from '../../src/errors.js';
 import type { ResultStatus } from '../../src/runner/job.js';
-import { startSlackReceiver, type SlackReceiver } from '../support/slack-receiver.js';
+import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
 import { harness, ok, scriptedJob, type Behaviour, type Harness } from './harness.js';
 
 describe('runner', () => {

@@ -6,7 +6,7 @@
  *
  * and `activeMentions` to prove that only the configured mention would notify anyone.
  */
-import { SLACK_LIMITS as L } from '../../src/notify/slack-limits.js';
+import { SLACK_LIMITS as L } from '../../notify/slack-limits.js';
 
 export interface ValidateOptions {
   /** The plain `text` fallback is required by this project's rule (notifications show it). Default true. */
