@@ -1,5 +1,8 @@
-import { UsageError } from '../errors.js';
+import { runDemo } from '../demo/run.js';
+import { EXIT } from './exit.js';
 
-export async function demoCommand(_options: unknown): Promise<number> {
-  throw new UsageError('release-bot demo: not available yet in this build');
+/** `release-bot demo`: the scripted story on the simulator; exits 0 when every story played. */
+export async function demoCommand(options: { json?: boolean }): Promise<number> {
+  const report = await runDemo({ json: options.json });
+  return report.ok ? EXIT.ok : EXIT.failed;
 }

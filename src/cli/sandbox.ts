@@ -1,5 +1,59 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { stories } from '../../jobs/demos.js';
+import { setupDemo } from '../demo/world.js';
 import { UsageError } from '../errors.js';
+import { EXIT } from './exit.js';
 
-export async function sandboxCommand(_options: unknown): Promise<number> {
-  throw new UsageError('release-bot sandbox: not available yet in this build');
+/**
+ * `release-bot sandbox`: the simulator (seeded with every demo story) keeps running on wall-clock
+ * time (× 60, so a CI pipeline takes seconds), with local Slack and Sentry receivers that print
+ * what arrives, and a config file `release-bot start --config <it>` can use.
+ */
+export async function sandboxCommand(options: { port: string; dir?: string }): Promise<number> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65534)
+    throw new UsageError(`--port must be 0..65534, got ${options.port}`);
+  let dir: string;
+  if (options.dir) {
+    dir = resolve(options.dir);
+    mkdirSync(dir, { recursive: true });
+  } else dir = await mkdtemp(join(tmpdir(), 'release-bot-sandbox-'));
+  const setup = await setupDemo({
+    dir,
+    stories,
+    simulator: { clock: 'wall', speed: 60, gitlabPort: port, githubPort: port ? port + 1 : 0 },
+  });
+  let seen = 0;
+  const timer = setInterval(() => {
+    for (const m of setup.slack.messages.slice(seen))
+      process.stdout.write(`[slack #${m.channel}] ${m.payload.text ?? ''}\n`);
+    seen = setup.slack.messages.length;
+  }, 500);
+  process.stdout.write(
+    [
+      'release-bot sandbox is running (simulated time runs 60× faster than the wall clock).',
+      `  GitLab API: ${setup.world.sim.gitlab.url}/api/v4   GitHub API: ${setup.world.sim.github.url}`,
+      `  bot token:  ${setup.world.bot.token}`,
+      `  config:     ${setup.configPath}`,
+      ...setup.failures.map((f) => `  ! story "${f.story}" could not be seeded: ${f.error}`),
+      '',
+      'In another terminal:',
+      `  release-bot --config ${setup.configPath} list`,
+      `  release-bot --config ${setup.configPath} run <job> --dry-run`,
+      `  release-bot --config ${setup.configPath} start`,
+      '',
+      'Slack messages sent to the sandbox appear below. Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+  clearInterval(timer);
+  await setup.close();
+  return EXIT.ok;
 }

@@ -216,9 +216,9 @@ export function createRunner(deps: RunnerDeps): Runner {
 
     const kinds = new Set<ForgeKind>(Object.values(deps.config.forges).map((f) => f.type));
     const execute = async (): Promise<JobResult> => {
-      await loadAdapters(kinds);
       for (;;) {
         attempts++;
+        await loadAdapters(kinds);
         const forges = createForgeRegistry(deps.config.forges, {
           dryRun,
           signal: controller.signal,

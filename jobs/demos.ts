@@ -1,0 +1,5 @@
+import type { DemoStory } from '../src/demo/story.js';
+import heartbeat from './heartbeat/demo.js';
+
+/** The demo's stories, in the order they are told. */
+export const stories: DemoStory[] = [heartbeat];
