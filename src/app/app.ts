@@ -76,7 +76,8 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
       release: config.sentry.release ?? `release-bot@${packageVersion()}`,
     });
     sentry = runnerSentry(reporter);
-    closeSentry = () => reporter.close(2000);
+    // Flush, not close: the SDK is process-wide and a re-opened app (tests, sandbox) reuses it.
+    closeSentry = () => reporter.flush(2000);
   }
 
   const { createSlackNotifier } = await import('../notify/slack.js');
