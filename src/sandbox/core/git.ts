@@ -200,7 +200,8 @@ export function openRepo(dir: string): GitRepo {
     else await text(dir, ['read-tree', '--empty'], { env });
     for (const [path, content] of Object.entries(files)) {
       if (content === null) {
-        await text(dir, ['update-index', '--force-remove', '--', path], { env });
+        // --force-remove needs a work tree; a mode-0 index-info line removes the entry in a bare repo.
+        await text(dir, ['update-index', '--index-info'], { env, input: `0 ${'0'.repeat(40)}\t${path}\n` });
         continue;
       }
       const blob = (await text(dir, ['hash-object', '-w', '--stdin'], { input: content })).trim();

@@ -1,23 +1,54 @@
+import { randomBytes } from 'node:crypto';
 import { createView, type View } from '../core/server.js';
 import type { ViewContext } from '../core/view-context.js';
-import { SimError } from '../core/world.js';
+import { registerAutoMerge } from './auto-merge.js';
+import { createGh, errorBody } from './context.js';
+import { registerActions } from './routes/actions.js';
+import { registerBranches } from './routes/branches.js';
+import { registerCheckRuns } from './routes/check-runs.js';
+import { registerComments } from './routes/comments.js';
+import { registerCommits } from './routes/commits.js';
+import { registerCompare } from './routes/compare.js';
+import { registerContents } from './routes/contents.js';
+import { registerDeployments } from './routes/deployments.js';
+import { registerGitData } from './routes/git-data.js';
+import { registerGraphql } from './routes/graphql.js';
+import { registerIssues } from './routes/issues.js';
+import { registerLabels } from './routes/labels.js';
+import { registerMilestones } from './routes/milestones.js';
+import { registerPulls } from './routes/pulls.js';
+import { registerRefs } from './routes/refs.js';
+import { registerReleases } from './routes/releases.js';
+import { registerRepos } from './routes/repos.js';
+import { registerSearch } from './routes/search.js';
+import { registerStatuses } from './routes/statuses.js';
+import { githubState } from './state.js';
 
-const DOCS = 'https://docs.github.com/rest';
+export { githubState, repoSettings } from './state.js';
+
+const RATE_LIMIT = 5000;
+const HOUR_MS = 3_600_000;
 
 /**
- * GitHub REST v3 view of the simulated world, served at the listener's root (like api.github.com).
- * Error bodies: `{"message": "Not Found", "documentation_url": "..."}`, plus `errors` on 422.
+ * GitHub REST v3 view of the simulated world, served at the listener's root (like api.github.com),
+ * plus POST /graphql for auto-merge. Error bodies: `{"message", "documentation_url", "status"}`,
+ * plus `errors` on 422. Lists paginate with GitHub's `Link` header; every answer carries the
+ * `x-ratelimit-*` headers.
  */
 export function createGithubView(ctx: ViewContext): View {
+  const state = githubState(ctx.world);
   const view = createView({
     forge: 'github',
     world: ctx.world,
     faults: ctx.faults,
     log: ctx.log,
     beforeRequest: ctx.beforeRequest,
-    errorBody(status, message) {
-      if (status === 401) return { message: 'Bad credentials', documentation_url: DOCS, status: '401' };
-      return { message, documentation_url: DOCS, status: String(status) };
+    errorBody(status, message, code) {
+      if (code === 'bad_credentials') return errorBody(401, 'Bad credentials');
+      if (code === 'unauthenticated') return errorBody(401, 'Requires authentication');
+      if (code === 'unknown_route') return errorBody(404, 'Not Found');
+      if (code === 'bad_json') return errorBody(400, 'Problems parsing JSON');
+      return errorBody(status, message);
     },
     tokenFrom(req) {
       const auth = req.headers.authorization;
@@ -25,25 +56,60 @@ export function createGithubView(ctx: ViewContext): View {
       const [scheme, value] = auth.split(' ');
       return scheme && /^(token|bearer)$/i.test(scheme) ? value : undefined;
     },
+    commonHeaders() {
+      // The primary rate limit: one hour window on the wall clock (clients compare it to Date.now()).
+      const window = Math.floor(Date.now() / HOUR_MS);
+      if (state.rate.window !== window) state.rate = { window, used: 0 };
+      state.rate.used++;
+      return {
+        'x-ratelimit-limit': String(RATE_LIMIT),
+        'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - state.rate.used)),
+        'x-ratelimit-reset': String(((window + 1) * HOUR_MS) / 1000),
+        'x-ratelimit-used': String(state.rate.used),
+        'x-ratelimit-resource': 'core',
+        'x-github-api-version-selected': '2022-11-28',
+        'x-github-media-type': 'github.v3; format=json',
+        'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
+      };
+    },
+  });
+  const gh = createGh(view, ctx);
+  const autoMerge = registerAutoMerge(gh);
+  const onChange = () => autoMerge.evaluate();
+
+  // Deleting a PR's head or base branch closes the PR, as on GitHub.
+  ctx.world.onPush(async (event) => {
+    if (event.project.forge !== 'github' || event.after !== null || event.tag) return;
+    for (const mr of ctx.world.mergeRequestsOf(event.project)) {
+      if (mr.state !== 'opened') continue;
+      if (mr.sourceBranch !== event.ref && mr.targetBranch !== event.ref) continue;
+      if (mr.sourceBranch === event.ref && event.before) mr.headSha = event.before;
+      mr.state = 'closed';
+      mr.closedAt = ctx.world.nowIso();
+      mr.updatedAt = mr.closedAt;
+      state.autoMerge.delete(mr.id);
+    }
   });
 
-  view.add('GET', '/user', (req) => {
-    const user = req.user;
-    if (!user) throw new SimError(401, 'Requires authentication');
-    return {
-      body: {
-        login: user.username,
-        id: user.id,
-        node_id: `U_${user.id}`,
-        type: user.bot ? 'Bot' : 'User',
-        site_admin: user.admin,
-        name: user.name,
-        email: user.email,
-        html_url: `${ctx.world.webUrl.github}/${user.username}`,
-        created_at: user.createdAt,
-      },
-    };
-  });
-
+  // Order matters where templates overlap: specific `/commits/:ref/...` before `/commits/:ref*`.
+  registerRepos(gh);
+  registerBranches(gh);
+  registerRefs(gh);
+  registerGitData(gh);
+  registerContents(gh);
+  registerCompare(gh);
+  registerStatuses(gh, onChange);
+  registerCheckRuns(gh, onChange);
+  registerCommits(gh);
+  registerPulls(gh, onChange);
+  registerIssues(gh);
+  registerComments(gh);
+  registerLabels(gh);
+  registerMilestones(gh);
+  registerSearch(gh);
+  registerActions(gh);
+  registerDeployments(gh);
+  registerReleases(gh);
+  registerGraphql(gh, onChange);
   return view;
 }

@@ -1,0 +1,144 @@
+import type { SimProject } from '../core/model.js';
+import type { World } from '../core/world.js';
+import type { CommitDetail } from './git-objects.js';
+
+/**
+ * What only GitHub has, kept beside the shared world model (which both forge views read):
+ * repository merge settings, auto-merge requests, reviews, deployment statuses, check-run
+ * output and release metadata. One state per world.
+ */
+
+export interface RepoSettings {
+  deleteBranchOnMerge: boolean;
+  allowMergeCommit: boolean;
+  allowSquashMerge: boolean;
+  allowRebaseMerge: boolean;
+  hasIssues: boolean;
+}
+
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
+
+export interface GhAutoMerge {
+  userId: number;
+  method: MergeMethod;
+  enabledAt: string;
+  commitTitle: string | null;
+  commitMessage: string | null;
+}
+
+export interface GhReview {
+  id: number;
+  projectId: number;
+  number: number;
+  userId: number;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export type GhDeploymentState =
+  'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+
+export interface GhDeploymentStatus {
+  id: number;
+  deploymentId: number;
+  state: GhDeploymentState;
+  description: string;
+  environment: string;
+  targetUrl: string;
+  logUrl: string;
+  environmentUrl: string;
+  creatorId: number;
+  createdAt: string;
+}
+
+export interface GhDeploymentMeta {
+  task: string;
+  transient: boolean;
+  production: boolean;
+}
+
+export interface GhCheckRunMeta {
+  createdAt: string;
+  output: { title: string | null; summary: string | null; text: string | null };
+}
+
+export interface GhReleaseMeta {
+  targetCommitish: string;
+  draft: boolean;
+  prerelease: boolean;
+  authorId: number;
+}
+
+export interface GhAssetMeta {
+  releaseId: number;
+  contentType: string;
+  label: string | null;
+  uploaderId: number;
+  downloads: number;
+}
+
+export interface GithubState {
+  settings: Map<number, RepoSettings>;
+  /** By merge request (pull) id. */
+  autoMerge: Map<number, GhAutoMerge>;
+  reviews: GhReview[];
+  deploymentStatuses: GhDeploymentStatus[];
+  deploymentMeta: Map<number, GhDeploymentMeta>;
+  checkRunMeta: Map<number, GhCheckRunMeta>;
+  releaseMeta: Map<number, GhReleaseMeta>;
+  assetMeta: Map<number, GhAssetMeta>;
+  /**
+   * Where release asset downloads redirect to (GitHub: objects.githubusercontent.com, another
+   * origin). Default: this listener. Tests point it at another origin to prove the token stays home.
+   */
+  assetStorageOrigin: string | null;
+  /** Rate-limit window (sim hour) and requests counted in it. */
+  rate: { window: number; used: number };
+  /** Commit objects never change: cache them by `<repo dir>:<sha>`. */
+  commits: Map<string, CommitDetail>;
+  /** Stable ids for organisations (owners that are not users). */
+  orgIds: Map<string, number>;
+}
+
+const states = new WeakMap<World, GithubState>();
+
+export function githubState(world: World): GithubState {
+  let state = states.get(world);
+  if (!state) {
+    state = {
+      settings: new Map(),
+      autoMerge: new Map(),
+      reviews: [],
+      deploymentStatuses: [],
+      deploymentMeta: new Map(),
+      checkRunMeta: new Map(),
+      releaseMeta: new Map(),
+      assetMeta: new Map(),
+      assetStorageOrigin: null,
+      rate: { window: 0, used: 0 },
+      commits: new Map(),
+      orgIds: new Map(),
+    };
+    states.set(world, state);
+  }
+  return state;
+}
+
+/** GitHub repository settings (PATCH /repos/{owner}/{repo} changes them; tests may too). */
+export function repoSettings(world: World, project: SimProject): RepoSettings {
+  const state = githubState(world);
+  let settings = state.settings.get(project.id);
+  if (!settings) {
+    settings = {
+      deleteBranchOnMerge: false,
+      allowMergeCommit: true,
+      allowSquashMerge: true,
+      allowRebaseMerge: true,
+      hasIssues: true,
+    };
+    state.settings.set(project.id, settings);
+  }
+  return settings;
+}
