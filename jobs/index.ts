@@ -1,5 +1,6 @@
 import type { JobDefinition } from '../src/runner/job.js';
 import heartbeat from './heartbeat/index.js';
+import updateComponent from './update-component/index.js';
 
 /** Every job the bot knows. Add a job here once; the CLI, config schema and scheduler pick it up. */
-export const jobs: JobDefinition[] = [heartbeat];
+export const jobs: JobDefinition[] = [heartbeat, updateComponent];

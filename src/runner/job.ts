@@ -125,6 +125,11 @@ export interface JobDefinition<S extends JobOptionsSchema = JobOptionsSchema> {
   cliOptions?: CliOption[];
   /** Accept flags not declared in `cliOptions` (e.g. `--packit-service=<sha>`); they arrive as `ctx.args.unknown`. */
   acceptUnknownOptions?: boolean;
+  /**
+   * Cross-checks against the rest of the config (forge and channel names exist, …): each
+   * returned line is a problem named by its path relative to the job section.
+   */
+  checkConfig?(options: z.infer<S>, config: Config): string[];
   /** Validate `ctx.args` before anything runs; throw UsageError (exit 2, nothing written). */
   checkArgs?(args: Record<string, unknown>, options: z.infer<S>): void;
   run(ctx: JobContext, options: z.infer<S>): Promise<JobResult>;

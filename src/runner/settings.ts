@@ -38,6 +38,13 @@ export function jobSettings(config: Config, job: JobDefinition): JobSettings {
   }
   const data = parsed.data as Record<string, unknown> & z.infer<z.ZodObject<typeof jobCommonShape>>;
   const { enabled, schedule, timezone, timeoutSeconds, retries, slackChannel, dryRun, ...options } = data;
+  const crossProblems = job.checkConfig?.(options as never, config) ?? [];
+  if (crossProblems.length > 0) {
+    throw new ConfigError(
+      `jobs.${job.name}: ${crossProblems.length} problem(s)`,
+      crossProblems.map((p) => `jobs.${job.name}.${p}`),
+    );
+  }
   if (slackChannel && !config.slack.channels[slackChannel]) {
     const known = Object.keys(config.slack.channels);
     throw new ConfigError(`jobs.${job.name}.slackChannel: unknown channel "${slackChannel}"`, [

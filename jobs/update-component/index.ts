@@ -1,0 +1,120 @@
+import { UsageError, errorMessage } from '../../src/errors.js';
+import { suggest } from '../../src/config/issues.js';
+import { checkChannel, checkForge } from '../../src/kit/config-checks.js';
+import { combineStatus, defineJob, type Action, type ItemResult, type Link } from '../../src/runner/job.js';
+import { applyPlan, describeStep } from './apply.js';
+import { optionsSchema, type Component, type Options } from './options.js';
+import { planComponent, type ComponentPlan } from './plan.js';
+
+/**
+ * update-component (seed 001, the Gitaly flow generalised): every hour, for each component,
+ * find the newest green commit of its source branch and make the consuming repo's version file
+ * point to it through one merge request that merges itself when its pipeline passes.
+ */
+
+function selected(options: Options, args: Record<string, unknown>): Component[] {
+  const name = args.component as string | undefined;
+  if (!name) return options.components;
+  const found = options.components.find((c) => c.name === name);
+  if (!found) {
+    const names = options.components.map((c) => c.name);
+    const hint = suggest(name, names);
+    throw new UsageError(
+      `--component ${name}: no such component${hint ? ` (did you mean "${hint}"?)` : ''}; configured: ${names.join(', ')}`,
+    );
+  }
+  return [found];
+}
+
+function itemFor(plan: ComponentPlan, actions: Action[], dryRun: boolean): ItemResult {
+  const mrAction = actions.find((a) => a.kind === 'open-mr' || a.kind === 'update-mr');
+  const links: Link[] = [];
+  const mrUrl = mrAction?.url ?? plan.mr?.webUrl;
+  if (mrUrl) links.push({ text: `${plan.component.name} MR`, url: mrUrl });
+  if (plan.compareUrl) links.push({ text: `${plan.component.name} changes`, url: plan.compareUrl });
+  const changing = actions.some((a) => a.kind !== 'warn-stale');
+  const warnings = plan.warnings.length ? ` (warning: ${plan.warnings.join('; ')})` : '';
+  return {
+    name: plan.component.name,
+    status: changing ? 'ok' : 'noop',
+    summary: `${plan.reason}${changing && dryRun ? ' — would update' : ''}${warnings}`,
+    links,
+  };
+}
+
+export default defineJob({
+  name: 'update-component',
+  description:
+    'Latest green commit of each component → one version-bump MR on the consuming repo, auto-merged.',
+  schedule: '0 * * * *',
+  timeoutSeconds: 900,
+  options: optionsSchema,
+  cliOptions: [
+    { flags: '--component <name>', description: 'only this component' },
+    {
+      flags: '--sha <sha>',
+      description:
+        'pin this commit of the source branch instead of the latest green (needs --component when several are configured)',
+    },
+  ],
+  checkConfig(options, config) {
+    return options.components.flatMap((c, i) => [
+      ...checkForge(config, c.source.forge, `components[${i}].source.forge`),
+      ...checkForge(config, c.target.forge, `components[${i}].target.forge`),
+      ...checkChannel(config, c.slackChannel, `components[${i}].slackChannel`),
+    ]);
+  },
+  checkArgs(args, options) {
+    const components = selected(options, args);
+    if (args.sha !== undefined) {
+      if (components.length !== 1)
+        throw new UsageError('--sha needs --component <name>: several components are configured');
+      if (!/^[0-9a-f]{7,40}$/i.test(String(args.sha)))
+        throw new UsageError(`--sha ${String(args.sha)}: not a commit sha (7 to 40 hex digits)`);
+    }
+  },
+  async run(ctx, options) {
+    const components = selected(options, ctx.args);
+    const items: ItemResult[] = [];
+    const actions: Action[] = [];
+    const links: Link[] = [];
+    const plans: Record<string, unknown>[] = [];
+    for (const component of components) {
+      ctx.progress(`${component.name}: looking for the latest green commit of ${component.source.project}`);
+      try {
+        const plan = await planComponent(ctx, component, ctx.args.sha as string | undefined);
+        const done = ctx.dryRun
+          ? plan.steps.map((step) => ({
+              kind: step.kind,
+              description: describeStep(plan, step),
+              done: false,
+              subject: component.name,
+            }))
+          : await applyPlan(ctx, plan);
+        for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
+        actions.push(...done);
+        const item = itemFor(plan, done, ctx.dryRun);
+        items.push(item);
+        links.push(...(item.links ?? []));
+        plans.push({
+          component: component.name,
+          decision: plan.decision,
+          reason: plan.reason,
+          from: plan.from,
+          to: plan.to,
+          mr: plan.mr ? { iid: plan.mr.iid, url: plan.mr.webUrl } : null,
+          steps: plan.steps.map((s) => s.kind),
+        });
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        ctx.log.error({ component: component.name, err: error }, `${component.name} failed`);
+        items.push({ name: component.name, status: 'failed', summary: errorMessage(error) });
+      }
+    }
+    const status = combineStatus(items.map((i) => i.status));
+    const summary = items
+      .map((i) => `${i.name}: ${i.status === 'failed' ? `failed: ${i.summary}` : i.summary}`)
+      .join('; ');
+    return { status, summary, actions, links, items, details: { plans } };
+  },
+});
