@@ -5,9 +5,16 @@ import type { Store } from '../store/types.js';
  * node-cron asks the coordinator before each scheduled slot; the key is `<job>:<slot ISO>`. The
  * slot comes from the cron expression, not the wall clock, so replicas whose clocks differ by
  * a few seconds compute the same key and the store lets exactly one of them claim it.
+ *
+ * `active` is asked first: a replica that is shutting down must not claim a slot it will not
+ * run, or a rolling restart would lose that slot instead of leaving it to another replica.
  */
-export function createStoreCoordinator(store: Store, holder: string): RunCoordinator {
+export function createStoreCoordinator(
+  store: Store,
+  holder: string,
+  active: () => boolean = () => true,
+): RunCoordinator {
   return {
-    shouldRun: (key) => store.claimSlot(key, holder),
+    shouldRun: async (key) => active() && store.claimSlot(key, holder),
   };
 }

@@ -101,12 +101,25 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * RELEASE_BOT_LEASE_TTL_SECONDS: how long a crashed holder keeps a job locked (default 60 s; the
+ * lease is renewed every third of it while the run lasts).
+ */
+function leaseTtlFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.RELEASE_BOT_LEASE_TTL_SECONDS;
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 2)
+    throw new ConfigError(`RELEASE_BOT_LEASE_TTL_SECONDS: expected a number of seconds >= 2 (got "${raw}")`);
+  return seconds * 1000;
+}
+
 export function createRunner(deps: RunnerDeps): Runner {
   const sentry = deps.sentry ?? noopSentry;
   const metrics = deps.metrics ?? noopMetrics;
   const now = deps.now ?? (() => new Date());
   const holder = deps.holder ?? holderId();
-  const leaseTtlMs = deps.leaseTtlMs ?? 60_000;
+  const leaseTtlMs = deps.leaseTtlMs ?? leaseTtlFromEnv() ?? 60_000;
   const retryBaseMs = deps.retryBaseMs ?? 1_000;
 
   function stateFor(job: string): JobState {
@@ -126,7 +139,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const dryRun = Boolean(request.dryRun) || settings.dryRun;
     const runId = newRunId();
     const tags: RunTags = { job: job.name, runId, trigger: request.trigger, dryRun };
-    const startedAt = new Date();
+    let startedAt = new Date();
     const base: RunRecord = {
       id: runId,
       job: job.name,
@@ -168,6 +181,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       throw error;
     }
 
+    // The run starts once it holds the lease, so runs of one job never overlap in history either.
+    startedAt = new Date();
+    base.startedAt = startedAt.toISOString();
     const stale = await deps.store.abortStaleRuns(
       job.name,
       'the process running it stopped before it finished',

@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { errorMessage, LeaseHeldError } from '../errors.js';
@@ -29,6 +29,22 @@ export interface Scheduler {
   stop(graceMs: number): Promise<void>;
 }
 
+/**
+ * node-cron's own warnings (a slot skipped because the previous run of this job in this process
+ * is still going, a slot missed because the event loop was blocked, the store failing to answer
+ * the coordinator) go to our JSON log instead of coloured console lines.
+ */
+function cronLogger(log: Logger): CronLogger {
+  const write = (level: 'debug' | 'error', message: string | Error, err?: Error) =>
+    message instanceof Error ? log[level]({ err: message }, message.message) : log[level]({ err }, message);
+  return {
+    info: (message) => log.info(message),
+    warn: (message) => log.warn(message),
+    error: (message, err) => write('error', message, err),
+    debug: (message, err) => write('debug', message, err),
+  };
+}
+
 export function startScheduler(input: {
   config: Config;
   jobs: JobDefinition[];
@@ -40,8 +56,8 @@ export function startScheduler(input: {
   const shutdown = new AbortController();
   const inFlight = new Map<Promise<unknown>, string>();
   const scheduled: ScheduledJob[] = [];
-  const coordinator = createStoreCoordinator(store, runner.holder);
   let stopped = false;
+  const coordinator = createStoreCoordinator(store, runner.holder, () => !stopped);
 
   for (const job of jobs) {
     const settings = jobSettings(config, job);
@@ -78,6 +94,7 @@ export function startScheduler(input: {
         noOverlap: true,
         distributed: true,
         runCoordinator: coordinator,
+        logger: cronLogger(logger.child({ job: job.name })),
         // A slot may wait for a run that is finishing; the lease prevents overlap anyway.
         missedExecutionTolerance: 5_000,
       },

@@ -29,6 +29,7 @@ export const PG_MIGRATIONS: string[] = [
    CREATE INDEX runs_job_started ON runs (job, started_at DESC, id DESC);
    CREATE INDEX runs_started ON runs (started_at DESC, id DESC);
    CREATE INDEX runs_status_started ON runs (status, started_at DESC, id DESC);
+   CREATE INDEX runs_job_status_started ON runs (job, status, started_at DESC, id DESC);
    -- abortStaleRuns looks only at the few runs still running.
    CREATE INDEX runs_running ON runs (job) WHERE status = 'running';
 

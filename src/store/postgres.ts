@@ -29,6 +29,28 @@ function target(url: string): string {
   }
 }
 
+/**
+ * The history query (`release-bot history`, the status page). Every filter combination walks an
+ * index in order and stops after `limit` rows, so it stays fast with millions of runs.
+ */
+export function historyQuery(q: RunQuery = {}): { text: string; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    values.push(value);
+    where.push(condition.replace('?', `$${values.length}`));
+  };
+  if (q.job) add('job = ?', q.job);
+  if (q.status) add('status = ?', q.status);
+  if (q.before) add('started_at < ?::timestamptz', q.before);
+  values.push(q.limit ?? 20);
+  const text = `SELECT * FROM runs
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY started_at DESC, id DESC
+     LIMIT $${values.length}`;
+  return { text, values };
+}
+
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   try {
     registerSecret(decodeURIComponent(new URL(url).password));
@@ -122,23 +144,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     },
 
     async listRuns(q: RunQuery = {}) {
-      const where: string[] = [];
-      const values: unknown[] = [];
-      const add = (condition: string, value: unknown) => {
-        values.push(value);
-        where.push(condition.replace('?', `$${values.length}`));
-      };
-      if (q.job) add('job = ?', q.job);
-      if (q.status) add('status = ?', q.status);
-      if (q.before) add('started_at < ?::timestamptz', q.before);
-      values.push(q.limit ?? 20);
-      const { rows } = await query<PgRunRow>(
-        `SELECT * FROM runs
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY started_at DESC, id DESC
-         LIMIT $${values.length}`,
-        values,
-      );
+      const { text, values } = historyQuery(q);
+      const { rows } = await query<PgRunRow>(text, values);
       return rows.map(toRecord);
     },
 
