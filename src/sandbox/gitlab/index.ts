@@ -1,11 +1,31 @@
 import { createView, type View } from '../core/server.js';
 import type { ViewContext } from '../core/view-context.js';
-import { SimError } from '../core/world.js';
+import { createGitlab } from './context.js';
+import { errorBody } from './errors.js';
+import { createRateLimitHeaders } from './rate-limit.js';
+import { registerBranches } from './routes/branches.js';
+import { registerCommits } from './routes/commits.js';
+import { registerCompare } from './routes/compare.js';
+import { registerDeployments } from './routes/deployments.js';
+import { registerFiles } from './routes/files.js';
+import { registerGitHttp } from './routes/git-http.js';
+import { registerIssues } from './routes/issues.js';
+import { registerJobs } from './routes/jobs.js';
+import { registerLabels } from './routes/labels.js';
+import { registerMergeRequestActions } from './routes/merge-request-actions.js';
+import { registerMergeRequests } from './routes/merge-requests.js';
+import { registerMilestones } from './routes/milestones.js';
+import { registerNotes } from './routes/notes.js';
+import { registerPackages } from './routes/packages.js';
+import { registerPipelines } from './routes/pipelines.js';
+import { registerProjects } from './routes/projects.js';
+import { registerStatuses } from './routes/statuses.js';
+import { registerTags } from './routes/tags.js';
+import { registerUsers } from './routes/users.js';
 
 /**
- * GitLab REST v4 view of the simulated world, served under `/api/v4`.
- * Error bodies follow GitLab's helpers: `{"message": "404 Project Not Found"}`,
- * `{"message": "401 Unauthorized"}`, `{"error": "404 Not Found"}` for unknown routes.
+ * GitLab REST v4 view of the simulated world, served under `/api/v4`, plus git smart HTTP for
+ * `<namespace>/<project>.git`. Error bodies follow GitLab's helpers (see errors.ts).
  */
 export function createGitlabView(ctx: ViewContext): View {
   const view = createView({
@@ -14,38 +34,45 @@ export function createGitlabView(ctx: ViewContext): View {
     faults: ctx.faults,
     log: ctx.log,
     beforeRequest: ctx.beforeRequest,
-    errorBody(status, message, code) {
-      if (code === 'unknown_route') return { error: '404 Not Found' };
-      if (status === 401) return { message: '401 Unauthorized' };
-      return { message: /^\d{3} /.test(message) ? message : `${status} ${message}` };
-    },
+    errorBody,
     tokenFrom(req, url) {
       const header = req.headers['private-token'];
       if (typeof header === 'string') return header;
       const auth = req.headers.authorization;
       if (auth?.startsWith('Bearer ')) return auth.slice(7);
+      // HTTP Basic with the token as password: git over HTTP and the package registry (`oauth2:<token>`).
+      if (
+        auth?.startsWith('Basic ') &&
+        (/\.git\//.test(url.pathname) || url.pathname.includes('/packages/'))
+      ) {
+        const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+        const i = decoded.indexOf(':');
+        return i >= 0 ? decoded.slice(i + 1) : undefined;
+      }
       return url.searchParams.get('private_token') ?? undefined;
     },
+    commonHeaders: createRateLimitHeaders(),
   });
-
-  view.add('GET', '/api/v4/user', (req) => {
-    const user = req.user;
-    if (!user) throw new SimError(401, 'Unauthorized');
-    return {
-      body: {
-        id: user.id,
-        username: user.username,
-        name: user.name,
-        state: 'active',
-        avatar_url: null,
-        web_url: `${ctx.world.webUrl.gitlab}/${user.username}`,
-        email: user.email,
-        is_admin: user.admin,
-        bot: user.bot,
-        created_at: user.createdAt,
-      },
-    };
-  });
-
+  const gl = createGitlab(view, ctx.world, ctx.ci);
+  registerUsers(gl);
+  registerProjects(gl);
+  registerBranches(gl);
+  registerCommits(gl);
+  registerStatuses(gl);
+  registerFiles(gl);
+  registerCompare(gl);
+  registerTags(gl);
+  registerMergeRequests(gl);
+  registerMergeRequestActions(gl);
+  registerNotes(gl);
+  registerIssues(gl);
+  registerLabels(gl);
+  registerMilestones(gl);
+  registerPipelines(gl);
+  registerJobs(gl);
+  registerDeployments(gl);
+  registerPackages(gl);
+  // Last: its templates are catch-alls for `/<namespace>/<project>.git/...`.
+  registerGitHttp(gl);
   return view;
 }

@@ -1,0 +1,148 @@
+import type { SimMergeRequest, SimPipeline } from '../../core/model.js';
+import type { Gitlab } from '../context.js';
+import { fileDiffs, mergesCleanly } from '../git-extra.js';
+import { milestoneById } from './milestone.js';
+import { pipelineBasic, pipelineDetail } from './pipeline.js';
+import { projectUrl } from './project.js';
+import { taskCompletion } from './tasks.js';
+import { userById } from './user.js';
+
+const ACTIVE = new Set(['created', 'pending', 'running', 'waiting_for_resource', 'preparing']);
+
+/** What GitLab computes about an MR: head, head pipeline, conflicts, mergeability. */
+export interface MergeRequestFacts {
+  head: string;
+  targetSha: string | null;
+  baseSha: string | null;
+  headPipeline: SimPipeline | undefined;
+  conflicts: boolean;
+  detailedStatus: string;
+}
+
+export async function mergeRequestFacts(gl: Gitlab, mr: SimMergeRequest): Promise<MergeRequestFacts> {
+  const project = gl.world.projects.get(mr.projectId)!;
+  const head = await gl.world.mrHeadSha(mr);
+  const targetSha = await project.repo.branchSha(mr.targetBranch);
+  const headPipeline =
+    gl.ci.latestPipeline(project, head, mr.sourceBranch) ?? gl.ci.latestPipeline(project, head);
+  let conflicts = false;
+  let baseSha: string | null = null;
+  if (targetSha) {
+    baseSha = await project.repo.mergeBase(targetSha, head);
+    if (mr.state === 'opened') conflicts = !(await mergesCleanly(project.repo.dir, targetSha, head));
+  }
+  let detailedStatus = 'mergeable';
+  if (mr.state !== 'opened') detailedStatus = 'not_open';
+  else if (mr.draft) detailedStatus = 'draft_status';
+  else if (conflicts) detailedStatus = 'conflict';
+  else if (mr.approvedBy.length < project.approvalsRequired) detailedStatus = 'not_approved';
+  else if (headPipeline && ACTIVE.has(headPipeline.status)) detailedStatus = 'ci_still_running';
+  return { head, targetSha, baseSha, headPipeline, conflicts, detailedStatus };
+}
+
+export function isActivePipeline(p: SimPipeline | undefined): boolean {
+  return Boolean(p && ACTIVE.has(p.status));
+}
+
+/** GitLab `MergeRequestBasic` (lists). */
+export async function mergeRequestBasic(
+  gl: Gitlab,
+  mr: SimMergeRequest,
+  known?: MergeRequestFacts,
+): Promise<Record<string, unknown>> {
+  const facts = known ?? (await mergeRequestFacts(gl, mr));
+  const project = gl.world.projects.get(mr.projectId)!;
+  const assignees = mr.assigneeIds.map((id) => userById(gl, id)).filter(Boolean);
+  const mergeUserId = mr.autoMerge?.userId ?? mr.mergedById;
+  return {
+    id: mr.id,
+    iid: mr.iid,
+    project_id: mr.projectId,
+    title: mr.title,
+    description: mr.description,
+    state: mr.state,
+    created_at: mr.createdAt,
+    updated_at: mr.updatedAt,
+    merged_by: userById(gl, mr.mergedById),
+    merge_user: userById(gl, mergeUserId),
+    merged_at: mr.mergedAt,
+    closed_by: mr.state === 'closed' ? userById(gl, mr.authorId) : null,
+    closed_at: mr.closedAt,
+    target_branch: mr.targetBranch,
+    source_branch: mr.sourceBranch,
+    user_notes_count: gl.world.notes.filter(
+      (n) =>
+        n.projectId === mr.projectId &&
+        n.noteableType === 'MergeRequest' &&
+        n.noteableIid === mr.iid &&
+        !n.system,
+    ).length,
+    upvotes: 0,
+    downvotes: 0,
+    author: userById(gl, mr.authorId),
+    assignees,
+    assignee: assignees[0] ?? null,
+    reviewers: mr.reviewerIds.map((id) => userById(gl, id)).filter(Boolean),
+    source_project_id: mr.projectId,
+    target_project_id: mr.projectId,
+    labels: [...mr.labels],
+    draft: mr.draft,
+    work_in_progress: mr.draft,
+    milestone: milestoneById(gl, mr.milestoneId),
+    merge_when_pipeline_succeeds: mr.autoMerge !== null,
+    merge_status: facts.conflicts ? 'cannot_be_merged' : 'can_be_merged',
+    detailed_merge_status: facts.detailedStatus,
+    merge_after: null,
+    sha: facts.head,
+    merge_commit_sha: mr.mergeCommitSha,
+    squash_commit_sha: mr.squashCommitSha,
+    discussion_locked: null,
+    should_remove_source_branch: mr.autoMerge?.removeSourceBranch ?? null,
+    force_remove_source_branch: mr.removeSourceBranch,
+    prepared_at: mr.createdAt,
+    reference: `!${mr.iid}`,
+    references: { short: `!${mr.iid}`, relative: `!${mr.iid}`, full: `${project.path}!${mr.iid}` },
+    web_url: `${projectUrl(gl, project)}/-/merge_requests/${mr.iid}`,
+    time_stats: {
+      time_estimate: 0,
+      total_time_spent: 0,
+      human_time_estimate: null,
+      human_total_time_spent: null,
+    },
+    squash: mr.squash,
+    squash_on_merge: mr.squash,
+    task_completion_status: taskCompletion(mr.description),
+    has_conflicts: facts.conflicts,
+    blocking_discussions_resolved: true,
+    approvals_before_merge: null,
+  };
+}
+
+/** GitLab `MergeRequest` (single MR, create, update, merge). */
+export async function mergeRequestDetail(
+  gl: Gitlab,
+  mr: SimMergeRequest,
+  canMerge: boolean,
+): Promise<Record<string, unknown>> {
+  const facts = await mergeRequestFacts(gl, mr);
+  const project = gl.world.projects.get(mr.projectId)!;
+  const head = facts.headPipeline;
+  const changes =
+    facts.baseSha && facts.baseSha !== facts.head
+      ? (await fileDiffs(project.repo.dir, facts.baseSha, facts.head)).length
+      : 0;
+  return {
+    ...(await mergeRequestBasic(gl, mr, facts)),
+    subscribed: false,
+    changes_count: String(changes),
+    latest_build_started_at: head?.startedAt ?? null,
+    latest_build_finished_at: head?.finishedAt ?? null,
+    first_deployed_to_production_at: null,
+    pipeline: head ? pipelineBasic(gl, head) : null,
+    head_pipeline: head ? pipelineDetail(gl, head) : null,
+    diff_refs: { base_sha: facts.baseSha, head_sha: facts.head, start_sha: facts.targetSha },
+    merge_error: null,
+    first_contribution: false,
+    user: { can_merge: canMerge },
+  };
+}
