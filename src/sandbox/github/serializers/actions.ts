@@ -38,7 +38,12 @@ function stateOf(status: SimPipeline['status'] | SimJob['status']): RunState {
 
 /** A run with a job waiting for an environment approval (a manual job) is `waiting`, as on GitHub. */
 export function runState(gh: Gh, p: SimPipeline): RunState {
-  if (p.status !== 'canceled' && gh.world.jobs.some((j) => j.pipelineId === p.id && j.status === 'manual'))
+  // A failed run is failed: on GitHub the approval job would need the failed one and be skipped.
+  if (
+    p.status !== 'canceled' &&
+    p.status !== 'failed' &&
+    gh.world.jobs.some((j) => j.pipelineId === p.id && j.status === 'manual')
+  )
     return { status: 'waiting', conclusion: null };
   return stateOf(p.status);
 }

@@ -1,0 +1,199 @@
+import { ForgeError } from '../../errors.js';
+import type { AutoMergeResult, ChangeRequestApi, ChangeRequestState } from '../types.js';
+import type { GithubClient } from './client.js';
+import { isStatus } from './errors.js';
+import { toChangeRequest } from './map.js';
+import { milestoneNumber } from './milestones.js';
+import type { GhPull } from './wire.js';
+
+const ENABLE_AUTO_MERGE = `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!, $expectedHeadOid: GitObjectID) {
+  enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod, expectedHeadOid: $expectedHeadOid}) {
+    pullRequest { id autoMergeRequest { enabledAt mergeMethod } }
+  }
+}`;
+
+/**
+ * GitHub refuses auto-merge when the repository does not allow it, and also when the PR has
+ * nothing left to wait for ("clean"/"unstable" status): both mean "merge it yourself when green".
+ */
+const UNSUPPORTED = [/auto merge is not allowed/i, /is in (clean|unstable) status/i];
+
+export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
+  const getPull = (project: string, iid: number) =>
+    gh.request<GhPull>('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+      ...gh.repo(project),
+      pull_number: iid,
+    });
+
+  const api: ChangeRequestApi = {
+    async list(project, query) {
+      const { owner, repo } = gh.repo(project);
+      const state: ChangeRequestState | 'all' = query.state ?? 'opened';
+      const pulls = await gh.paginate<GhPull>('GET /repos/{owner}/{repo}/pulls', {
+        owner,
+        repo,
+        state: state === 'opened' ? 'open' : state === 'all' ? 'all' : 'closed',
+        per_page: 100,
+        ...(query.sourceBranch ? { head: `${owner}:${query.sourceBranch}` } : {}),
+        ...(query.targetBranch ? { base: query.targetBranch } : {}),
+      });
+      return pulls
+        .map(toChangeRequest)
+        .filter((cr) => state === 'all' || cr.state === state)
+        .filter((cr) => !query.labels?.length || query.labels.every((l) => cr.labels.includes(l)));
+    },
+
+    async get(project, iid) {
+      const pull = await gh.find<GhPull>('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        ...gh.repo(project),
+        pull_number: iid,
+      });
+      return pull ? toChangeRequest(pull) : null;
+    },
+
+    async create(project, input) {
+      gh.write(`open a pull request from ${input.sourceBranch}`);
+      const repo = gh.repo(project);
+      // Resolve the milestone before writing anything, so a bad title changes nothing.
+      const milestone = input.milestone ? await milestoneNumber(gh, project, input.milestone) : undefined;
+      let pull = await gh.request<GhPull>('POST /repos/{owner}/{repo}/pulls', {
+        ...repo,
+        title: input.title,
+        head: input.sourceBranch,
+        base: input.targetBranch,
+        body: input.description,
+      });
+      // Labels, assignees and milestone are issue fields on GitHub: one PATCH sets them all.
+      if (input.labels?.length || input.assignees?.length || milestone !== undefined) {
+        await gh.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
+          ...repo,
+          issue_number: pull.number,
+          ...(input.labels?.length ? { labels: input.labels } : {}),
+          ...(input.assignees?.length ? { assignees: input.assignees } : {}),
+          ...(milestone !== undefined ? { milestone } : {}),
+        });
+      }
+      if (input.reviewers?.length) {
+        await gh.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', {
+          ...repo,
+          pull_number: pull.number,
+          reviewers: input.reviewers,
+        });
+      }
+      if (
+        input.labels?.length ||
+        input.assignees?.length ||
+        milestone !== undefined ||
+        input.reviewers?.length
+      )
+        pull = await getPull(project, pull.number);
+      return toChangeRequest(pull);
+    },
+
+    async update(project, iid, input) {
+      gh.write(`update pull request #${iid}`);
+      const repo = gh.repo(project);
+      const issue = { ...repo, issue_number: iid };
+      let pull: GhPull | undefined;
+      if (input.title !== undefined || input.description !== undefined || input.state) {
+        pull = await gh.request<GhPull>('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', {
+          ...repo,
+          pull_number: iid,
+          ...(input.title !== undefined ? { title: input.title } : {}),
+          ...(input.description !== undefined ? { body: input.description } : {}),
+          ...(input.state ? { state: input.state === 'close' ? 'closed' : 'open' } : {}),
+        });
+      }
+      let labelsChanged = false;
+      if (input.labels) {
+        await gh.request('PUT /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+          ...issue,
+          labels: input.labels,
+        });
+        labelsChanged = true;
+      }
+      if (input.addLabels?.length) {
+        await gh.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', {
+          ...issue,
+          labels: input.addLabels,
+        });
+        labelsChanged = true;
+      }
+      for (const name of input.removeLabels ?? []) {
+        try {
+          await gh.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', {
+            ...issue,
+            name,
+          });
+          labelsChanged = true;
+        } catch (error) {
+          if (!isStatus(error, 404)) throw error;
+        }
+      }
+      if (!pull || labelsChanged) pull = await getPull(project, iid);
+      return toChangeRequest(pull);
+    },
+
+    async merge(project, iid, options) {
+      gh.write(`merge pull request #${iid}`);
+      const repo = gh.repo(project);
+      await gh.request('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge', {
+        ...repo,
+        pull_number: iid,
+        sha: options.sha,
+        merge_method: options.squash ? 'squash' : 'merge',
+      });
+      const pull = await getPull(project, iid);
+      if (options.removeSourceBranch) {
+        try {
+          await gh.request('DELETE /repos/{owner}/{repo}/git/refs/{ref}', {
+            ...repo,
+            ref: `heads/${pull.head.ref}`,
+          });
+        } catch (error) {
+          // delete_branch_on_merge may have removed it already.
+          if (!isStatus(error, 404, 422)) throw error;
+        }
+      }
+      return toChangeRequest(pull);
+    },
+
+    async enableAutoMerge(project, iid, options): Promise<AutoMergeResult> {
+      gh.write(`enable auto-merge on pull request #${iid}`);
+      const pull = await getPull(project, iid);
+      if (pull.state !== 'open')
+        throw new ForgeError(`${gh.forge}: pull request #${iid} of ${project} is not open`, 405, gh.forge);
+      if (pull.head.sha !== options.sha)
+        throw new ForgeError(
+          `${gh.forge}: pull request #${iid} head is ${pull.head.sha}, not ${options.sha}`,
+          409,
+          gh.forge,
+          'POST /graphql',
+        );
+      if (pull.auto_merge) return 'already-enabled';
+      try {
+        await gh.graphql(ENABLE_AUTO_MERGE, {
+          pullRequestId: pull.node_id,
+          mergeMethod: options.squash ? 'SQUASH' : 'MERGE',
+          expectedHeadOid: options.sha,
+        });
+      } catch (error) {
+        if (error instanceof ForgeError && UNSUPPORTED.some((re) => re.test(error.message)))
+          return 'unsupported';
+        throw error;
+      }
+      return 'enabled';
+    },
+
+    async approve(project, iid, options) {
+      gh.write(`approve pull request #${iid}`);
+      await gh.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+        ...gh.repo(project),
+        pull_number: iid,
+        event: 'APPROVE',
+        commit_id: options.sha,
+      });
+    },
+  };
+  return api;
+}

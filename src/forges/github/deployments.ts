@@ -1,0 +1,122 @@
+import type { Deployment, DeploymentApi, DeploymentStatus } from '../types.js';
+import type { GithubClient } from './client.js';
+import type { GhDeployment, GhDeploymentStatus } from './wire.js';
+
+/**
+ * Deployments: the deployments API plus each deployment's latest status. `inactive` (GitHub's
+ * mark on a deployment superseded by a newer one) still means "was deployed": success.
+ */
+
+function statusOf(latest: GhDeploymentStatus | undefined): DeploymentStatus {
+  switch (latest?.state) {
+    case 'success':
+    case 'inactive':
+      return 'success';
+    case 'failure':
+    case 'error':
+      return 'failed';
+    case 'in_progress':
+      return 'running';
+    default:
+      return 'created';
+  }
+}
+
+function payloadOf(d: GhDeployment): Record<string, unknown> {
+  if (d.payload && typeof d.payload === 'object') return d.payload as Record<string, unknown>;
+  if (typeof d.payload === 'string' && d.payload) {
+    try {
+      const parsed: unknown = JSON.parse(d.payload);
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+  return {};
+}
+
+export function createDeploymentApi(gh: GithubClient): DeploymentApi {
+  function toDeployment(
+    project: string,
+    d: GhDeployment,
+    latest: GhDeploymentStatus | undefined,
+  ): Deployment {
+    const payload = payloadOf(d);
+    // We deploy the exact sha and keep the branch name in the payload (see create).
+    const ref = typeof payload.ref === 'string' ? payload.ref : d.ref;
+    const updatedAt =
+      latest && Date.parse(latest.created_at) > Date.parse(d.updated_at) ? latest.created_at : d.updated_at;
+    return {
+      id: d.id,
+      environment: d.environment,
+      ref,
+      sha: d.sha,
+      status: statusOf(latest),
+      createdAt: d.created_at,
+      updatedAt,
+      jobId: null,
+      version: typeof payload.version === 'string' ? payload.version : ref,
+      webUrl:
+        latest?.log_url ||
+        latest?.target_url ||
+        `${gh.webUrl}/${project}/deployments/${encodeURIComponent(d.environment)}`,
+    };
+  }
+
+  async function latestStatus(project: string, id: number): Promise<GhDeploymentStatus | undefined> {
+    const statuses = await gh.request<GhDeploymentStatus[]>(
+      'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+      {
+        ...gh.repo(project),
+        deployment_id: id,
+        per_page: 1,
+      },
+    );
+    return statuses[0];
+  }
+
+  return {
+    async list(project, query) {
+      const limit = query.limit ?? 100;
+      const out: Deployment[] = [];
+      const params = { ...gh.repo(project), environment: query.environment, per_page: 100 };
+      for await (const page of gh.pages<GhDeployment>('GET /repos/{owner}/{repo}/deployments', params)) {
+        // One more request per deployment for its latest status (GitHub lists them separately).
+        const withStatus = await Promise.all(
+          page.map(async (d) => toDeployment(project, d, await latestStatus(project, d.id))),
+        );
+        for (const d of withStatus) {
+          if (query.status && d.status !== query.status) continue;
+          if (query.updatedAfter && Date.parse(d.updatedAt) <= Date.parse(query.updatedAfter)) continue;
+          out.push(d);
+        }
+        if (query.sort !== 'asc' && out.length >= limit) break;
+      }
+      return query.sort === 'asc' ? out.reverse().slice(0, limit) : out.slice(0, limit);
+    },
+
+    async get(project, id) {
+      const d = await gh.find<GhDeployment>('GET /repos/{owner}/{repo}/deployments/{deployment_id}', {
+        ...gh.repo(project),
+        deployment_id: id,
+      });
+      return d ? toDeployment(project, d, await latestStatus(project, id)) : null;
+    },
+
+    async create(project, input) {
+      gh.write(`create a deployment to ${input.environment}`);
+      // No auto-merge of the default branch and no status gate: the caller decided what to deploy.
+      const d = await gh.request<GhDeployment>('POST /repos/{owner}/{repo}/deployments', {
+        ...gh.repo(project),
+        ref: input.sha,
+        environment: input.environment,
+        task: 'deploy',
+        auto_merge: false,
+        required_contexts: [],
+        payload: { ref: input.ref, ...(input.version ? { version: input.version } : {}) },
+        description: input.description ?? '',
+      });
+      return toDeployment(project, d, undefined);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { ForgeAdapterOptions } from '../adapter-options.js';
+import type { Forge, ForgeUser } from '../types.js';
+import { createChangeRequestApi } from './change-requests.js';
+import { createCiApi } from './ci.js';
+import { createGithubClient } from './client.js';
+import { createDeploymentApi } from './deployments.js';
+import { createIssueApi } from './issues.js';
+import { createLabelApi } from './labels.js';
+import { createNoteApi } from './notes.js';
+import { createPackageApi } from './packages.js';
+import { createRepoApi } from './repo.js';
+import type { GhUser } from './wire.js';
+
+export { releaseTag } from './packages.js';
+
+/**
+ * The GitHub forge: @octokit/rest over the shared HTTP path (src/forges/http.ts). Pull requests
+ * are change requests, issue comments are notes, Actions workflow runs/jobs are pipelines/jobs,
+ * check runs and commit statuses are commit checks, release assets are generic packages.
+ * Every write method refuses in dry-run before it sends anything.
+ */
+export function createGithubForge(options: ForgeAdapterOptions): Forge {
+  const gh = createGithubClient(options);
+  return {
+    name: options.name,
+    kind: 'github',
+    apiUrl: gh.apiUrl,
+    webUrl: gh.webUrl,
+    dryRun: options.dryRun,
+    async currentUser(): Promise<ForgeUser> {
+      const user = await gh.request<GhUser>('GET /user');
+      return { id: user.id, username: user.login, ...(user.name ? { name: user.name } : {}) };
+    },
+    repo: createRepoApi(gh),
+    changeRequests: createChangeRequestApi(gh),
+    notes: createNoteApi(gh),
+    issues: createIssueApi(gh),
+    labels: createLabelApi(gh),
+    ci: createCiApi(gh),
+    deployments: createDeploymentApi(gh),
+    packages: createPackageApi(gh),
+  };
+}

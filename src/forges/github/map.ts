@@ -1,0 +1,83 @@
+import type { ChangeRequest, Commit, Issue, Note } from '../types.js';
+import type { GhComment, GhCommit, GhGitCommit, GhIssue, GhLabel, GhPull } from './wire.js';
+
+/** GitHub shapes → the Forge interface's. */
+
+export function labelNames(labels: (GhLabel | string)[]): string[] {
+  return labels.map((l) => (typeof l === 'string' ? l : l.name));
+}
+
+export function toCommit(c: GhCommit): Commit {
+  const message = c.commit.message;
+  return {
+    sha: c.sha,
+    shortSha: c.sha.slice(0, 7),
+    title: message.split('\n')[0] ?? '',
+    message,
+    authorName: c.commit.author?.name ?? '',
+    authorEmail: c.commit.author?.email ?? '',
+    createdAt: c.commit.committer?.date ?? c.commit.author?.date ?? '',
+    parentShas: c.parents.map((p) => p.sha),
+    webUrl: c.html_url,
+  };
+}
+
+export function gitCommitToCommit(c: GhGitCommit): Commit {
+  return {
+    sha: c.sha,
+    shortSha: c.sha.slice(0, 7),
+    title: c.message.split('\n')[0] ?? '',
+    message: c.message,
+    authorName: c.author.name ?? '',
+    authorEmail: c.author.email ?? '',
+    createdAt: c.committer.date ?? c.author.date ?? '',
+    parentShas: c.parents.map((p) => p.sha),
+    webUrl: c.html_url,
+  };
+}
+
+export function toChangeRequest(p: GhPull): ChangeRequest {
+  return {
+    id: p.id,
+    iid: p.number,
+    title: p.title,
+    description: p.body ?? '',
+    state: p.merged_at ? 'merged' : p.state === 'open' ? 'opened' : 'closed',
+    sourceBranch: p.head.ref,
+    targetBranch: p.base.ref,
+    headSha: p.head.sha,
+    webUrl: p.html_url,
+    labels: labelNames(p.labels),
+    author: p.user?.login ?? '',
+    createdAt: p.created_at,
+    updatedAt: p.updated_at,
+    mergedAt: p.merged_at,
+    autoMerge: p.auto_merge !== null && p.auto_merge !== undefined,
+    mergeable: p.mergeable ?? null,
+  };
+}
+
+export function toIssue(i: GhIssue): Issue {
+  return {
+    id: i.id,
+    iid: i.number,
+    title: i.title,
+    description: i.body ?? '',
+    state: i.state === 'open' ? 'opened' : 'closed',
+    labels: labelNames(i.labels),
+    author: i.user?.login ?? '',
+    webUrl: i.html_url,
+    createdAt: i.created_at,
+    updatedAt: i.updated_at,
+  };
+}
+
+export function toNote(c: GhComment): Note {
+  return {
+    id: c.id,
+    body: c.body ?? '',
+    author: c.user?.login ?? '',
+    createdAt: c.created_at,
+    system: false,
+  };
+}
