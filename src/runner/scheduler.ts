@@ -60,8 +60,11 @@ export function startScheduler(input: {
   const coordinator = createStoreCoordinator(store, runner.holder, () => !stopped);
 
   for (const job of jobs) {
+    // Only configured jobs are scheduled; a job whose options are required has no valid
+    // settings without its section, so do not ask for them.
+    if (config.jobs[job.name] === undefined) continue;
     const settings = jobSettings(config, job);
-    if (!settings.configured || !settings.enabled || settings.schedule === 'manual') continue;
+    if (!settings.enabled || settings.schedule === 'manual') continue;
     const task = cron.createTask(
       settings.schedule,
       async (context) => {
@@ -99,6 +102,15 @@ export function startScheduler(input: {
         missedExecutionTolerance: 5_000,
       },
     );
+    // Another replica claimed the slot first (or this one is stopping): nothing to do, but worth
+    // seeing when debugging a replica that never seems to run anything.
+    task.on('execution:skipped', (context) => {
+      if (context.reason === 'not-elected')
+        logger.debug(
+          { job: job.name, slot: context.date.toISOString() },
+          `slot ${context.date.toISOString()} not claimed here: another replica has it`,
+        );
+    });
     task.start();
     scheduled.push({ job: job.name, schedule: settings.schedule, timezone: settings.timezone, task });
     logger.info(
