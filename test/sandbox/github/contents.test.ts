@@ -21,6 +21,9 @@ describe('GitHub view: repository contents', () => {
     expect(Buffer.from(data.content, 'base64').toString()).toBe('1.0.0\n');
     expect(data.sha).toBe(await f.sim.project('github', 'acme/app').repo.blobSha('main', 'VERSION'));
     expect(data.download_url).toMatch(/VERSION$/);
+    const download = await fetch(data.download_url!, { headers: { authorization: `token ${f.botToken}` } });
+    expect(await download.text()).toBe('1.0.0\n');
+    expect((await fetch(data.download_url!)).status).toBe(404);
     const raw = await f.bot.repos.getContent({ ...repo, path: 'src/main.ts', mediaType: { format: 'raw' } });
     expect(raw.data).toBe('export const x = 1;\n');
   });

@@ -75,5 +75,9 @@ describe('GitHub view: releases and release assets', () => {
     expect(Buffer.from(await download.arrayBuffer()).toString()).toBe('package bytes\n');
     expect((await fetch(location.replace(/sig=\w+/, 'sig=forged'))).status).toBe(403);
     expect(githubState(f.sim.world).assetMeta.get(uploaded.data.id)?.downloads).toBe(1);
+    const browser = await fetch(uploaded.data.browser_download_url, {
+      headers: { authorization: `token ${f.botToken}` },
+    });
+    expect(await browser.text()).toBe('package bytes\n');
   });
 });

@@ -79,6 +79,25 @@ export function registerContents(gh: Gh): void {
     anonymous: true,
   });
 
+  // download_url (raw.githubusercontent.com on GitHub): the file's bytes, for whoever can read the repository.
+  gh.add(
+    'GET',
+    '/:owner/:repo/raw/:ref/:path*',
+    async (req) => {
+      const project = repoOf(gh, req);
+      const sha = await project.repo.resolve(req.params.ref!);
+      const content = sha ? await project.repo.readFile(sha, req.params.path!) : null;
+      if (!content)
+        return {
+          status: 404,
+          body: '404: Not Found',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        };
+      return { status: 200, body: content, headers: { 'content-type': 'text/plain; charset=utf-8' } };
+    },
+    { anonymous: true },
+  );
+
   gh.add('PUT', '/repos/:owner/:repo/contents/:path*', async (req) => {
     const project = repoOf(gh, req, 'push');
     const path = req.params.path!.replace(/^\/+|\/+$/g, '');

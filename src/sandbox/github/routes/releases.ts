@@ -271,6 +271,22 @@ export function registerReleases(gh: Gh): void {
     { raw: true },
   );
 
+  // browser_download_url: the web side redirects to the same signed storage URL.
+  gh.add(
+    'GET',
+    '/:owner/:repo/releases/download/:tag/:name',
+    (req) => {
+      const project = repoOf(gh, req);
+      const release = releasesOf(gh, project).find((r) => r.tagName === req.params.tag);
+      const asset = release?.assets.find((a) => a.fileName === req.params.name);
+      if (!asset) throw notFound();
+      const origin = gh.state.assetStorageOrigin ?? gh.web();
+      const location = `${origin}/_objects/release-assets/${asset.id}?sig=${signatures.get(asset) ?? ''}`;
+      return { status: 302, body: '', headers: { location } };
+    },
+    { anonymous: true },
+  );
+
   // The storage origin: signed URLs, no token needed (none should arrive).
   gh.add(
     'GET',
