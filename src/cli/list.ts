@@ -54,7 +54,10 @@ export async function listCommand(options: { json?: boolean }, global: { config?
   const last = await store.lastRuns();
   await store.close();
   const listings: JobListing[] = jobs.map((job) => {
-    const s = jobSettings(config, job);
+    // A job without a config section is listed with its defaults (its options may be required).
+    const s = config.jobs[job.name]
+      ? jobSettings(config, job)
+      : { enabled: false, configured: false, schedule: job.schedule, timezone: config.timezone };
     const run = last[job.name];
     return {
       name: job.name,
