@@ -113,6 +113,8 @@ export function registerCommits(gl: Gitlab): void {
     if (!(await project.repo.resolve(ref))) return { body: [], headers: page(gl, req, []).headers };
     const shas = await logShas(project.repo.dir, ref, { since, until, path, firstParent });
     const { items, headers } = page(gl, req, shas);
+    // One `git log` warms the commit cache for the whole page (instead of one git call per commit).
+    if (items[0]) await project.repo.log(items[0], { max: items.length, path });
     const body = [];
     for (const sha of items) body.push(commitBasic(gl, project, (await project.repo.getCommit(sha))!));
     if (bool(req, 'with_stats')) {

@@ -194,9 +194,14 @@ export function registerGitHttp(gl: Gitlab): void {
       CONTENT_TYPE: String(req.headers['content-type'] ?? ''),
       REMOTE_USER: user?.username ?? 'anonymous',
       REMOTE_ADDR: '127.0.0.1',
-      GIT_CONFIG_COUNT: '1',
+      // Gitaly lets clients fetch any commit by sha and skip blobs (partial clone); so does the sim.
+      GIT_CONFIG_COUNT: '3',
       GIT_CONFIG_KEY_0: 'core.hooksPath',
       GIT_CONFIG_VALUE_0: await hooks(),
+      GIT_CONFIG_KEY_1: 'uploadpack.allowFilter',
+      GIT_CONFIG_VALUE_1: 'true',
+      GIT_CONFIG_KEY_2: 'uploadpack.allowAnySHA1InWant',
+      GIT_CONFIG_VALUE_2: 'true',
       SIM_LEVEL: String(level),
       SIM_PROTECTED: protectedRules,
     };

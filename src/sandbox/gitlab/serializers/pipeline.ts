@@ -52,7 +52,16 @@ export function pipelineBasic(gl: Gitlab, p: SimPipeline): Record<string, unknow
 
 /** GitLab `Pipeline` (single pipeline, create, retry, cancel, MR head_pipeline). */
 export function pipelineDetail(gl: Gitlab, p: SimPipeline): Record<string, unknown> {
-  const started = p.startedAt ? Date.parse(p.startedAt) : null;
+  // A clock jump can take a pipeline from created to finished in one step, skipping the
+  // moment the engine stamps startedAt; the first job start is the same instant.
+  const startedAt =
+    p.startedAt ??
+    gl.world.jobs
+      .filter((j) => j.pipelineId === p.id && j.startedAt)
+      .map((j) => j.startedAt!)
+      .sort()[0] ??
+    null;
+  const started = startedAt ? Date.parse(startedAt) : null;
   const finished = p.finishedAt ? Date.parse(p.finishedAt) : null;
   const duration = started !== null && finished !== null ? Math.round((finished - started) / 1000) : null;
   const queued = started !== null ? Math.round((started - Date.parse(p.createdAt)) / 1000) : null;
@@ -64,7 +73,7 @@ export function pipelineDetail(gl: Gitlab, p: SimPipeline): Record<string, unkno
     tag: p.tag,
     yaml_errors: null,
     user: userById(gl, p.userId),
-    started_at: p.startedAt,
+    started_at: startedAt,
     finished_at: p.finishedAt,
     committed_at: null,
     duration,
