@@ -1,5 +1,6 @@
 import type { DemoStory } from '../src/demo/story.js';
 import heartbeat from './heartbeat/demo.js';
+import updateComponent from './update-component/demo.js';
 
 /** The demo's stories, in the order they are told. */
-export const stories: DemoStory[] = [heartbeat];
+export const stories: DemoStory[] = [heartbeat, updateComponent];

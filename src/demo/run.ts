@@ -43,7 +43,8 @@ export async function runDemo(
   const setup = await setupDemo({ dir, stories: options.stories ?? allStories });
   const { world, slack, sentry } = setup;
   const logger = await createLogger({ level: process.env.RELEASE_BOT_LOG_LEVEL ?? 'warn' });
-  const app = await openApp({ configPath: setup.configPath, logger });
+  // Jobs see the simulator's clock, so ages (stale MRs, windows) match what the simulator shows.
+  const app = await openApp({ configPath: setup.configPath, logger, now: () => world.sim.clock.now() });
   const report: DemoReport = {
     ok: setup.failures.length === 0,
     simulator: { gitlab: world.sim.gitlab.url, github: world.sim.github.url },
