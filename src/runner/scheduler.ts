@@ -2,6 +2,7 @@ import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { errorMessage, LeaseHeldError } from '../errors.js';
+import { loadAdapters } from '../forges/registry.js';
 import type { Store } from '../store/types.js';
 import { createStoreCoordinator } from './coordinator.js';
 import type { JobDefinition } from './job.js';
@@ -58,6 +59,11 @@ export function startScheduler(input: {
   const scheduled: ScheduledJob[] = [];
   let stopped = false;
   const coordinator = createStoreCoordinator(store, runner.holder, () => !stopped);
+
+  // Load the forge SDKs now, not in the first scheduled run: the import takes a few hundred ms
+  // (more on a busy host), enough to push a job scheduled every second into its next slot. A
+  // broken adapter is reported by the run that needs it.
+  void loadAdapters(Object.values(config.forges).map((f) => f.type)).catch(() => undefined);
 
   for (const job of jobs) {
     // Only configured jobs are scheduled; a job whose options are required has no valid

@@ -152,7 +152,11 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
     for (let t = Math.ceil(from / 1000) * 1000; t <= to; t += 1000) window.push(second(t));
     expect(window.length).toBeGreaterThanOrEqual(WINDOW_MS / 1000 - 5);
     const missing = window.filter((slot) => !RAN.has(bySlot.get(slot)?.[0]?.status ?? 'none'));
-    expect(missing, `slots that did not run: ${missing.join(', ')}`).toEqual([]);
+    const why = missing.map((slot) => {
+      const r = bySlot.get(slot)?.[0];
+      return r ? `${slot} ${r.status} by ${r.holder}: ${r.error}` : `${slot}: nobody claimed it`;
+    });
+    expect(why).toEqual([]);
 
     // The slots really were shared out between the replicas, and never overlapped.
     const holders = new Set(window.map((slot) => bySlot.get(slot)![0]!.holder));
