@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, LeaseHeldError, TransientError, UsageError } from '../../src/errors.js';
 import type { ResultStatus } from '../../src/runner/job.js';
+import { validateBlockKit } from '../../src/sandbox/receivers/block-kit.js';
 import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
 import { harness, ok, scriptedJob, type Behaviour, type Harness } from './harness.js';
 
@@ -183,6 +184,7 @@ describe('runner', () => {
     await h.runner.run('j', { trigger: 'schedule' });
     const texts = slack.messages.map((m) => m.payload.text);
     expect(texts).toHaveLength(2);
+    for (const m of slack.messages) expect(validateBlockKit(m.payload)).toEqual([]);
     expect(texts[0]).toContain('j failed');
     expect(texts[1]).toContain('j recovered');
     expect(JSON.stringify(slack.messages[1]?.payload.blocks)).toContain('after 3 failed runs');
