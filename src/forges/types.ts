@@ -38,6 +38,12 @@ export interface Branch {
   webUrl: string;
 }
 
+/** A branch name and its head, as a prefix listing returns it. */
+export interface BranchRef {
+  name: string;
+  sha: string;
+}
+
 export interface Commit {
   sha: string;
   shortSha: string;
@@ -316,6 +322,11 @@ export interface Label {
 export interface RepoApi {
   getProject(project: string): Promise<ForgeProject>;
   getBranch(project: string, branch: string): Promise<Branch | null>;
+  /**
+   * Branches whose name starts with `prefix` (the bot's own, e.g. `release-bot/update-`), at most
+   * `limit` (default 100): one request (GitLab `search=^prefix`, GitHub matching-refs).
+   */
+  listBranches(project: string, options: { prefix: string; limit?: number }): Promise<BranchRef[]>;
   createBranch(project: string, branch: string, ref: string): Promise<Branch>;
   deleteBranch(project: string, branch: string): Promise<void>;
   /** Move a branch to `sha`. Without `force` it must be a fast-forward (NotFastForwardError otherwise). */

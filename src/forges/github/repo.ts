@@ -78,6 +78,16 @@ export function createRepoApi(gh: GithubClient): RepoApi {
 
     getBranch,
 
+    async listBranches(project, { prefix, limit = 100 }) {
+      const refs = await gh.request<GhRef[]>('GET /repos/{owner}/{repo}/git/matching-refs/{ref}', {
+        ...gh.repo(project),
+        ref: `heads/${prefix}`,
+      });
+      return refs
+        .map((r) => ({ name: r.ref.replace(/^refs\/heads\//, ''), sha: r.object.sha }))
+        .slice(0, limit);
+    },
+
     async createBranch(project, branch, ref) {
       gh.write(`create branch ${branch}`);
       const sha = await resolve(project, ref);

@@ -36,6 +36,21 @@ export function createRepoApi(client: GitlabClient): RepoApi {
       return b ? toBranch(b as unknown as Json) : null;
     },
 
+    /** `search=^prefix` is a case-insensitive match on GitLab; the prefix is kept exact here. */
+    async listBranches(project, { prefix, limit = GITLAB_PAGE_MAX }) {
+      const perPage = Math.min(Math.max(limit, 1), GITLAB_PAGE_MAX);
+      const branches = await api.Branches.all(project, {
+        search: `^${prefix}`,
+        perPage,
+        maxPages: Math.ceil(limit / perPage),
+      } as never);
+      return (branches as unknown as Json[])
+        .map(toBranch)
+        .filter((b) => b.name.startsWith(prefix))
+        .slice(0, limit)
+        .map(({ name, sha }) => ({ name, sha }));
+    },
+
     async createBranch(project, branch, ref) {
       client.write(`create branch ${branch} in ${project}`);
       return toBranch((await api.Branches.create(project, branch, ref)) as unknown as Json);
