@@ -1,7 +1,14 @@
 import { UsageError, errorMessage } from '../../src/errors.js';
 import { suggest } from '../../src/config/issues.js';
 import { checkChannel, checkForge } from '../../src/kit/config-checks.js';
-import { combineStatus, defineJob, type Action, type ItemResult, type Link } from '../../src/runner/job.js';
+import {
+  combineStatus,
+  defineJob,
+  type Action,
+  type ItemResult,
+  type JobContext,
+  type Link,
+} from '../../src/runner/job.js';
 import { applyPlan, describeStep } from './apply.js';
 import { optionsSchema, type Component, type Options } from './options.js';
 import { planComponent, type ComponentPlan } from './plan.js';
@@ -42,6 +49,42 @@ function itemFor(plan: ComponentPlan, actions: Action[], dryRun: boolean): ItemR
   };
 }
 
+async function runComponent(
+  ctx: JobContext,
+  component: Component,
+): Promise<{ item: ItemResult; actions: Action[]; plan?: Record<string, unknown> }> {
+  ctx.progress(`${component.name}: looking for the latest green commit of ${component.source.project}`);
+  try {
+    const plan = await planComponent(ctx, component, ctx.args.sha as string | undefined);
+    const actions = ctx.dryRun
+      ? plan.steps.map((step) => ({
+          kind: step.kind,
+          description: describeStep(plan, step),
+          done: false,
+          subject: component.name,
+        }))
+      : await applyPlan(ctx, plan);
+    for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
+    return {
+      item: itemFor(plan, actions, ctx.dryRun),
+      actions,
+      plan: {
+        component: component.name,
+        decision: plan.decision,
+        reason: plan.reason,
+        from: plan.from,
+        to: plan.to,
+        mr: plan.mr ? { iid: plan.mr.iid, url: plan.mr.webUrl } : null,
+        steps: plan.steps.map((s) => s.kind),
+      },
+    };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    ctx.log.error({ component: component.name, err: error }, `${component.name} failed`);
+    return { item: { name: component.name, status: 'failed', summary: errorMessage(error) }, actions: [] };
+  }
+}
+
 export default defineJob({
   name: 'update-component',
   description:
@@ -75,42 +118,13 @@ export default defineJob({
   },
   async run(ctx, options) {
     const components = selected(options, ctx.args);
-    const items: ItemResult[] = [];
-    const actions: Action[] = [];
-    const links: Link[] = [];
-    const plans: Record<string, unknown>[] = [];
-    for (const component of components) {
-      ctx.progress(`${component.name}: looking for the latest green commit of ${component.source.project}`);
-      try {
-        const plan = await planComponent(ctx, component, ctx.args.sha as string | undefined);
-        const done = ctx.dryRun
-          ? plan.steps.map((step) => ({
-              kind: step.kind,
-              description: describeStep(plan, step),
-              done: false,
-              subject: component.name,
-            }))
-          : await applyPlan(ctx, plan);
-        for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
-        actions.push(...done);
-        const item = itemFor(plan, done, ctx.dryRun);
-        items.push(item);
-        links.push(...(item.links ?? []));
-        plans.push({
-          component: component.name,
-          decision: plan.decision,
-          reason: plan.reason,
-          from: plan.from,
-          to: plan.to,
-          mr: plan.mr ? { iid: plan.mr.iid, url: plan.mr.webUrl } : null,
-          steps: plan.steps.map((s) => s.kind),
-        });
-      } catch (error) {
-        if (error instanceof UsageError) throw error;
-        ctx.log.error({ component: component.name, err: error }, `${component.name} failed`);
-        items.push({ name: component.name, status: 'failed', summary: errorMessage(error) });
-      }
-    }
+    // Components run concurrently; each forge's request limiter bounds what is in flight, so
+    // wall time approaches the critical path instead of the sum of every component's requests.
+    const outcomes = await Promise.all(components.map((component) => runComponent(ctx, component)));
+    const items = outcomes.map((o) => o.item);
+    const actions = outcomes.flatMap((o) => o.actions);
+    const links = items.flatMap((i) => i.links ?? []);
+    const plans = outcomes.flatMap((o) => (o.plan ? [o.plan] : []));
     const status = combineStatus(items.map((i) => i.status));
     const summary = items
       .map((i) => `${i.name}: ${i.status === 'failed' ? `failed: ${i.summary}` : i.summary}`)
