@@ -23,11 +23,15 @@ function jobOnCommandLine(argv: string[]): string | undefined {
 }
 
 export function buildProgram(argv: string[]): Command {
+  const named = jobs.find((j) => j.name === jobOnCommandLine(argv));
+  // A job may take its own `--version` (`run promote-packages --version 16.1.0`); commander would
+  // give it to the program (print the bot's version, exit), so the program keeps only `-V` then.
+  const jobTakesVersion = named?.cliOptions?.some((o) => /(^|[\s,])--version\b/.test(o.flags)) ?? false;
   const program = new Command('release-bot')
     .description(
       'Release chores on GitLab and GitHub: version bumps, failure triage, stable moves, promotions, deploy checks.',
     )
-    .version(version, '-V, --version')
+    .version(version, jobTakesVersion ? '-V' : '-V, --version')
     .option('-c, --config <file>', 'config file (default: $RELEASE_BOT_CONFIG or config/release-bot.yaml)')
     .option('--log-level <level>', 'trace|debug|info|warn|error|silent (default: info)')
     .showHelpAfterError('(run with --help for usage)')
@@ -57,7 +61,6 @@ export function buildProgram(argv: string[]): Command {
       const { runCommand } = await import('./cli/run.js');
       process.exitCode = await runCommand(jobName, options, command.args.slice(1), program.opts());
     });
-  const named = jobs.find((j) => j.name === jobOnCommandLine(argv));
   for (const option of named?.cliOptions ?? []) run.addOption(new Option(option.flags, option.description));
   if (named?.acceptUnknownOptions) run.allowUnknownOption(true);
 
@@ -88,6 +91,39 @@ export function buildProgram(argv: string[]): Command {
     .action(async (runId: string, options: { json?: boolean }) => {
       const { showCommand } = await import('./cli/history.js');
       process.exitCode = await showCommand(runId, options, program.opts());
+    });
+
+  const migrations = program
+    .command('migrations')
+    .description('post-deploy migrations recorded by track-post-deploy-migrations: which package introduced what');
+  migrations
+    .command('which <file>')
+    .description(
+      'the package that introduced a post-deploy migration (path, file name or 14-digit timestamp) and when it reached each environment (exit 1 when none did)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { whichCommand } = await import('./cli/migrations.js');
+      process.exitCode = await whichCommand(file, options, program.opts());
+    });
+  migrations
+    .command('list')
+    .description('packages deployed to the followed environment, with their post-deploy migrations')
+    .option('--release <major.minor>', 'only packages of this monthly release, e.g. 14.8')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { release?: string; json?: boolean }) => {
+      const { listCommand } = await import('./cli/migrations.js');
+      process.exitCode = await listCommand(options, program.opts());
+    });
+  migrations
+    .command('rollback-check <from-package> <to-package>')
+    .description(
+      'post-deploy migrations between two packages: exit 0 none (safe), 1 some or unknown (unsafe), 2 malformed version',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (from: string, to: string, options: { json?: boolean }) => {
+      const { rollbackCheckCommand } = await import('./cli/migrations.js');
+      process.exitCode = await rollbackCheckCommand(from, to, options, program.opts());
     });
 
   const config = program.command('config').description('check the configuration or print its JSON Schema');

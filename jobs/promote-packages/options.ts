@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { duration } from '../../src/kit/duration.js';
+
+/**
+ * Config of `promote-packages`: where the packages of a release are staged and published, and
+ * which packages a release has. Mode-dependent requirements (registry mode needs `staging` and
+ * `public`, pipeline mode needs `pipeline`) are checked in `checkConfig` (index.ts), because
+ * the runner rebuilds the section from this object's shape and would drop object-level refines.
+ */
+
+const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
+
+/** What GitLab accepts as a generic package or file name. */
+export const PACKAGE_NAME = /^[A-Za-z0-9._+~-]+$/;
+
+export const registrySchema = z
+  .object({
+    /** A forge name from `forges` (GitLab generic packages, or GitHub release assets). */
+    forge: z.string(),
+    project: projectPath,
+  })
+  .strict();
+
+export const packageSchema = z
+  .object({
+    /** The package name in both registries; `--package` selects by it. */
+    name: z.string().regex(PACKAGE_NAME, 'a generic package name: letters, digits and . _ + ~ -'),
+    /**
+     * Registry mode: the files of a version (`{version}` is replaced), e.g.
+     * `gitlab-ee_{version}-ee.0_amd64.deb`. Default: every file staging has for the version.
+     */
+    files: z
+      .array(
+        z
+          .string()
+          .refine(
+            (f) => PACKAGE_NAME.test(f.replaceAll('{version}', '1.0.0')),
+            'a file name: letters, digits and . _ + ~ - (and {version})',
+          ),
+      )
+      .min(1)
+      .optional(),
+    /** Pipeline mode: the manual job(s) that publish this package (glob). Default: the package name. */
+    job: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const optionsSchema = z.object({
+  /** `registry`: copy files staging → public. `pipeline`: play the tag pipeline's manual release jobs. */
+  mode: z.enum(['registry', 'pipeline']).default('registry'),
+  staging: registrySchema.optional(),
+  public: registrySchema.optional(),
+  pipeline: z
+    .object({
+      forge: z.string(),
+      project: projectPath,
+      /** The release tag of a version; `{version}` is replaced (omnibus: `{version}+ee.0`). */
+      tag: z
+        .string()
+        .default('{version}')
+        .refine((t) => t.includes('{version}'), 'must contain {version}'),
+      /** Stages whose manual jobs publish packages. */
+      stages: z.array(z.string().min(1)).min(1).default(['release']),
+    })
+    .strict()
+    .optional(),
+  packages: z
+    .array(packageSchema)
+    .min(1, 'list at least one package')
+    .superRefine((packages, ctx) => {
+      const seen = new Set<string>();
+      packages.forEach((p, i) => {
+        if (seen.has(p.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate package "${p.name}"` });
+        seen.add(p.name);
+      });
+    }),
+  /** Per-package step retries of transient errors (5xx, resets), on top of the HTTP layer's. */
+  retry: z
+    .object({
+      /** Attempts of one step (a file's download → upload, a job's play), the first included. */
+      attempts: z.number().int().min(1).max(10).default(3),
+      /** Backoff base; the wait doubles per attempt (with jitter), Retry-After wins. */
+      delay: duration.default('2s'),
+    })
+    .strict()
+    .default({ attempts: 3, delay: '2s' }),
+  /** Trusted mention added to the Slack summary when a package failed (`<!subteam^ID>` or `@group`). */
+  mention: z.string().optional(),
+});
+
+export type Options = z.infer<typeof optionsSchema>;
+export type PackageConfig = z.infer<typeof packageSchema>;
+export type RegistryConfig = z.infer<typeof registrySchema>;
