@@ -1,6 +1,7 @@
 import { openApp } from '../app/app.js';
 import { checkServerConfig, startDaemonServer, type RouteHandler } from '../http/server.js';
 import { createMetrics } from '../http/metrics.js';
+import { statusPageRoutes } from '../http/status/routes.js';
 import { createLogger } from '../log/logger.js';
 import { startScheduler } from '../runner/scheduler.js';
 import { EXIT } from './exit.js';
@@ -27,6 +28,8 @@ let statusRoutes:
 export function registerStatusRoutes(factory: typeof statusRoutes): void {
   statusRoutes = factory;
 }
+
+registerStatusRoutes(statusPageRoutes);
 
 export async function startCommand(global: { config?: string; logLevel?: string }): Promise<number> {
   const logger = await createLogger({ level: global.logLevel });

@@ -1,0 +1,76 @@
+import type { JobStatus, PendingEntry, StatusData } from './data.js';
+import { relative, timeIn, took } from './format.js';
+import { h, link, type Html } from './html.js';
+import { layout, statusBadge } from './layout.js';
+import { PENDING_LABELS } from './pending.js';
+import { runHref, runStrip, stripLegend } from './strip.js';
+
+/** `GET /`: what waits for a human, then every job — schedule, next runs, last result, run strip. */
+
+function pendingSection(pending: PendingEntry[], now: Date, timezone: string): Html {
+  if (pending.length === 0)
+    return h`<section class="card pending" id="pending"><h2>Waiting for a human</h2><p class="muted small">Nothing waits for a human.</p></section>`;
+  const items = pending.map((p) => {
+    const since = p.since
+      ? h`, waiting since <time datetime="${p.since}" title="${timeIn(p.since, timezone)}">${relative(p.since, now)}</time>`
+      : '';
+    return h`<li><span class="kind">${PENDING_LABELS[p.kind] ?? p.kind}</span>${p.url ? link(p.url, p.title, { className: 'pending-link' }) : p.title} <span class="muted small">— ${p.job}${since} · <a href="${runHref(p.runId)}">run</a></span></li>`;
+  });
+  return h`<section class="card pending" id="pending"><h2>Waiting for a human (${pending.length})</h2><ul>${items}</ul></section>`;
+}
+
+function schedule(job: JobStatus): Html {
+  if (job.problem) return h`<span class="badge s-failed">config problem</span> ${job.problem}`;
+  if (!job.registered)
+    return h`<span class="muted">not part of this version of the bot (history only)</span>`;
+  if (!job.enabled) return h`<span class="muted">disabled</span>`;
+  if (job.schedule === 'manual')
+    return h`<span class="muted">manual only (release-bot run ${job.name})</span>`;
+  const next = job.nextRuns.map(
+    (iso, i) => h`${i ? ', ' : ''}<time datetime="${iso}">${job.nextRunsLocal[i]}</time>`,
+  );
+  return h`schedule <code>${job.schedule}</code> <span class="muted">(${job.timezone})</span> · next: ${next.length ? next : '–'}`;
+}
+
+function lastRun(job: JobStatus, now: Date): Html {
+  const run = job.last;
+  if (!run) return h`<p class="muted small">No finished run yet.</p>`;
+  const links = run.links.map((l) => link(l.url, l.text));
+  const dry = run.dryRun ? h` <span class="badge plain">dry run</span>` : '';
+  return h`<dl class="facts">
+<dt>last run</dt><dd>${statusBadge(run.status)}${dry} <a href="${runHref(run.id)}" class="last-run">${timeIn(run.startedAt, job.timezone)}</a> <span class="muted">(${relative(run.startedAt, now)}, took ${took(run.durationMs)}, ${run.trigger})</span></dd>
+<dt>summary</dt><dd class="summary">${run.summary || '–'}</dd>
+${links.length ? h`<dt>links</dt><dd class="links">${links}</dd>` : ''}
+</dl>`;
+}
+
+function jobCard(job: JobStatus, now: Date): Html {
+  const badges = [
+    job.running ? h`<span class="badge s-running">running now</span>` : '',
+    job.last ? statusBadge(job.last.status) : '',
+  ];
+  const strip = job.runs.length
+    ? h`${runStrip(job.runs, job.timezone, `last ${job.runs.length} runs of ${job.name}`)}${stripLegend(job.runs)}`
+    : '';
+  return h`<section class="card job" id="job-${job.name}">
+<div class="job-head"><h2>${job.name}</h2>${badges}</div>
+${job.description ? h`<div class="muted small">${job.description}</div>` : ''}
+<div class="small">${schedule(job)}</div>
+${lastRun(job, now)}
+${strip}
+</section>`;
+}
+
+export function renderStatusPage(data: StatusData): string {
+  const now = new Date(data.generatedAt);
+  const shown = data.jobs.filter((j) => j.configured || j.runs.length > 0);
+  const others = data.jobs.filter((j) => !j.configured && j.runs.length === 0);
+  const rest = others.length
+    ? h`<p class="others">Not configured: ${others.map((j, i) => h`${i ? ', ' : ''}<span title="${j.description}">${j.name}</span>`)}</p>`
+    : '';
+  const body = h`${pendingSection(data.pending, now, data.timezone)}
+${shown.length ? shown.map((j) => jobCard(j, now)) : h`<p class="muted">No job is configured.</p>`}
+${rest}
+<p class="muted small">Generated ${timeIn(data.generatedAt, data.timezone)} (${data.timezone}); the page reloads every minute.</p>`;
+  return layout({ title: 'release-bot status', body, refreshSeconds: 60 });
+}
