@@ -1,7 +1,13 @@
 import type { JobDefinition } from '../src/runner/job.js';
 import heartbeat from './heartbeat/index.js';
+import moveStableBranches from './move-stable-branches/index.js';
 import trackPostDeployMigrations from './track-post-deploy-migrations/index.js';
 import updateComponent from './update-component/index.js';
 
 /** Every job the bot knows. Add a job here once; the CLI, config schema and scheduler pick it up. */
-export const jobs: JobDefinition[] = [heartbeat, updateComponent, trackPostDeployMigrations];
+export const jobs: JobDefinition[] = [
+  heartbeat,
+  updateComponent,
+  trackPostDeployMigrations,
+  moveStableBranches,
+];

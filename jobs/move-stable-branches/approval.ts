@@ -1,0 +1,104 @@
+import type { Forge, Issue, Note } from '../../src/forges/types.js';
+import { readMarker } from '../../src/kit/marker.js';
+import { checkboxText, ISSUE_MARKER, NOTE_MARKER, type IssueMarker, type NoteMarker } from './report.js';
+
+/**
+ * The approval issue: found by its hidden marker (never by title), and who approved it. On
+ * GitLab ticking the checkbox writes a system note "marked the checklist item **…** as completed"
+ * authored by whoever ticked it; a `/approve` comment works on both forges. The checkbox text
+ * carries the plan hash, and only notes newer than the plan (`afterNote`) count, so an approval
+ * of an older plan never approves a newer one.
+ */
+
+export interface ApprovalIssue {
+  issue: Issue;
+  marker: IssueMarker;
+}
+
+export interface IgnoredApproval {
+  note: number;
+  user: string;
+  why: string;
+}
+
+export interface ApprovalState {
+  approvedBy: string | null;
+  ignored: IgnoredApproval[];
+}
+
+const TICK = /^marked the checklist item \*\*(.+)\*\* as (completed|incomplete)\s*$/s;
+const APPROVE = /^\s*\/approve(?:[ \t]+`?([0-9a-f]{6,64})`?)?[ \t]*$/im;
+
+/** The open approval issue, else a closed one for the same plan (declined, or already executed). */
+export async function findApprovalIssue(
+  forge: Forge,
+  project: string,
+  bot: string,
+  hash: string,
+): Promise<{ open: ApprovalIssue | null; closed: ApprovalIssue | null }> {
+  const issues = await forge.issues.list(project, { state: 'all', limit: 100 });
+  let open: ApprovalIssue | null = null;
+  let closed: ApprovalIssue | null = null;
+  for (const issue of issues) {
+    // Only the bot's own issues: a copied marker in someone else's issue is not ours.
+    if (issue.author.toLowerCase() !== bot.toLowerCase()) continue;
+    const marker = readMarker<IssueMarker>(issue.description, ISSUE_MARKER);
+    if (!marker?.hash) continue;
+    if (issue.state === 'opened') {
+      if (!open || issue.iid > open.issue.iid) open = { issue, marker };
+    } else if (marker.hash === hash && (!closed || issue.iid > closed.issue.iid)) closed = { issue, marker };
+  }
+  return { open, closed };
+}
+
+export function botNotes(notes: Note[], bot: string): NoteMarker[] {
+  return notes
+    .filter((n) => n.author.toLowerCase() === bot.toLowerCase())
+    .map((n) => readMarker<NoteMarker>(n.body, NOTE_MARKER))
+    .filter((m): m is NoteMarker => m !== undefined);
+}
+
+export function evaluateApprovals(input: {
+  notes: Note[];
+  marker: IssueMarker;
+  hash: string;
+  approvers: string[];
+  bot: string;
+}): ApprovalState {
+  const allowed = new Set(input.approvers.map((a) => a.toLowerCase()));
+  const box = checkboxText(input.hash);
+  const state: ApprovalState = { approvedBy: null, ignored: [] };
+  const notes = input.notes
+    .filter((n) => n.id > input.marker.afterNote && n.author.toLowerCase() !== input.bot.toLowerCase())
+    .sort((a, b) => a.id - b.id);
+  for (const note of notes) {
+    const user = note.author;
+    const isApprover = allowed.has(user.toLowerCase());
+    if (note.system) {
+      const tick = TICK.exec(note.body.trim());
+      if (!tick || tick[1]!.trim() !== box) continue;
+      if (tick[2] === 'incomplete') {
+        // The box is visibly unticked again: whoever did it, the approval is withdrawn.
+        state.approvedBy = null;
+        continue;
+      }
+      if (isApprover) state.approvedBy = user;
+      else state.ignored.push({ note: note.id, user, why: 'ticked the approval box but is not an approver' });
+      continue;
+    }
+    const command = APPROVE.exec(note.body);
+    if (!command) continue;
+    const named = command[1]?.toLowerCase();
+    if (named && !input.hash.startsWith(named) && !named.startsWith(input.hash)) {
+      state.ignored.push({
+        note: note.id,
+        user,
+        why: `approved plan ${named}, not the current plan ${input.hash}`,
+      });
+      continue;
+    }
+    if (isApprover) state.approvedBy = user;
+    else state.ignored.push({ note: note.id, user, why: 'commented /approve but is not an approver' });
+  }
+  return state;
+}

@@ -1,0 +1,345 @@
+import { createHash } from 'node:crypto';
+import type { Commit, Forge, Issue, Note } from '../../src/forges/types.js';
+import { render } from '../../src/kit/template.js';
+import type { Action, JobContext } from '../../src/runner/job.js';
+import {
+  botNotes,
+  evaluateApprovals,
+  findApprovalIssue,
+  type ApprovalIssue,
+  type IgnoredApproval,
+} from './approval.js';
+import type { GateResult } from './gates.js';
+import { approvalRequested } from './messages.js';
+import type { RepoOutcome } from './move.js';
+import type { Options } from './options.js';
+import type { Plan } from './plan.js';
+import {
+  gatesMarkdown,
+  issueDescription,
+  noteMarker,
+  reportMarkdown,
+  safe,
+  withMarker,
+  type IssueMarker,
+} from './report.js';
+
+/**
+ * The scheduled run's approval: one issue per plan in `approval.project`, kept up to date, read
+ * on every poll. Every write is found again by a marker, so a run killed after any write
+ * converges on the next run without a duplicate issue or note.
+ */
+
+export interface IssueApproval {
+  approvedBy: string | null;
+  /** Why nothing moves yet (when not approved). */
+  waiting: string;
+  issue: Issue | null;
+  actions: Action[];
+  ignored: IgnoredApproval[];
+}
+
+export function approvalForge(ctx: JobContext, options: Options): Forge {
+  return ctx.forge(options.approval.forge ?? options.forge);
+}
+
+function markerFor(plan: Plan, afterNote: number): IssueMarker {
+  const repos: IssueMarker['repos'] = {};
+  for (const r of plan.repos)
+    repos[r.name] = { project: r.repo.project, stable: r.repo.stable, from: r.stable, to: r.target };
+  return { hash: plan.hash, afterNote, repos };
+}
+
+function lastNoteId(notes: Note[], floor: number): number {
+  return notes.reduce((max, n) => Math.max(max, n.id), floor);
+}
+
+async function write<T>(
+  ctx: JobContext,
+  actions: Action[],
+  action: Omit<Action, 'done'>,
+  perform: () => Promise<T>,
+): Promise<T | null> {
+  const entry: Action = { ...action, done: false };
+  actions.push(entry);
+  if (ctx.dryRun) return null;
+  const value = await perform();
+  entry.done = true;
+  return value;
+}
+
+export async function askInIssue(
+  ctx: JobContext,
+  options: Options,
+  input: { plan: Plan; outcomes: RepoOutcome[]; gates: GateResult[]; bot: string },
+): Promise<IssueApproval> {
+  const { plan, outcomes, gates, bot } = input;
+  const forge = approvalForge(ctx, options);
+  const project = options.approval.project!;
+  const approvers = options.approval.approvers;
+  const actions: Action[] = [];
+  const { open, closed } = await findApprovalIssue(forge, project, bot, plan.hash);
+
+  if (!open) {
+    if (closed) {
+      const why = closed.marker.executed
+        ? `plan ${plan.hash} was already carried out in ${project}#${closed.issue.iid}; what is left needs a manual run (\`release-bot run move-stable-branches --yes\`) or waits for the plan to change`
+        : `the approval issue ${project}#${closed.issue.iid} for plan ${plan.hash} was closed without approval: not asking again until a source branch moves`;
+      return { approvedBy: null, waiting: why, issue: closed.issue, actions, ignored: [] };
+    }
+    const title = render(options.approval.title, { date: ctx.now().toISOString().slice(0, 10) });
+    const issue = await write(
+      ctx,
+      actions,
+      { kind: 'open-issue', description: `open the approval issue "${title}" in ${project}` },
+      () =>
+        forge.issues.create(project, {
+          title,
+          description: issueDescription({
+            kind: forge.kind,
+            hash: plan.hash,
+            outcomes,
+            gates,
+            approvers,
+            marker: markerFor(plan, 0),
+          }),
+          labels: options.approval.labels,
+        }),
+    );
+    if (issue) {
+      await ctx.notifier.send(
+        ctx.slackChannel,
+        approvalRequested(ctx, options, { hash: plan.hash, outcomes, issueUrl: issue.webUrl, voided: false }),
+      );
+    }
+    return {
+      approvedBy: null,
+      waiting: issue
+        ? `waiting for approval in ${project}#${issue.iid} (plan ${plan.hash})`
+        : `would open an approval issue in ${project}`,
+      issue,
+      actions,
+      ignored: [],
+    };
+  }
+
+  const iid = open.issue.iid;
+  const notes = await forge.notes.list(project, { kind: 'issue', iid });
+  const mine = botNotes(notes, bot);
+
+  if (open.marker.hash !== plan.hash) {
+    const before = evaluateApprovals({ notes, marker: open.marker, hash: open.marker.hash, approvers, bot });
+    let after = lastNoteId(notes, open.marker.afterNote);
+    const voided = before.approvedBy !== null;
+    if (voided && !mine.some((m) => m.type === 'void' && m.hash === open.marker.hash)) {
+      const note = await write(
+        ctx,
+        actions,
+        {
+          kind: 'post-note',
+          description: `say on #${iid} that the approval of plan ${open.marker.hash} is void`,
+        },
+        () =>
+          forge.notes.create(
+            project,
+            { kind: 'issue', iid },
+            [
+              `⚠️ A source branch moved after ${safe(before.approvedBy!)} approved plan \`${open.marker.hash}\`: **that approval is void**.`,
+              '',
+              `The plan is now \`${plan.hash}\` (updated in the description). Please review and approve again.`,
+              noteMarker({ type: 'void', hash: open.marker.hash }),
+            ].join('\n'),
+          ),
+      );
+      if (note) after = Math.max(after, note.id);
+    }
+    const updated = await write(
+      ctx,
+      actions,
+      { kind: 'update-issue', description: `update #${iid} to plan ${plan.hash}`, url: open.issue.webUrl },
+      () =>
+        forge.issues.update(project, iid, {
+          description: issueDescription({
+            kind: forge.kind,
+            hash: plan.hash,
+            outcomes,
+            gates,
+            approvers,
+            marker: markerFor(plan, after),
+          }),
+        }),
+    );
+    if (updated)
+      await ctx.notifier.send(
+        ctx.slackChannel,
+        approvalRequested(ctx, options, { hash: plan.hash, outcomes, issueUrl: open.issue.webUrl, voided }),
+      );
+    return {
+      approvedBy: null,
+      waiting: voided
+        ? `a source branch moved after the approval of plan ${open.marker.hash}: approval void, asked again in ${project}#${iid} (plan ${plan.hash})`
+        : `the plan changed to ${plan.hash}: waiting for approval in ${project}#${iid}`,
+      issue: open.issue,
+      actions,
+      ignored: [],
+    };
+  }
+
+  const state = evaluateApprovals({ notes, marker: open.marker, hash: plan.hash, approvers, bot });
+  for (const ignored of state.ignored) {
+    if (mine.some((m) => m.type === 'ignored' && m.note === ignored.note)) continue;
+    await write(
+      ctx,
+      actions,
+      { kind: 'post-note', description: `say on #${iid} that ${ignored.user}'s approval is ignored` },
+      () =>
+        forge.notes.create(
+          project,
+          { kind: 'issue', iid },
+          [
+            `ℹ️ Ignored: \`${safe(ignored.user)}\` ${safe(ignored.why)}. Approvers: ${approvers.map((a) => `\`${a}\``).join(', ')}.`,
+            forge.kind === 'gitlab'
+              ? 'An approver can untick and tick the box again, or comment `/approve`.'
+              : 'An approver can comment `/approve`.',
+            noteMarker({ type: 'ignored', note: ignored.note }),
+          ].join('\n'),
+        ),
+    );
+  }
+  return {
+    approvedBy: state.approvedBy,
+    waiting: state.approvedBy
+      ? ''
+      : `waiting for approval in ${project}#${iid} (plan ${plan.hash}; approvers: ${approvers.join(', ')})${
+          state.ignored.length
+            ? `; ignored: ${state.ignored.map((i) => `${i.user} (${i.why})`).join(', ')}`
+            : ''
+        }`,
+    issue: open.issue,
+    actions,
+    ignored: state.ignored,
+  };
+}
+
+/** Gate failures while an approval issue is open: said there once per plan and failure. */
+export async function noteGatesOnIssue(
+  ctx: JobContext,
+  options: Options,
+  input: { plan: Plan; gates: GateResult[]; signature: string; bot: string },
+): Promise<{ issue: Issue | null; actions: Action[] }> {
+  const actions: Action[] = [];
+  if (!options.approval.project) return { issue: null, actions };
+  const forge = approvalForge(ctx, options);
+  const project = options.approval.project;
+  const { open } = await findApprovalIssue(forge, project, input.bot, input.plan.hash);
+  if (!open) return { issue: null, actions };
+  const signature = createHash('sha256').update(input.signature).digest('hex').slice(0, 16);
+  const notes = await forge.notes.list(project, { kind: 'issue', iid: open.issue.iid });
+  const said = botNotes(notes, input.bot).some(
+    (m) => m.type === 'gates' && m.hash === input.plan.hash && m.signature === signature,
+  );
+  if (!said)
+    await write(
+      ctx,
+      actions,
+      { kind: 'post-note', description: `say on #${open.issue.iid} that stage gates fail` },
+      () =>
+        forge.notes.create(
+          project,
+          { kind: 'issue', iid: open.issue.iid },
+          [
+            '❌ **Stage gates fail now: nothing will move, approved or not, until they pass.**',
+            '',
+            gatesMarkdown(input.gates),
+            noteMarker({ type: 'gates', hash: input.plan.hash, signature }),
+          ].join('\n'),
+        ),
+    );
+  return { issue: open.issue, actions };
+}
+
+/**
+ * Repos the issue's plan moved in an earlier run (killed before it could report) show as moved,
+ * with their commits, instead of "even".
+ */
+export async function withEarlierMoves(
+  ctx: JobContext,
+  options: Options,
+  outcomes: RepoOutcome[],
+  marker: IssueMarker | null,
+): Promise<RepoOutcome[]> {
+  if (!marker) return outcomes;
+  const forge = ctx.forge(options.forge);
+  return Promise.all(
+    outcomes.map(async (o) => {
+      const then = marker.repos[o.plan.name];
+      if (
+        o.status !== 'even' ||
+        !then?.from ||
+        !then.to ||
+        then.from === then.to ||
+        o.plan.stable !== then.to
+      )
+        return o;
+      let commits: Commit[] = [];
+      try {
+        commits = (await forge.repo.compare(o.plan.repo.project, then.from, then.to)).commits;
+      } catch (error) {
+        ctx.log.warn({ err: error, repo: o.plan.name }, 'could not list the commits of an earlier move');
+      }
+      return {
+        plan: { ...o.plan, stable: then.from, commits, fastForward: true },
+        status: 'moved' as const,
+        summary: 'moved by an earlier run of this plan',
+      };
+    }),
+  );
+}
+
+/** After the moves: the report as a note (once), the marker says executed, the issue closes. */
+export async function finishIssue(
+  ctx: JobContext,
+  options: Options,
+  input: {
+    issue: ApprovalIssue;
+    hash: string;
+    outcomes: RepoOutcome[];
+    notes: { name: string; commits: Commit[] }[];
+    approvedBy: string;
+    bot: string;
+  },
+): Promise<Action[]> {
+  const forge = approvalForge(ctx, options);
+  const project = options.approval.project!;
+  const { issue, marker } = input.issue;
+  const actions: Action[] = [];
+  const existing = await forge.notes.list(project, { kind: 'issue', iid: issue.iid });
+  const reported = botNotes(existing, input.bot).some((m) => m.type === 'report' && m.hash === input.hash);
+  if (!reported)
+    await write(
+      ctx,
+      actions,
+      {
+        kind: 'post-note',
+        description: `post the report and release notes on #${issue.iid}`,
+        url: issue.webUrl,
+      },
+      () =>
+        forge.notes.create(
+          project,
+          { kind: 'issue', iid: issue.iid },
+          `${reportMarkdown({ outcomes: input.outcomes, notes: input.notes, approvedBy: input.approvedBy, hash: input.hash })}\n${noteMarker({ type: 'report', hash: input.hash })}`,
+        ),
+    );
+  await write(
+    ctx,
+    actions,
+    { kind: 'close-issue', description: `close #${issue.iid}`, url: issue.webUrl },
+    () =>
+      forge.issues.update(project, issue.iid, {
+        description: withMarker(issue.description, { ...marker, hash: input.hash, executed: true }),
+        state: 'close',
+      }),
+  );
+  return actions;
+}

@@ -1,0 +1,120 @@
+import { errorMessage, ForgeError, NotFastForwardError } from '../../src/errors.js';
+import type { Forge } from '../../src/forges/types.js';
+import type { Action, JobContext } from '../../src/runner/job.js';
+import type { Options } from './options.js';
+import { shortSha, type RepoPlan } from './plan.js';
+
+/**
+ * Moves the stable branches in dependency order (config order): fast-forward only unless the
+ * plan says --force, verified by reading each ref back. A repo that fails skips its dependents;
+ * independent repos go on.
+ */
+
+export type OutcomeStatus = 'moved' | 'even' | 'failed' | 'blocked' | 'skipped' | 'planned';
+
+export interface RepoOutcome {
+  plan: RepoPlan;
+  status: OutcomeStatus;
+  summary: string;
+}
+
+const BROKEN: OutcomeStatus[] = ['failed', 'blocked', 'skipped'];
+
+export function describeMove(plan: RepoPlan): string {
+  return `move ${plan.repo.project} ${plan.repo.stable} ${shortSha(plan.stable)} → ${shortSha(plan.target)} (${plan.commits.length} commit${plan.commits.length === 1 ? '' : 's'}, ${plan.force ? 'forced, not a fast-forward' : 'fast-forward'})`;
+}
+
+/** What the forge said, turned into what a person must do about it. */
+export function explainMoveError(error: unknown, forge: Forge, plan: RepoPlan, bot: string): string {
+  const { project, stable } = plan.repo;
+  if (error instanceof NotFastForwardError)
+    return `${stable} of ${project} is no longer an ancestor of ${shortSha(plan.target)} (someone pushed to it since the plan?): not moved; the next run plans again`;
+  if (error instanceof ForgeError && [401, 403, 404, 422].includes(error.status)) {
+    const protectedBranch = /protect/i.test(error.message);
+    if (forge.kind === 'gitlab' && (protectedBranch || error.status === 403))
+      return `cannot push to ${protectedBranch ? 'the protected branch' : 'branch'} ${stable} of ${project}: ${error.message}. The bot's account (@${bot}) needs the Maintainer role, or to be listed under "Allowed to push and merge" for ${stable} in Settings → Repository → Protected branches${plan.force ? ' (and "Allowed to force push" for --force)' : ''}`;
+    if (forge.kind === 'github' && (protectedBranch || error.status === 403 || error.status === 404))
+      return `cannot update ${stable} of ${project}: ${error.message}. The bot's account (@${bot}) needs write access to the repository and, if ${stable} is protected, to be allowed to push to it (Settings → Branches → branch protection rule: "Restrict who can push" / bypass list${plan.force ? ', and "Allow force pushes" for --force' : ''})`;
+  }
+  return `could not move ${stable} of ${project}: ${errorMessage(error)}`;
+}
+
+export async function moveBranches(
+  ctx: JobContext,
+  options: Options,
+  repos: RepoPlan[],
+  bot: string,
+): Promise<{ outcomes: RepoOutcome[]; actions: Action[] }> {
+  const forge = ctx.forge(options.forge);
+  const outcomes: RepoOutcome[] = [];
+  const actions: Action[] = [];
+  const byName = new Map<string, RepoOutcome>();
+  for (const plan of repos) {
+    let outcome: RepoOutcome;
+    const broken = plan.repo.dependsOn.map((d) => byName.get(d)).find((d) => d && BROKEN.includes(d.status));
+    if (plan.decision === 'even') outcome = { plan, status: 'even', summary: plan.reason };
+    else if (plan.decision === 'blocked') outcome = { plan, status: 'blocked', summary: plan.reason };
+    else if (plan.decision === 'error') outcome = { plan, status: 'failed', summary: plan.reason };
+    else if (plan.decision === 'skipped') outcome = { plan, status: 'skipped', summary: plan.reason };
+    else if (broken)
+      outcome = {
+        plan,
+        status: 'skipped',
+        summary: `skipped: depends on ${broken.plan.name}, which ${broken.status === 'failed' ? 'failed' : `is ${broken.status}`}`,
+      };
+    else {
+      const action: Action = {
+        kind: 'move-branch',
+        description: describeMove(plan),
+        done: false,
+        subject: plan.name,
+      };
+      actions.push(action);
+      ctx.progress(`${plan.name}: ${action.description}`);
+      try {
+        await forge.repo.updateBranch(plan.repo.project, plan.repo.stable, plan.target!, {
+          force: plan.force,
+        });
+        action.done = true;
+        // Verify with a fresh read: the push answering "ok" is not proof (seed 003: a silent git push).
+        const after = await forge.repo.getBranch(plan.repo.project, plan.repo.stable);
+        action.url = after?.webUrl;
+        if (after?.sha !== plan.target)
+          outcome = {
+            plan,
+            status: 'failed',
+            summary: `verification failed: ${plan.repo.stable} of ${plan.repo.project} is at ${shortSha(after?.sha)} after the move, expected ${shortSha(plan.target)}`,
+          };
+        else
+          outcome = {
+            plan,
+            status: 'moved',
+            summary: `${shortSha(plan.stable)} → ${shortSha(plan.target)}: moved and verified (${plan.commits.length} commit${plan.commits.length === 1 ? '' : 's'}${plan.force ? ', forced' : ''})`,
+          };
+      } catch (error) {
+        if (ctx.signal.aborted) throw error;
+        ctx.log.error({ repo: plan.name, err: error }, `${plan.name}: move failed`);
+        outcome = { plan, status: 'failed', summary: explainMoveError(error, forge, plan, bot) };
+      }
+    }
+    outcomes.push(outcome);
+    byName.set(plan.name, outcome);
+  }
+  return { outcomes, actions };
+}
+
+/** The outcome table of a run that moves nothing (dry run, gate failure, waiting for approval). */
+export function plannedOutcomes(repos: RepoPlan[]): RepoOutcome[] {
+  return repos.map((plan) => ({
+    plan,
+    status:
+      plan.decision === 'move'
+        ? 'planned'
+        : plan.decision === 'error'
+          ? 'failed'
+          : plan.decision === 'even'
+            ? 'even'
+            : plan.decision,
+    summary: plan.reason,
+  }));
+}

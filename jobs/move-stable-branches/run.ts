@@ -1,0 +1,345 @@
+import { createHash } from 'node:crypto';
+import type { Commit } from '../../src/forges/types.js';
+import type { Action, ItemResult, JobContext, JobResult, Link, ResultStatus } from '../../src/runner/job.js';
+import { findApprovalIssue, type ApprovalIssue } from './approval.js';
+import { confirmOnTerminal } from './confirm.js';
+import { failureSignature, runGates, type GateResult } from './gates.js';
+import { approvalForge, askInIssue, finishIssue, noteGatesOnIssue, withEarlierMoves } from './issue-flow.js';
+import { gatesFailed, moveReport } from './messages.js';
+import { describeMove, moveBranches, plannedOutcomes, type OutcomeStatus, type RepoOutcome } from './move.js';
+import type { Options } from './options.js';
+import { parseOverrides } from './overrides.js';
+import { makePlan, type Plan } from './plan.js';
+import { terminalReport } from './report.js';
+
+/**
+ * One run: plan → gates → approval → move → report. Nothing is written before the plan and the
+ * gates are known; nothing moves without an approval (unless `approval.required: false`).
+ */
+
+const ITEM_STATUS: Record<OutcomeStatus, ResultStatus> = {
+  moved: 'ok',
+  even: 'noop',
+  planned: 'skipped',
+  blocked: 'failed',
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
+function repoItems(outcomes: RepoOutcome[], planned: boolean): ItemResult[] {
+  return outcomes.map((o) => ({
+    name: o.plan.name,
+    status: ITEM_STATUS[o.status],
+    summary: planned && o.status === 'planned' ? `would ${o.summary}` : o.summary,
+    links: o.plan.compareUrl ? [{ text: `${o.plan.name} changes`, url: o.plan.compareUrl }] : [],
+  }));
+}
+
+function gateItems(gates: GateResult[]): ItemResult[] {
+  return gates.map((g) => ({
+    name: `gate:${g.gate}`,
+    status: g.ok ? 'ok' : 'failed',
+    summary: g.summary,
+    links: g.evidence
+      .filter((e) => e.url && !e.ok)
+      .slice(0, 10)
+      .map((e) => ({ text: e.text, url: e.url! })),
+  }));
+}
+
+function details(
+  plan: Plan,
+  gates: GateResult[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    hash: plan.hash,
+    repos: plan.repos.map((r) => ({
+      name: r.name,
+      project: r.repo.project,
+      decision: r.decision,
+      reason: r.reason,
+      stable: r.stable,
+      target: r.target,
+      pinned: r.pinned,
+      fastForward: r.fastForward,
+      force: r.force,
+      commits: r.commits.map((c) => ({ sha: c.sha, title: c.title })),
+    })),
+    gates: gates.map((g) => ({ gate: g.gate, ok: g.ok, summary: g.summary, evidence: g.evidence })),
+    ...extra,
+  };
+}
+
+function plannedActions(outcomes: RepoOutcome[]): Action[] {
+  return outcomes
+    .filter((o) => o.status === 'planned')
+    .map((o) => ({
+      kind: 'move-branch',
+      description: describeMove(o.plan),
+      done: false,
+      subject: o.plan.name,
+    }));
+}
+
+/** Nothing to move. An approval issue left open by a run killed after its moves is finished now. */
+async function nothingToMove(
+  ctx: JobContext,
+  options: Options,
+  plan: Plan,
+  outcomes: RepoOutcome[],
+  bot: () => Promise<string>,
+): Promise<JobResult> {
+  const actions: Action[] = [];
+  const links: Link[] = [];
+  let shown = outcomes;
+  if (options.approval.project) {
+    const user = await bot();
+    const { open } = await findApprovalIssue(
+      approvalForge(ctx, options),
+      options.approval.project,
+      user,
+      plan.hash,
+    );
+    if (open) {
+      shown = await withEarlierMoves(ctx, options, outcomes, open.marker);
+      actions.push(
+        ...(await finishIssue(ctx, options, {
+          issue: open,
+          hash: plan.hash,
+          outcomes: shown,
+          notes: releaseNotes(shown),
+          approvedBy: shown.some((o) => o.status === 'moved')
+            ? 'the approval on this issue (moved by an earlier run)'
+            : 'nobody: every stable branch is already even with its source',
+          bot: user,
+        })),
+      );
+      links.push({ text: 'Approval issue', url: open.issue.webUrl });
+    }
+  }
+  const bad = shown.filter((o) => o.status === 'failed' || o.status === 'blocked');
+  const even = shown.filter((o) => o.status === 'even').length;
+  const summary = bad.length
+    ? `nothing can move: ${bad.map((o) => `${o.plan.name}: ${o.summary}`).join('; ')}`
+    : `all ${even} stable branch(es) are even with their source; nothing to move${actions.length ? ' (finished the open approval issue)' : ''}`;
+  return {
+    status: bad.length ? 'failed' : actions.length ? 'ok' : 'noop',
+    summary,
+    actions,
+    links,
+    items: repoItems(shown, false),
+    details: details(plan, []),
+  };
+}
+
+function releaseNotes(outcomes: RepoOutcome[]): { name: string; commits: Commit[] }[] {
+  return outcomes
+    .filter((o) => o.status === 'moved')
+    .map((o) => ({ name: o.plan.name, commits: o.plan.commits }));
+}
+
+async function alertOnce(ctx: JobContext, key: string, send: () => Promise<void>): Promise<boolean> {
+  const stateKey = `alerted:${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+  if (await ctx.state.get(stateKey)) return false;
+  await send();
+  await ctx.state.set(stateKey, { at: ctx.now().toISOString(), key });
+  return true;
+}
+
+async function gatesFailedResult(
+  ctx: JobContext,
+  options: Options,
+  plan: Plan,
+  outcomes: RepoOutcome[],
+  gates: GateResult[],
+  bot: () => Promise<string>,
+): Promise<JobResult> {
+  const failed = gates.filter((g) => !g.ok);
+  const summary = `stage gate${failed.length === 1 ? '' : 's'} failed, nothing moved: ${failed.map((g) => `${g.gate}: ${g.summary}`).join('; ')}`;
+  const actions: Action[] = [];
+  const links: Link[] = [];
+  const scheduled = ctx.trigger === 'schedule';
+  if (scheduled && !ctx.dryRun) {
+    const signature = failureSignature(gates);
+    const noted = await noteGatesOnIssue(ctx, options, { plan, gates, signature, bot: await bot() });
+    actions.push(...noted.actions);
+    if (noted.issue) links.push({ text: 'Approval issue', url: noted.issue.webUrl });
+    // Polling every 15 minutes must not page on-call 30 times for one failure.
+    await alertOnce(ctx, `gates:${plan.hash}:${signature}`, async () => {
+      await ctx.sentry.captureMessage(
+        `move-stable-branches: stage gates failed (${failed.map((g) => g.gate).join(', ')})`,
+        {
+          level: 'error',
+          fingerprint: ['move-stable-branches', 'gates', ...failed.map((g) => g.gate)],
+          tags: { plan: plan.hash },
+          extra: { gates: failed.map((g) => ({ gate: g.gate, summary: g.summary, evidence: g.evidence })) },
+        },
+      );
+      await ctx.notifier.send(
+        ctx.slackChannel,
+        gatesFailed(ctx, options, { hash: plan.hash, gates, issueUrl: noted.issue?.webUrl }),
+      );
+    });
+  }
+  return {
+    // A scheduled run did its job (it alerted once); a manual run reports the failure (exit 1).
+    status: scheduled ? 'skipped' : 'failed',
+    summary,
+    actions,
+    links,
+    items: [...repoItems(outcomes, true), ...gateItems(gates)],
+    details: details(plan, gates),
+  };
+}
+
+export async function runMove(ctx: JobContext, options: Options): Promise<JobResult> {
+  const overrides = parseOverrides(ctx.args, options);
+  const force = Boolean(ctx.args.force);
+  const forge = ctx.forge(options.forge);
+  let botName: string | undefined;
+  const bot = async () => (botName ??= (await forge.currentUser()).username);
+
+  ctx.progress(`planning ${options.repos.length} repo(s)`);
+  const plan = await makePlan(ctx, options, overrides, force);
+  const outcomes = plannedOutcomes(plan.repos);
+  if (!outcomes.some((o) => o.status === 'planned')) return nothingToMove(ctx, options, plan, outcomes, bot);
+
+  ctx.progress('checking the stage gates');
+  const gates = await runGates(ctx, options);
+  if (gates.some((g) => !g.ok)) return gatesFailedResult(ctx, options, plan, outcomes, gates, bot);
+
+  const items = () => [...repoItems(outcomes, true), ...gateItems(gates)];
+  const moving = outcomes.filter((o) => o.status === 'planned').length;
+  const actions: Action[] = [];
+  const links: Link[] = [];
+  let approvedBy: string | null = null;
+  let issue: ApprovalIssue | null = null;
+
+  if (!options.approval.required) approvedBy = 'nobody (approval.required: false; every gate passed)';
+  else if (ctx.dryRun) {
+    return {
+      status: 'ok',
+      summary: `dry run: gates passed; ${moving} stable branch(es) would move after approval (plan ${plan.hash})`,
+      actions: [
+        {
+          kind: 'ask-approval',
+          description:
+            ctx.trigger === 'schedule'
+              ? `open or update the approval issue in ${options.approval.project} and wait for an approver`
+              : 'ask to confirm on the terminal (or --yes)',
+          done: false,
+        },
+        ...plannedActions(outcomes),
+      ],
+      links,
+      items: items(),
+      details: details(plan, gates),
+    };
+  } else if (ctx.trigger === 'schedule') {
+    const asked = await askInIssue(ctx, options, { plan, outcomes, gates, bot: await bot() });
+    actions.push(...asked.actions);
+    if (asked.issue) links.push({ text: 'Approval issue', url: asked.issue.webUrl });
+    if (!asked.approvedBy)
+      return {
+        status: 'skipped',
+        summary: asked.waiting,
+        actions,
+        links,
+        items: items(),
+        details: details(plan, gates, { ignored: asked.ignored }),
+      };
+    approvedBy = `${asked.approvedBy} in ${options.approval.project}#${asked.issue!.iid}`;
+  } else if (ctx.args.yes) approvedBy = `${process.env.USER ?? 'the operator'} (--yes)`;
+  else {
+    const answer = await confirmOnTerminal(terminalReport(outcomes, gates), ctx.signal);
+    if (answer === null)
+      return {
+        status: 'skipped',
+        summary: `approval needed, nothing moved: ${moving} stable branch(es) would move (plan ${plan.hash}). Run again with --yes to confirm, run it on a terminal to be asked, or approve the scheduled run's issue${options.approval.project ? ` in ${options.approval.project}` : ''}`,
+        actions: plannedActions(outcomes),
+        links,
+        items: items(),
+        details: details(plan, gates),
+      };
+    if (!answer)
+      return {
+        status: 'skipped',
+        summary: `not confirmed on the terminal: nothing moved (plan ${plan.hash})`,
+        actions: plannedActions(outcomes),
+        links,
+        items: items(),
+        details: details(plan, gates),
+      };
+    approvedBy = `${process.env.USER ?? 'the operator'} (confirmed on the terminal)`;
+  }
+
+  // Dry run with approval.required: false lands here too: show the moves, perform none.
+  if (ctx.dryRun)
+    return {
+      status: 'ok',
+      summary: `dry run: gates passed; ${moving} stable branch(es) would move (plan ${plan.hash})`,
+      actions: plannedActions(outcomes),
+      links,
+      items: items(),
+      details: details(plan, gates),
+    };
+
+  ctx.progress(`moving ${moving} stable branch(es), approved by ${approvedBy}`);
+  const moved = await moveBranches(ctx, options, plan.repos, await bot());
+  actions.push(...moved.actions);
+
+  if (options.approval.project) {
+    const found = await findApprovalIssue(
+      approvalForge(ctx, options),
+      options.approval.project,
+      await bot(),
+      plan.hash,
+    );
+    issue = found.open;
+  }
+  const shown = await withEarlierMoves(ctx, options, moved.outcomes, issue?.marker ?? null);
+  const notes = releaseNotes(shown);
+  if (issue) {
+    actions.push(
+      ...(await finishIssue(ctx, options, {
+        issue,
+        hash: plan.hash,
+        outcomes: shown,
+        notes,
+        approvedBy,
+        bot: await bot(),
+      })),
+    );
+    links.push({ text: 'Approval issue', url: issue.issue.webUrl });
+  }
+  await ctx.notifier.send(
+    ctx.slackChannel,
+    moveReport(ctx, options, { outcomes: shown, notes, approvedBy, issueUrl: issue?.issue.webUrl }),
+  );
+
+  const statuses = shown.map((o) => ITEM_STATUS[o.status]);
+  const failed = shown.filter((o) => o.status === 'failed' || o.status === 'blocked');
+  const done = shown.filter((o) => o.status === 'moved');
+  const skipped = shown.filter((o) => o.status === 'skipped');
+  const parts = [
+    `moved ${done.length} stable branch(es)${done.length ? ` (${done.map((o) => o.plan.name).join(', ')})` : ''}`,
+    ...(failed.length ? [`failed: ${failed.map((o) => `${o.plan.name}: ${o.summary}`).join('; ')}`] : []),
+    ...(skipped.length ? [`skipped: ${skipped.map((o) => o.plan.name).join(', ')}`] : []),
+  ];
+  return {
+    status: statuses.includes('failed') ? 'failed' : done.length ? 'ok' : 'noop',
+    summary: `${parts.join('; ')}; approved by ${approvedBy}; plan ${plan.hash}`,
+    actions,
+    links: [
+      ...links,
+      ...shown.flatMap((o) =>
+        o.status === 'moved' && o.plan.compareUrl
+          ? [{ text: `${o.plan.name} changes`, url: o.plan.compareUrl }]
+          : [],
+      ),
+    ],
+    items: [...repoItems(shown, false), ...gateItems(gates)],
+    details: details(plan, gates, { approvedBy }),
+  };
+}

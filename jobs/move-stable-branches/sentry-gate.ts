@@ -1,0 +1,92 @@
+import type { JobContext } from '../../src/runner/job.js';
+import { getJson } from './fetch.js';
+import type { Evidence, GateResult } from './gates.js';
+import type { SentryGate } from './options.js';
+
+/**
+ * Sentry gate: unresolved issues first seen on stage in the last `days` days, across the
+ * configured projects, must not exceed `threshold`. A project that cannot be queried fails the
+ * gate (closed): no evidence is not good evidence.
+ */
+
+interface SentryIssue {
+  id: string;
+  shortId?: string;
+  title?: string;
+  permalink?: string;
+  firstSeen?: string;
+  count?: string | number;
+  level?: string;
+}
+
+const MAX_LISTED = 20;
+
+export async function sentryGate(ctx: JobContext, gate: SentryGate): Promise<GateResult> {
+  const base = gate.url.replace(/\/+$/, '');
+  const query = `is:unresolved firstSeen:-${gate.days}d`;
+  const evidence: Evidence[] = [];
+  const problems: string[] = [];
+  let found = 0;
+  for (const project of gate.projects) {
+    const url =
+      `${base}/api/0/projects/${encodeURIComponent(gate.org)}/${encodeURIComponent(project)}/issues/` +
+      `?query=${encodeURIComponent(query)}&environment=${encodeURIComponent(gate.environment)}`;
+    const answer = await getJson(url, {
+      headers: { authorization: `Bearer ${gate.authToken}` },
+      timeoutMs: 30_000,
+      signal: ctx.signal,
+      retries: 1,
+    });
+    if (answer.status !== 200 || !Array.isArray(answer.body)) {
+      const why =
+        answer.status === 0
+          ? (answer.error ?? 'no answer')
+          : answer.status === 401 || answer.status === 403
+            ? `HTTP ${answer.status}: check the authToken (it needs event:read)`
+            : answer.status === 404
+              ? `HTTP 404: no project "${project}" in org "${gate.org}"`
+              : `HTTP ${answer.status}`;
+      problems.push(`${project}: ${why}`);
+      evidence.push({
+        ok: false,
+        text: `${project}: could not query Sentry (${why})`,
+        key: `error:${project}`,
+      });
+      continue;
+    }
+    const issues = answer.body as SentryIssue[];
+    found += issues.length;
+    for (const issue of issues.slice(0, MAX_LISTED))
+      evidence.push({
+        ok: false,
+        text: `${project}: ${issue.shortId ?? issue.id} ${issue.title ?? ''} (first seen ${issue.firstSeen ?? '?'}, ${issue.count ?? '?'} events)`,
+        url: issue.permalink,
+        key: `${project}:${issue.id}`,
+      });
+    if (issues.length > MAX_LISTED)
+      evidence.push({
+        ok: false,
+        text: `${project}: … and ${issues.length - MAX_LISTED} more`,
+        key: `more:${project}`,
+      });
+  }
+  const scope = `${gate.projects.join(', ')} (${gate.environment}, first seen in the last ${gate.days}d)`;
+  if (problems.length > 0)
+    return {
+      gate: 'sentry',
+      ok: false,
+      summary: `could not query Sentry for ${problems.join('; ')}`,
+      evidence,
+    };
+  const ok = found <= gate.threshold;
+  // Within the threshold the listed issues are tolerated, not failures.
+  if (ok) for (const e of evidence) e.ok = true;
+  return {
+    gate: 'sentry',
+    ok,
+    summary: ok
+      ? `${found} new unresolved Sentry issue(s) in ${scope}; threshold ${gate.threshold}`
+      : `${found} new unresolved Sentry issue(s) in ${scope}, more than the threshold of ${gate.threshold}`,
+    evidence,
+  };
+}
