@@ -56,7 +56,7 @@ export function failure(tally: Tally, tolerance: Tolerance, planned: number): st
       : `${tally.consecutive} consecutive failures (limit ${tolerance.failAfterConsecutive})`;
   const allowed = allowedFailures(tolerance, planned);
   if (tally.failures > allowed)
-    return `${tally.failures} of ${planned} samples failed (at most ${allowed} allowed: flapping)`;
+    return `${tally.failures} of ${planned} samples failed (at most ${allowed} allowed)`;
   return null;
 }
 
