@@ -41,7 +41,8 @@ describe.skipIf(!url)('concurrent migrations on PostgreSQL', () => {
     const children = [1, 2, 3].map(() => collect(spawnCli(['--config', config, 'history', '--json'])));
 
     // Wait until all three are blocked on the migration lock, then let them go together.
-    const deadline = Date.now() + 20_000;
+    // Generous: three CLI processes start under tsx, on a possibly busy machine.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const { rows } = await admin.query<{ waiting: number }>(
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
@@ -77,5 +78,5 @@ describe.skipIf(!url)('concurrent migrations on PostgreSQL', () => {
       'slots',
       'state',
     ]);
-  });
+  }, 90_000);
 });

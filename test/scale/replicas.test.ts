@@ -116,12 +116,12 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
     await waitFor(
       'three daemons to start',
       () => replicas.every((r) => r.output().includes('release-bot started')),
-      30_000,
+      60_000,
     );
     store = openPostgresStore(storeUrl.toString());
     admin = new pg.Client({ connectionString: storeUrl.toString() });
     await admin.connect();
-  }, 40_000);
+  }, 70_000);
 
   afterAll(async () => {
     for (const r of replicas)

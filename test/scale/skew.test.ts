@@ -46,10 +46,10 @@ describe.skipIf(!url)('replicas whose clocks disagree by 3 s', () => {
     await waitFor(
       'both daemons to start',
       () => [fast, slow].every((r) => r.output().includes('release-bot started')),
-      30_000,
+      60_000,
     );
     store = openPostgresStore(storeUrl);
-  }, 40_000);
+  }, 70_000);
 
   afterAll(async () => {
     for (const r of [fast, slow]) if (r && r.child.exitCode === null) r.child.kill('SIGKILL');
