@@ -60,6 +60,8 @@ export function insufficientScope(scope = 'api'): SimError {
 export function errorBody(status: number, message: string, code?: string): unknown {
   if (code === BODY_CODE) return JSON.parse(message) as unknown;
   if (code === 'unknown_route') return { error: '404 Not Found' };
+  // gitlab.com's throttle (Rack::Attack) answers in plain text.
+  if (status === 429) return 'Retry later\n';
   if (status === 401) return { message: '401 Unauthorized' };
   return { message: /^\d{3} /.test(message) ? message : `${status} ${message}` };
 }

@@ -38,6 +38,7 @@ export interface FileDiff {
 
 const diffCache = new Map<string, FileDiff[]>();
 const mergeCache = new Map<string, boolean>();
+const mergeBaseCache = new Map<string, string | null>();
 const statsCache = new Map<string, { additions: number; deletions: number; total: number }>();
 
 /** Per-file diffs between two commits (`from` is a commit; use the merge base for a three-dot compare). */
@@ -116,6 +117,16 @@ export async function mergesCleanly(dir: string, target: string, source: string)
   const clean = code === 0;
   mergeCache.set(key, clean);
   return clean;
+}
+
+/** `git merge-base`, cached: it depends only on the two commits. */
+export async function mergeBase(dir: string, a: string, b: string): Promise<string | null> {
+  const key = `${dir}:${a}:${b}`;
+  if (mergeBaseCache.has(key)) return mergeBaseCache.get(key)!;
+  const { stdout, code } = await git(dir, ['merge-base', a, b]);
+  const base = code === 0 ? stdout.trim() : null;
+  mergeBaseCache.set(key, base);
+  return base;
 }
 
 /** Lines added and removed by a commit (against its first parent, or the empty tree for a root). */

@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, ISO, push, setup, SHA, type Fixture } from './helpers.js';
+import { expectError, importCommits, ISO, push, setup, SHA, type Fixture } from './helpers.js';
 
 describe('GitLab commits and commit statuses', () => {
   let fx: Fixture;
   const shas: string[] = [];
   beforeAll(async () => {
     fx = await setup();
-    for (let i = 0; i < 25; i++) {
-      if (i === 10) await fx.sim.advance(24 * 3600_000);
-      shas.push(await push(fx, 'main', { [`f${i % 3}.txt`]: `v${i}\n` }, `commit ${i}`));
-    }
+    const t0 = fx.sim.clock.nowMs();
+    const imported = Array.from({ length: 24 }, (_, i) => ({
+      files: { [`f${i % 3}.txt`]: `v${i}\n` },
+      message: `commit ${i}`,
+      at: t0 + (i < 10 ? 0 : 24 * 3600_000),
+    }));
+    shas.push(...importCommits(fx, 'main', imported));
+    await fx.sim.advance(24 * 3600_000);
+    shas.push(await push(fx, 'main', { 'f0.txt': 'v24\n' }, 'commit 24'));
   });
   afterAll(() => fx.close());
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Gitlab } from '@gitbeaker/rest';
 import { expect } from 'vitest';
 import { ACCESS } from '../../../src/sandbox/core/world.js';
@@ -90,3 +91,32 @@ export function push(
 
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 export const SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * Commits written straight into the bare repository with one `git fast-import` (fast; no push
+ * events, so no pipelines). Each entry: files to write, message, committer time (ms).
+ */
+export function importCommits(
+  fx: Fixture,
+  branch: string,
+  commits: { files: Record<string, string>; message: string; at: number }[],
+): string[] {
+  const repo = fx.sim.project('gitlab', 'org/app').repo;
+  const head = execFileSync('git', ['rev-parse', `refs/heads/${branch}`], { cwd: repo.dir })
+    .toString()
+    .trim();
+  let script = '';
+  commits.forEach((c, i) => {
+    const seconds = Math.floor(c.at / 1000);
+    script += `commit refs/heads/${branch}\nmark :${i + 1}\n`;
+    script += `author Release Bot <bot@example.com> ${seconds} +0000\n`;
+    script += `committer Release Bot <bot@example.com> ${seconds} +0000\n`;
+    script += `data ${Buffer.byteLength(c.message)}\n${c.message}\n`;
+    if (i === 0) script += `from ${head}\n`;
+    for (const [path, content] of Object.entries(c.files))
+      script += `M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`;
+  });
+  script += commits.map((_, i) => `get-mark :${i + 1}\n`).join('');
+  const out = execFileSync('git', ['fast-import', '--quiet'], { cwd: repo.dir, input: script }).toString();
+  return out.split('\n').filter(Boolean);
+}

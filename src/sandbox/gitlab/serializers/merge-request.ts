@@ -1,6 +1,6 @@
 import type { SimMergeRequest, SimPipeline } from '../../core/model.js';
 import type { Gitlab } from '../context.js';
-import { fileDiffs, mergesCleanly } from '../git-extra.js';
+import { fileDiffs, mergeBase, mergesCleanly } from '../git-extra.js';
 import { milestoneById } from './milestone.js';
 import { pipelineBasic, pipelineDetail } from './pipeline.js';
 import { projectUrl } from './project.js';
@@ -28,7 +28,7 @@ export async function mergeRequestFacts(gl: Gitlab, mr: SimMergeRequest): Promis
   let conflicts = false;
   let baseSha: string | null = null;
   if (targetSha) {
-    baseSha = await project.repo.mergeBase(targetSha, head);
+    baseSha = await mergeBase(project.repo.dir, targetSha, head);
     if (mr.state === 'opened') conflicts = !(await mergesCleanly(project.repo.dir, targetSha, head));
   }
   let detailedStatus = 'mergeable';
