@@ -34,6 +34,9 @@ const MIGRATIONS: string[] = [
    CREATE TABLE slots (key TEXT PRIMARY KEY, holder TEXT NOT NULL, claimed_at TEXT NOT NULL);
    CREATE TABLE state (job TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,
      PRIMARY KEY (job, key));`,
+  // `history <job> --status failed` must not scan every run of the job when failures are rare.
+  `CREATE INDEX runs_job_status_started ON runs (job, status, started_at DESC);
+   CREATE INDEX runs_status_started ON runs (status, started_at DESC);`,
 ];
 
 interface RunRow {

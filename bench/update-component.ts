@@ -1,0 +1,263 @@
+import { Gitlab } from '@gitbeaker/rest';
+import type { Simulator } from '../src/sandbox/simulator.js';
+import { jobHarness, type JobHarness } from '../test/helpers/job-harness.js';
+import { round, writeResult, type Figure } from './lib/report.js';
+
+/**
+ * update-component, measured on the simulator's request log:
+ * - requests per decision (no-op, update) on GitLab and GitHub;
+ * - against the release-tools scan (one commit lookup per commit) when the latest green commit
+ *   is 1, 10, 30 and 100 commits deep;
+ * - wall time for 100 components with 50 ms per request, against the critical-path bound.
+ */
+
+const HOUR = 3_600_000;
+const LATENCY_MS = 50;
+const FORGE_CONCURRENCY = 8;
+
+function component(name: string, forge: 'gitlab' | 'github', source: string, target: string) {
+  return {
+    name,
+    source: { forge, project: source },
+    target: { forge, project: target, versionFile: 'VERSION' },
+  };
+}
+
+async function seedPair(
+  sim: Simulator,
+  forge: 'gitlab' | 'github',
+  source: string,
+  target: string,
+): Promise<string> {
+  const project = await sim.createProject({ forge, path: source, members: ['release-bot'] });
+  const sha = (await project.repo.branchSha('main'))!;
+  await sim.ci.createPipeline({ project, ref: 'main', sha, userId: 1, outcome: { result: 'success' } });
+  await sim.createProject({ forge, path: target, members: ['release-bot'], files: { VERSION: `${sha}\n` } });
+  return sha;
+}
+
+async function requestsOf(
+  h: JobHarness,
+  args: Record<string, unknown> = {},
+): Promise<{ count: number; status: string }> {
+  const since = h.sim.mark();
+  const { run } = await h.run('update-component', { args });
+  return { count: h.sim.requests({ since }).length, status: run.status };
+}
+
+async function perDecision(): Promise<Figure[]> {
+  const h = await jobHarness({
+    seed: async (sim) => {
+      await seedPair(sim, 'gitlab', 'org/src', 'org/dst');
+      await seedPair(sim, 'github', 'gh/src', 'gh/dst');
+      sim.setCi('gitlab', 'org/dst', { branch: 'release-bot/update-gl' }, { result: 'stuck' });
+      await sim.advance(HOUR);
+    },
+    jobsConfig: () => ({
+      'update-component': {
+        components: [
+          component('gl', 'gitlab', 'org/src', 'org/dst'),
+          component('gh', 'github', 'gh/src', 'gh/dst'),
+        ],
+      },
+    }),
+  });
+  try {
+    await h.run('update-component'); // warms the default-branch cache, as an hourly daemon would be
+    const glNoop = await requestsOf(h, { component: 'gl' });
+    const ghNoop = await requestsOf(h, { component: 'gh' });
+    await h.sim.push({ forge: 'gitlab', project: 'org/src', files: { a: '1' }, message: 'change' });
+    await h.sim.advance(HOUR);
+    const glUpdate = await requestsOf(h, { component: 'gl' });
+    await h.sim.push({ forge: 'gitlab', project: 'org/src', files: { a: '2' }, message: 'change again' });
+    await h.sim.advance(HOUR);
+    const glMove = await requestsOf(h, { component: 'gl' });
+    const glOpenNoop = await requestsOf(h, { component: 'gl' });
+    const group = 'Requests per decision';
+    return [
+      {
+        group,
+        name: 'update-component no-op, GitLab (per component)',
+        value: glNoop.count,
+        unit: 'requests',
+        target: { max: 3 },
+      },
+      {
+        group,
+        name: 'update-component no-op, GitHub (per component)',
+        value: ghNoop.count,
+        unit: 'requests',
+        target: { max: 3 },
+        note: 'GitHub has no "successful runs of a branch" list in REST: commits + check runs + statuses of the head',
+      },
+      {
+        group,
+        name: 'update-component new MR, GitLab',
+        value: glUpdate.count,
+        unit: 'requests',
+        note: glUpdate.status,
+      },
+      {
+        group,
+        name: 'update-component MR moved to a newer green, GitLab',
+        value: glMove.count,
+        unit: 'requests',
+        note: glMove.status,
+      },
+      {
+        group,
+        name: 'update-component with its MR already current, GitLab',
+        value: glOpenNoop.count,
+        unit: 'requests',
+      },
+    ];
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * release-tools' way: walk the branch's commits newest first and look each one up until one has
+ * a successful pipeline — one request per commit.
+ */
+async function releaseToolsScan(
+  sim: Simulator,
+  token: string,
+  project: string,
+  max: number,
+): Promise<number> {
+  const api = new Gitlab({ host: sim.gitlab.url, token });
+  const since = sim.mark();
+  const commits = (await api.Commits.all(project, {
+    refName: 'main',
+    perPage: 100,
+    maxPages: Math.ceil(max / 100),
+  })) as { id: string }[];
+  for (const c of commits.slice(0, max)) {
+    const detail = (await api.Commits.show(project, c.id)) as { last_pipeline?: { status: string } | null };
+    if (detail.last_pipeline?.status === 'success') break;
+  }
+  return sim.requests({ since }).length;
+}
+
+async function depthComparison(): Promise<Figure[]> {
+  const depths = [1, 10, 30, 100];
+  const figures: Figure[] = [];
+  let token = '';
+  const h = await jobHarness({
+    seed: async (sim, botToken) => {
+      token = botToken;
+      for (const depth of depths) {
+        const source = await sim.createProject({
+          forge: 'gitlab',
+          path: `deep/src-${depth}`,
+          members: ['release-bot'],
+        });
+        let green = '';
+        // newest first: commits 1..depth-1 above the green one are red
+        for (let i = depth; i >= 1; i--) {
+          const sha = await sim.push({
+            forge: 'gitlab',
+            project: source.path,
+            files: { f: String(i) },
+            message: i === depth ? `green ${i}` : `red ${i} [ci:fail]`,
+          });
+          if (i === depth) green = sha;
+        }
+        await sim.advance(HOUR);
+        await sim.createProject({
+          forge: 'gitlab',
+          path: `deep/dst-${depth}`,
+          members: ['release-bot'],
+          files: { VERSION: `${green}\n` },
+        });
+      }
+    },
+    jobsConfig: () => ({
+      'update-component': {
+        components: depths.map((d) => ({
+          ...component(`d${d}`, 'gitlab', `deep/src-${d}`, `deep/dst-${d}`),
+          source: { forge: 'gitlab', project: `deep/src-${d}`, maxCommitsToCheck: 100 },
+        })),
+      },
+    }),
+  });
+  try {
+    await h.run('update-component');
+    for (const depth of depths) {
+      const ours = await requestsOf(h, { component: `d${depth}` });
+      const baseline = await releaseToolsScan(h.sim, token, `deep/src-${depth}`, 100);
+      figures.push({
+        group: 'Latest green: update-component vs the release-tools scan',
+        name: `green ${depth} commit${depth === 1 ? '' : 's'} deep: update-component (whole no-op decision) / scan (finding the commit only)`,
+        value: ours.count,
+        unit: 'requests',
+        target: { max: 3 },
+        note: `release-tools scan: ${baseline} requests`,
+      });
+    }
+    return figures;
+  } finally {
+    await h.close();
+  }
+}
+
+async function wallTime(kind: 'no-op' | 'update'): Promise<Figure[]> {
+  const n = 100;
+  const h = await jobHarness({
+    seed: async (sim) => {
+      for (let i = 0; i < n; i++) await seedPair(sim, 'gitlab', `many/src-${i}`, `many/dst-${i}`);
+      await sim.advance(HOUR);
+    },
+    jobsConfig: () => ({
+      'update-component': {
+        components: Array.from({ length: n }, (_, i) =>
+          component(`c${i}`, 'gitlab', `many/src-${i}`, `many/dst-${i}`),
+        ),
+      },
+    }),
+  });
+  try {
+    await h.run('update-component'); // default branches cached
+    if (kind === 'update') {
+      for (let i = 0; i < n; i++)
+        await h.sim.push({ forge: 'gitlab', project: `many/src-${i}`, files: { a: '1' }, message: 'change' });
+      await h.sim.advance(HOUR);
+    }
+    h.sim.addFault({ forge: 'gitlab', latencyMs: LATENCY_MS });
+    const since = h.sim.mark();
+    const started = performance.now();
+    const { run } = await h.run('update-component');
+    const wall = performance.now() - started;
+    const requests = h.sim.requests({ since });
+    const total = requests.length;
+    // The longest chain of dependent requests for one component (they are issued one after another).
+    const chain = Math.ceil(total / n);
+    const bound = Math.max(chain, Math.ceil(total / FORGE_CONCURRENCY)) * LATENCY_MS;
+    const group = `Wall time, ${n} components, ${LATENCY_MS} ms per request, ${FORGE_CONCURRENCY} requests in flight per forge`;
+    return [
+      {
+        group,
+        name: `${kind}: wall time / critical-path bound`,
+        value: wall / bound,
+        unit: '×',
+        target: { max: 1.3 },
+        note: `${round(wall / 1000)} s for ${total} requests (bound ${round(bound / 1000)} s = max(chain ${chain}, ${total}/${FORGE_CONCURRENCY}) × ${LATENCY_MS} ms); run ${run.status}`,
+      },
+    ];
+  } finally {
+    await h.close();
+  }
+}
+
+export async function main(): Promise<void> {
+  const figures = [
+    ...(await perDecision()),
+    ...(await depthComparison()),
+    ...(await wallTime('no-op')),
+    ...(await wallTime('update')),
+  ];
+  writeResult('update-component', figures);
+}
+
+await main();
