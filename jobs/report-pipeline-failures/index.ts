@@ -1,0 +1,116 @@
+import { errorMessage } from '../../src/errors.js';
+import { checkChannel, checkForge } from '../../src/kit/config-checks.js';
+import { defineJob, combineStatus, type Action, type ItemResult, type Link } from '../../src/runner/job.js';
+import { applyPlan, describePlan } from './apply.js';
+import { optionsSchema } from './options.js';
+import { createPlanner, INTERNAL_STEPS, planTarget, type TargetPlan } from './plan.js';
+import { prune } from './prune.js';
+import { keys } from './state.js';
+import { watchTargets } from './watch.js';
+
+/**
+ * report-pipeline-failures (seed 001, "Why do pipeline failures occur?"): every ten minutes,
+ * look at the pipelines that finished on the watched refs and the bot's own MRs since the last
+ * look; retry a flake once; tell on-call once per failed pipeline what broke (flake, broken
+ * default branch, regression) and what to do; say once when it recovers; keep the MR's workflow
+ * label and one note per report; close a bot MR that went stale on a broken default branch once
+ * that branch is green again, so update-component opens a fresh one.
+ */
+
+function linksOf(actions: Action[]): Link[] {
+  const seen = new Set<string>();
+  const links: Link[] = [];
+  for (const a of actions)
+    if (a.url && !seen.has(a.url) && (a.kind === 'notify' || a.kind === 'close-mr')) {
+      seen.add(a.url);
+      links.push({ text: a.description.slice(0, 80), url: a.url });
+    }
+  return links;
+}
+
+function itemFor(plan: TargetPlan, actions: Action[], dryRun: boolean): ItemResult {
+  const acted = plan.steps.some((s) => !INTERNAL_STEPS.has(s.kind) && s.kind !== 'start-watching');
+  const lines = [...plan.notes, ...plan.warnings.map((w) => `warning: ${w}`)];
+  return {
+    name: plan.target.subject,
+    status: acted ? 'ok' : 'noop',
+    summary:
+      (lines.length ? lines.join('; ') : 'no finished pipeline since the last look') +
+      (acted && dryRun ? ' — would act' : ''),
+    links: actions.filter((a) => a.url).map((a) => ({ text: a.kind, url: a.url! })),
+  };
+}
+
+export default defineJob({
+  name: 'report-pipeline-failures',
+  description:
+    'Tell on-call once per failed pipeline what broke (flake, broken default branch, regression) and what to do; retry flakes once; say when it recovers.',
+  schedule: '*/10 * * * *',
+  timeoutSeconds: 300,
+  options: optionsSchema,
+  checkConfig(options, config) {
+    const problems: string[] = [];
+    if (options.mergeRequests.length === 0 && options.projects.length === 0)
+      problems.push('mergeRequests, projects: list at least one MR project or project to watch');
+    options.mergeRequests.forEach((t, i) => {
+      problems.push(...checkForge(config, t.forge, `mergeRequests[${i}].forge`));
+      problems.push(...checkChannel(config, t.slackChannel, `mergeRequests[${i}].slackChannel`));
+    });
+    options.projects.forEach((t, i) => {
+      problems.push(...checkForge(config, t.forge, `projects[${i}].forge`));
+      problems.push(...checkChannel(config, t.slackChannel, `projects[${i}].slackChannel`));
+    });
+    return problems;
+  },
+  async run(ctx, options) {
+    const initialized = await ctx.state.get<{ at: string }>(keys.initialized);
+    const since = initialized?.at ?? ctx.now().toISOString();
+    // Written first: a first run killed half-way still never floods with history afterwards.
+    if (!initialized && !ctx.dryRun) await ctx.state.set(keys.initialized, { at: since });
+    const planner = createPlanner(ctx, !initialized, since);
+
+    const { targets, errors } = await watchTargets(ctx, options);
+    const items: ItemResult[] = errors.map((e) => ({
+      name: e.subject,
+      status: 'failed',
+      summary: errorMessage(e.error),
+    }));
+    const actions: Action[] = [];
+    const plans: Record<string, unknown>[] = [];
+    for (const target of targets) {
+      ctx.progress(`${target.subject}: looking at finished pipelines`);
+      const done: Action[] = [];
+      try {
+        const plan = await planTarget(planner, target);
+        if (ctx.dryRun) done.push(...describePlan(plan));
+        else await applyPlan(ctx, plan, done);
+        for (const w of plan.warnings) ctx.log.warn({ target: target.subject }, w);
+        items.push(itemFor(plan, done, ctx.dryRun));
+        plans.push({
+          target: target.subject,
+          notes: plan.notes,
+          steps: plan.steps.filter((s) => !INTERNAL_STEPS.has(s.kind)).map((s) => s.kind),
+        });
+      } catch (error) {
+        ctx.log.error({ target: target.subject, err: error }, `${target.subject} failed`);
+        items.push({ name: target.subject, status: 'failed', summary: errorMessage(error) });
+      }
+      actions.push(...done);
+    }
+    if (!ctx.dryRun) await prune(ctx);
+
+    const status = items.length ? combineStatus(items.map((i) => i.status)) : 'noop';
+    const busy = items.filter((i) => i.status !== 'noop');
+    const summary = busy.length
+      ? busy.map((i) => `${i.name}: ${i.status === 'failed' ? `failed: ${i.summary}` : i.summary}`).join('; ')
+      : `${targets.length} ref(s) watched, nothing new`;
+    return {
+      status,
+      summary,
+      actions,
+      links: linksOf(actions),
+      items,
+      details: { firstRun: !initialized, plans },
+    };
+  },
+});
