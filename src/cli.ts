@@ -93,6 +93,41 @@ export function buildProgram(argv: string[]): Command {
       process.exitCode = await showCommand(runId, options, program.opts());
     });
 
+  const migrations = program
+    .command('migrations')
+    .description(
+      'post-deploy migrations recorded by track-post-deploy-migrations: which package introduced what',
+    );
+  migrations
+    .command('which <file>')
+    .description(
+      'the package that introduced a post-deploy migration (path, file name or 14-digit timestamp) and when it reached each environment (exit 1 when none did)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const { whichCommand } = await import('./cli/migrations.js');
+      process.exitCode = await whichCommand(file, options, program.opts());
+    });
+  migrations
+    .command('list')
+    .description('packages deployed to the followed environment, with their post-deploy migrations')
+    .option('--release <major.minor>', 'only packages of this monthly release, e.g. 14.8')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { release?: string; json?: boolean }) => {
+      const { listCommand } = await import('./cli/migrations.js');
+      process.exitCode = await listCommand(options, program.opts());
+    });
+  migrations
+    .command('rollback-check <from-package> <to-package>')
+    .description(
+      'post-deploy migrations between two packages: exit 0 none (safe), 1 some or unknown (unsafe), 2 malformed version',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (from: string, to: string, options: { json?: boolean }) => {
+      const { rollbackCheckCommand } = await import('./cli/migrations.js');
+      process.exitCode = await rollbackCheckCommand(from, to, options, program.opts());
+    });
+
   const config = program.command('config').description('check the configuration or print its JSON Schema');
   config
     .command('validate [file]')
