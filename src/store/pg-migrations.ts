@@ -83,6 +83,8 @@ export async function migratePostgres(pool: Pool): Promise<number[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Waiting for another replica's migration, or a long one of our own, is not "stuck".
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await ensureSchema(client);
     await client.query(

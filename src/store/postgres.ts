@@ -63,6 +63,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
     application_name: 'release-bot',
+    // A half-open connection (failover, dropped NAT entry) must fail, not hang a run forever:
+    // TCP keepalives notice the dead peer, the server cancels anything stuck for a minute.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: 60_000,
+    idle_in_transaction_session_timeout: 60_000,
   });
   // An idle connection dropped by the server (restart, failover) must not crash the daemon:
   // the pool replaces it, and the next query reports any lasting problem.
