@@ -13,7 +13,7 @@ import {
 } from '../../src/runner/job.js';
 import { applyPlan } from './apply.js';
 import { discover } from './discover.js';
-import { noRecordedMigrations, type PostMigrationsSource } from './migrations.js';
+import { recordedMigrations, type PostMigrationsSource } from './migrations.js';
 import { optionsSchema, targetName, timingProblems, type Options, type Target } from './options.js';
 import { describeStep, planRollbackCommand, planVerdict, type DeploymentPlan } from './plan.js';
 import { keys, type PendingRecord } from './records.js';
@@ -100,7 +100,7 @@ function reportDetails(report: WindowReport | undefined) {
 
 export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
   const sleep = deps.sleep ?? realSleep;
-  const migrationsSource = deps.postMigrations ?? noRecordedMigrations;
+  const migrationsSource = deps.postMigrations ?? recordedMigrations;
 
   async function handle(
     ctx: JobContext,

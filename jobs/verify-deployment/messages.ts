@@ -81,19 +81,18 @@ function rollbackLine(outcome: RollbackOutcome): { field: string; section?: stri
         section: `Rollback target: ${describeDeployment(decision.to)}; the command ${decision.how}.`,
         nextStep: `Decide whether to roll back to #${decision.to.id}; to do it, run: ${decision.command}`,
       };
-    case 'refuse':
+    case 'refuse': {
+      const { migrations } = decision.migrations;
       return {
         field: 'refused',
         section: `Automatic rollback to ${describeDeployment(decision.to)} refused: ${decision.reason}.${
-          decision.migrations === 'unknown' || decision.migrations.length === 0
-            ? ''
-            : `\nPost-deploy migrations:\n${decision.migrations.map((m) => `• ${m}`).join('\n')}`
+          migrations.length ? `\nPost-deploy migrations:\n${migrations.map((m) => `• ${m}`).join('\n')}` : ''
         }`,
-        nextStep:
-          decision.migrations === 'unknown'
-            ? 'Check which post-deploy migrations ran since the rollback target before rolling back by hand; otherwise fix forward.'
-            : 'Fix forward, or roll back by hand only after checking that the code of the rollback target works with these migrations applied.',
+        nextStep: migrations.length
+          ? 'Fix forward, or roll back by hand only after checking that the code of the rollback target works with these migrations applied.'
+          : 'Find out which post-deploy migrations ran since the rollback target (`release-bot migrations rollback-check`) before rolling back by hand; otherwise fix forward.',
       };
+    }
     case 'done':
       return {
         field: 'already handled',

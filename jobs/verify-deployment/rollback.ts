@@ -1,6 +1,6 @@
 import type { CiJob, Deployment, Forge } from '../../src/forges/types.js';
 import type { JobContext } from '../../src/runner/job.js';
-import type { PostMigrationsBetween } from './migrations.js';
+import type { MigrationsAnswer, PostMigrationsBetween } from './migrations.js';
 import { targetName, type Options, type Target } from './options.js';
 import { keys, rollbackProducing, type RollbackRecord, type VerdictRecord } from './records.js';
 import { describeDeployment, versionOf } from './subject.js';
@@ -10,8 +10,9 @@ import { describeDeployment, versionOf } from './subject.js';
  * - never twice: not when the store says it was done, not when a newer deployment already
  *   replaced the failed one (a rollback deployment, or a fix), and on GitLab not when the deploy
  *   job to re-run already has a newer attempt (a run killed right after retrying it);
- * - the target is the newest earlier successful deployment of another sha that did not itself
- *   fail verification;
+ * - the target is the newest earlier successful deployment of something else (another version
+ *   or another commit: a GitLab deployer deploys every package from the same commit, the package
+ *   is in the ref) that did not itself fail verification;
  * - never past post-deploy migrations (nor when they are unknown);
  * - never a rollback of a rollback: a human decides then.
  * GitLab re-runs the previous deployment's job (what "Rollback environment" does); GitHub gets
@@ -22,7 +23,7 @@ export type RollbackDecision =
   | { kind: 'retry-job'; to: Deployment; jobId: number; jobUrl: string }
   | { kind: 'create-deployment'; to: Deployment }
   | { kind: 'recommend'; to: Deployment; command: string; how: string }
-  | { kind: 'refuse'; to: Deployment; reason: string; migrations: string[] | 'unknown' }
+  | { kind: 'refuse'; to: Deployment; reason: string; migrations: MigrationsAnswer }
   | { kind: 'done'; reason: string; url?: string }
   | { kind: 'impossible'; reason: string };
 
@@ -55,7 +56,7 @@ async function previousGood(
     limit: lookback,
   });
   for (const d of earlier) {
-    if (d.id >= failed.id || d.sha === failed.sha) continue;
+    if (d.id >= failed.id || (d.sha === failed.sha && versionOf(d) === versionOf(failed))) continue;
     const verdict = await ctx.state.get<VerdictRecord>(keys.verdict(target, d.id));
     if (verdict?.verdict === 'fail') continue;
     return d;
@@ -65,7 +66,11 @@ async function previousGood(
 
 /** The deploy job's attempts in its pipeline, oldest first (GitLab). */
 async function attemptsOf(forge: Forge, project: string, deployment: Deployment): Promise<CiJob[] | null> {
-  const pipelines = await forge.ci.listPipelines(project, { sha: deployment.sha, limit: 20 });
+  const pipelines = await forge.ci.listPipelines(project, {
+    sha: deployment.sha,
+    ref: deployment.ref,
+    limit: 20,
+  });
   for (const pipeline of pipelines) {
     const jobs = await forge.ci.listJobs(project, pipeline.id, { includeRetried: true });
     const original = jobs.find((j) => j.id === deployment.jobId);
@@ -116,20 +121,26 @@ export async function decideRollback(input: {
   if (!to)
     return {
       kind: 'impossible',
-      reason: `no earlier successful deployment to ${target.environment} of another commit in the last ${options.lookback}`,
+      reason: `no earlier successful deployment of another version to ${target.environment} in the last ${options.lookback}`,
     };
 
   if (target.checkPostDeployMigrations) {
-    const migrations = await input.postMigrations(versionOf(to), versionOf(failed));
-    if (migrations === 'unknown' || migrations.length > 0)
+    const from = versionOf(to);
+    const into = versionOf(failed);
+    const migrations = await input.postMigrations(from, into);
+    if (migrations.unknown.length > 0)
       return {
         kind: 'refuse',
         to,
         migrations,
-        reason:
-          migrations === 'unknown'
-            ? `the post-deploy migrations between ${versionOf(to)} and ${versionOf(failed)} are unknown: a rollback cannot be proven safe`
-            : `${migrations.length} post-deploy migration${migrations.length === 1 ? ' was' : 's were'} introduced between ${versionOf(to)} and ${versionOf(failed)}; once run, rolling back past them is unsafe`,
+        reason: `the post-deploy migrations between ${from} and ${into} are not known (${migrations.unknown.join('; ')}): a rollback cannot be proven safe`,
+      };
+    if (migrations.migrations.length > 0)
+      return {
+        kind: 'refuse',
+        to,
+        migrations,
+        reason: `${migrations.migrations.length} post-deploy migration${migrations.migrations.length === 1 ? ' was' : 's were'} introduced between ${from} and ${into}; once run, rolling back past them is unsafe`,
       };
   }
 

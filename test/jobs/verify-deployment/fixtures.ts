@@ -4,7 +4,6 @@ import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/ser
 import type { SimForge, SimDeployment } from '../../../src/sandbox/core/model.js';
 import type { Simulator } from '../../../src/sandbox/simulator.js';
 import { createVerifyDeploymentJob } from '../../../jobs/verify-deployment/index.js';
-import type { PostMigrationsBetween } from '../../../jobs/verify-deployment/migrations.js';
 
 /**
  * What the verify-deployment scenarios share: the service's health endpoint, the Sentry web API
@@ -42,31 +41,12 @@ export function clockOf(ref: SimRef): () => Date {
   return () => ref.sim?.clock.now() ?? new Date();
 }
 
-/** Post-deploy migrations between two packages, scripted by the test (`from..to`). */
-export function scriptedMigrations(): {
-  lookup: PostMigrationsBetween;
-  set(from: string, to: string, answer: string[] | 'unknown'): void;
-  calls: { from: string; to: string }[];
-} {
-  const answers = new Map<string, string[] | 'unknown'>();
-  const calls: { from: string; to: string }[] = [];
-  return {
-    lookup: async (from, to) => {
-      calls.push({ from, to });
-      return answers.get(`${from}..${to}`) ?? 'unknown';
-    },
-    set: (from, to, answer) => answers.set(`${from}..${to}`, answer),
-    calls,
-  };
-}
-
-export function testJob(ref: SimRef, lookup?: PostMigrationsBetween) {
+export function testJob(ref: SimRef) {
   return createVerifyDeploymentJob({
     // The window's waits move the simulator clock: CI progresses and no test waits in real time.
     sleep: async (ms) => {
       await ref.sim!.advance(ms);
     },
-    postMigrations: lookup ? () => lookup : undefined,
   });
 }
 
