@@ -104,14 +104,16 @@ export function startScheduler(input: {
         distributed: true,
         runCoordinator: coordinator,
         logger: cronLogger(logger.child({ job: job.name })),
-        // A slot may wait for a run that is finishing; the lease prevents overlap anyway.
+        // How late a slot may still start when this process was busy. node-cron never starts a
+        // slot once the next one is due, so a schedule every second gets under a second; a
+        // slot missed here is still run by any replica that was on time.
         missedExecutionTolerance: 5_000,
       },
     );
     // Another replica claimed the slot first (or this one is stopping): nothing to do, but worth
     // seeing when debugging a replica that never seems to run anything.
     task.on('execution:skipped', (context) => {
-      if (context.reason === 'not-elected')
+      if (context.reason === 'not-elected' && !stopped)
         logger.debug(
           { job: job.name, slot: context.date.toISOString() },
           `slot ${context.date.toISOString()} not claimed here: another replica has it`,
