@@ -51,7 +51,7 @@ async function branchEntity(
     merged,
     protected: Boolean(rule),
     developers_can_push: rule ? rule.pushAccessLevel === ACCESS.developer : false,
-    developers_can_merge: rule ? false : false,
+    developers_can_merge: false,
     can_push: canPush(gl, user, project, name),
     default: isDefault,
     web_url: `${projectUrl(gl, project)}/-/tree/${name}`,

@@ -39,7 +39,7 @@ function findIssue(gl: Gitlab, project: SimProject, iid: string | undefined): Si
   return issue;
 }
 
-/** Milestone by title for `milestone` on create (GitLab takes `milestone_id`; titles are resolved by the adapter). */
+/** `search` with `in=title`, `in=description` or both (the default). */
 function matchesSearch(issue: SimIssue, search: string, fields: string[]): boolean {
   const s = search.toLowerCase();
   return (

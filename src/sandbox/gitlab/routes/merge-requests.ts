@@ -17,7 +17,7 @@ import {
 } from '../issuables.js';
 import { bool, int, intList, list, oneOf, required, str } from '../params.js';
 import { commitBasic } from '../serializers/commit.js';
-import { mergeRequestBasic, mergeRequestDetail } from '../serializers/merge-request.js';
+import { closedBy, mergeRequestBasic, mergeRequestDetail } from '../serializers/merge-request.js';
 import { pipelineBasic } from '../serializers/pipeline.js';
 
 const UPDATE_PARAMS = [
@@ -218,6 +218,7 @@ export function registerMergeRequests(gl: Gitlab): void {
       mr.state = 'closed';
       mr.closedAt = gl.world.nowIso();
       mr.autoMerge = null;
+      closedBy.set(mr, user.id);
       systemNote(gl, project, noteable, 'closed', user);
     } else if (event === 'reopen' && mr.state === 'closed') {
       if (!(await project.repo.branchSha(mr.sourceBranch)))

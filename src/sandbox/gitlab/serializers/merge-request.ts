@@ -7,6 +7,9 @@ import { projectUrl } from './project.js';
 import { taskCompletion } from './tasks.js';
 import { userById } from './user.js';
 
+/** Who closed an MR (the shared model keeps no closer); set by the update route. */
+export const closedBy = new WeakMap<SimMergeRequest, number>();
+
 const ACTIVE = new Set(['created', 'pending', 'running', 'waiting_for_resource', 'preparing']);
 
 /** What GitLab computes about an MR: head, head pipeline, conflicts, mergeability. */
@@ -66,7 +69,7 @@ export async function mergeRequestBasic(
     merged_by: userById(gl, mr.mergedById),
     merge_user: userById(gl, mergeUserId),
     merged_at: mr.mergedAt,
-    closed_by: mr.state === 'closed' ? userById(gl, mr.authorId) : null,
+    closed_by: mr.state === 'closed' ? userById(gl, closedBy.get(mr) ?? mr.authorId) : null,
     closed_at: mr.closedAt,
     target_branch: mr.targetBranch,
     source_branch: mr.sourceBranch,
