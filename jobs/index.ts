@@ -1,6 +1,7 @@
 import type { JobDefinition } from '../src/runner/job.js';
 import heartbeat from './heartbeat/index.js';
 import moveStableBranches from './move-stable-branches/index.js';
+import promotePackages from './promote-packages/index.js';
 import trackPostDeployMigrations from './track-post-deploy-migrations/index.js';
 import updateComponent from './update-component/index.js';
 
@@ -10,4 +11,5 @@ export const jobs: JobDefinition[] = [
   updateComponent,
   trackPostDeployMigrations,
   moveStableBranches,
+  promotePackages,
 ];
