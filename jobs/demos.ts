@@ -1,7 +1,8 @@
 import type { DemoStory } from '../src/demo/story.js';
 import heartbeat from './heartbeat/demo.js';
 import promotePackages from './promote-packages/demo.js';
+import trackPostDeployMigrations from './track-post-deploy-migrations/demo.js';
 import updateComponent from './update-component/demo.js';
 
 /** The demo's stories, in the order they are told. */
-export const stories: DemoStory[] = [heartbeat, updateComponent, promotePackages];
+export const stories: DemoStory[] = [heartbeat, updateComponent, promotePackages, trackPostDeployMigrations];

@@ -34,22 +34,21 @@ function packageItem(plan: Plan, version: string, options: Options, dryRun: bool
   }
   const list = analysis.migrations;
   let summary =
-    list.length === 0 ? 'no post-migrations' : `${list.length} post-migration(s): ${list.join(', ')}`;
+    list.length === 0
+      ? 'no post-migrations'
+      : `${list.length} post-migration(s): ${list.map((file) => file.split('/').pop()).join(', ')}`;
   const note = record.note;
   const step = plan.notes.find((n) => n.version === version);
+  const issues = options.releaseIssue.project;
   if (note?.state === 'posted') {
-    summary += `; noted on the release issue`;
+    summary += `; noted on ${issues}#${note.issueIid}`;
     links.push({ text: `${version} note`, url: note.url });
-  } else if (step) summary += dryRun ? `; would post a note on #${step.issue.iid}` : '; note not posted';
-  else if (note?.state === 'disabled') summary += `; recorded only (post_deploy_migrations_note is off)`;
+  } else if (step)
+    summary += dryRun ? `; would post a note on ${issues}#${step.issue.iid}` : '; note not posted';
+  else if (note?.state === 'disabled') summary += '; recorded only (post_deploy_migrations_note is off)';
   else if (note?.state === 'pending')
     return { name: version, status: 'failed', summary: `${summary}; note waits: ${note.reason}`, links };
-  return {
-    name: version,
-    status: 'ok',
-    summary: `${summary} (on ${options.deployments.environment})`,
-    links,
-  };
+  return { name: version, status: 'ok', summary, links };
 }
 
 export default defineJob({
