@@ -19,7 +19,7 @@ function offset(ms: number | null): string {
 function logLine(line: LogLine): Html {
   const fields = Object.keys(line.fields).length ? JSON.stringify(line.fields) : '';
   const level = line.level ? h`<b>${line.level.toUpperCase()}</b> ` : '';
-  return h`<li class="${line.level}"><span class="t">${offset(line.offsetMs)}</span> ${level}${line.msg}${fields ? h` <span class="f">${fields}</span>` : ''}</li>`;
+  return h`<li class="lv-${line.level || 'none'}"><span class="t">${offset(line.offsetMs)}</span> ${level}${line.msg}${fields ? h` <span class="f">${fields}</span>` : ''}</li>`;
 }
 
 function actionsSection(result: ShownResult | null, dryRun: boolean): Html | string {

@@ -23,6 +23,7 @@ function schedule(job: JobStatus): Html {
   if (job.problem) return h`<span class="badge s-failed">config problem</span> ${job.problem}`;
   if (!job.registered)
     return h`<span class="muted">not part of this version of the bot (history only)</span>`;
+  if (!job.configured) return h`<span class="muted">not configured (no section in the config)</span>`;
   if (!job.enabled) return h`<span class="muted">disabled</span>`;
   if (job.schedule === 'manual')
     return h`<span class="muted">manual only (release-bot run ${job.name})</span>`;
@@ -55,7 +56,7 @@ function jobCard(job: JobStatus, now: Date): Html {
   return h`<section class="card job" id="job-${job.name}">
 <div class="job-head"><h2>${job.name}</h2>${badges}</div>
 ${job.description ? h`<div class="muted small">${job.description}</div>` : ''}
-<div class="small">${schedule(job)}</div>
+<div class="small schedule">${schedule(job)}</div>
 ${lastRun(job, now)}
 ${strip}
 </section>`;

@@ -68,7 +68,7 @@ pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; 
 ol.log { list-style: none; margin: 0; padding: .4rem 0; background: #0d1117; color: #e6edf3; border-radius: 6px;
   font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; overflow-x: auto; }
 ol.log li { padding: 0 .8rem; white-space: pre-wrap; overflow-wrap: anywhere; }
-ol.log .t { color: #8b949e; } ol.log .warn { color: #d29922; } ol.log .error, ol.log .fatal { color: #ff7b72; }
+ol.log .t { color: #8b949e; } ol.log .lv-warn { color: #d29922; } ol.log .lv-error, ol.log .lv-fatal { color: #ff7b72; }
 ol.log .f { color: #8b949e; }
 .others { color: var(--muted); font-size: .85rem; }
 `;
