@@ -7,7 +7,7 @@ import { createRegistries, filesIn, packageBytes, PUBLIC, stage, writes } from '
 
 /**
  * The real CLI: `--version` after `run promote-packages` is the job's flag, not the program's
- * `-V, --version` (which still prints the bot's version when given before a command).
+ * `-V, --version` (`release-bot --version` alone is covered in test/cli/cli.test.ts).
  */
 
 describe('release-bot run promote-packages (CLI)', () => {
@@ -34,9 +34,9 @@ describe('release-bot run promote-packages (CLI)', () => {
   });
   afterAll(() => h.close());
 
-  it('takes --version and --package after the job name; a bad version exits 2; --version before a command still prints the bot’s version', async () => {
+  it('takes --version and --package after the job name; a bad version exits 2', async () => {
     const since = h.sim.mark();
-    const [bad, ok, own] = await Promise.all([
+    const [bad, ok] = await Promise.all([
       runCli(['--config', config, 'run', 'promote-packages', '--version', '16.1', '--package', 'gitlab-ee']),
       runCli([
         '--config',
@@ -48,7 +48,6 @@ describe('release-bot run promote-packages (CLI)', () => {
         '--package',
         'gitlab-ce',
       ]),
-      runCli(['--version']),
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--version 16.1: not a release version');
@@ -59,8 +58,5 @@ describe('release-bot run promote-packages (CLI)', () => {
     expect(ok.stdout).toMatch(/gitlab-ce\s+ok\s+published 1 file, sha256 verified/);
     expect(filesIn(h.sim, PUBLIC, 'gitlab-ce', '16.1.0')).toHaveLength(1);
     expect(filesIn(h.sim, PUBLIC, 'gitlab-ee', '16.1.0')).toEqual([]);
-
-    expect(own.code).toBe(0);
-    expect(own.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
