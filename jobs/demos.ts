@@ -3,6 +3,13 @@ import heartbeat from './heartbeat/demo.js';
 import promotePackages from './promote-packages/demo.js';
 import trackPostDeployMigrations from './track-post-deploy-migrations/demo.js';
 import updateComponent from './update-component/demo.js';
+import verifyDeployment from './verify-deployment/demo.js';
 
 /** The demo's stories, in the order they are told. */
-export const stories: DemoStory[] = [heartbeat, updateComponent, promotePackages, trackPostDeployMigrations];
+export const stories: DemoStory[] = [
+  heartbeat,
+  updateComponent,
+  promotePackages,
+  trackPostDeployMigrations,
+  verifyDeployment,
+];

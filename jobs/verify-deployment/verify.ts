@@ -29,10 +29,16 @@ export function toVerdict(report: WindowReport, windowMs: number, at: string): V
     verdict: report.verdict,
     at,
     summary,
-    failed: bad
-      .filter((p) => report.verdict === 'unknown' || p.verdict === 'fail')
+    // On a failure, also the probes that were failing when the window stopped (not judged yet).
+    failed: report.probes
+      .filter((p) =>
+        report.verdict === 'unknown' ? p.verdict !== 'pass' : p.verdict === 'fail' || p.tally.failures > 0,
+      )
       .map((p) => ({ gate: p.gate, name: p.name, reason: p.reason, evidence: p.evidence })),
-    links: bad.flatMap((p) => p.links).slice(0, 8),
+    links: report.probes
+      .filter((p) => p.verdict !== 'pass' || p.tally.failures > 0)
+      .flatMap((p) => p.links)
+      .slice(0, 8),
   };
 }
 

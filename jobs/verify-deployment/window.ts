@@ -98,6 +98,8 @@ export async function runWindow(input: {
   }
   const reports: ProbeReport[] = states.map((s) => {
     const judged = verdict(s.tally, s.probe.tolerance, planned);
+    if (stoppedEarly && judged.verdict === 'pass' && s.tally.failures > 0)
+      judged.reason = `${s.tally.failures} of ${s.tally.samples} samples failed before the window stopped`;
     const telling = judged.verdict === 'fail' ? (s.lastFailure ?? s.last) : s.last;
     return {
       gate: s.probe.gate,
