@@ -4,6 +4,7 @@ import moveStableBranches from './move-stable-branches/index.js';
 import promotePackages from './promote-packages/index.js';
 import trackPostDeployMigrations from './track-post-deploy-migrations/index.js';
 import updateComponent from './update-component/index.js';
+import verifyDeployment from './verify-deployment/index.js';
 
 /** Every job the bot knows. Add a job here once; the CLI, config schema and scheduler pick it up. */
 export const jobs: JobDefinition[] = [
@@ -12,4 +13,5 @@ export const jobs: JobDefinition[] = [
   trackPostDeployMigrations,
   moveStableBranches,
   promotePackages,
+  verifyDeployment,
 ];
