@@ -348,6 +348,8 @@ export interface ChangeRequestApi {
       targetBranch?: string;
       state?: ChangeRequestState | 'all';
       labels?: string[];
+      /** Look at the newest `limit` only (one request up to 100); default: all of them. */
+      limit?: number;
     },
   ): Promise<ChangeRequest[]>;
   get(project: string, iid: number): Promise<ChangeRequest | null>;

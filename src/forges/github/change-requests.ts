@@ -29,14 +29,19 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
     async list(project, query) {
       const { owner, repo } = gh.repo(project);
       const state: ChangeRequestState | 'all' = query.state ?? 'opened';
-      const pulls = await gh.paginate<GhPull>('GET /repos/{owner}/{repo}/pulls', {
-        owner,
-        repo,
-        state: state === 'opened' ? 'open' : state === 'all' ? 'all' : 'closed',
-        per_page: 100,
-        ...(query.sourceBranch ? { head: `${owner}:${query.sourceBranch}` } : {}),
-        ...(query.targetBranch ? { base: query.targetBranch } : {}),
-      });
+      // Newest first (GitHub's default for sort=created).
+      const pulls = await gh.paginate<GhPull>(
+        'GET /repos/{owner}/{repo}/pulls',
+        {
+          owner,
+          repo,
+          state: state === 'opened' ? 'open' : state === 'all' ? 'all' : 'closed',
+          per_page: query.limit ? Math.min(Math.max(query.limit, 1), 100) : 100,
+          ...(query.sourceBranch ? { head: `${owner}:${query.sourceBranch}` } : {}),
+          ...(query.targetBranch ? { base: query.targetBranch } : {}),
+        },
+        query.limit,
+      );
       return pulls
         .map(toChangeRequest)
         .filter((cr) => state === 'all' || cr.state === state)

@@ -21,9 +21,13 @@ export function createChangeRequestApi(client: GitlabClient): ChangeRequestApi {
         targetBranch: query.targetBranch,
         state: query.state ?? 'all',
         labels: query.labels?.length ? query.labels.join(',') : undefined,
-        perPage: 100,
+        // Newest first (created_at desc is GitLab's default order).
+        perPage: query.limit ? Math.min(Math.max(query.limit, 1), 100) : 100,
+        ...(query.limit
+          ? { maxPages: Math.ceil(query.limit / Math.min(Math.max(query.limit, 1), 100)) }
+          : {}),
       } as never);
-      return (mrs as unknown as Json[]).map(toChangeRequest);
+      return (mrs as unknown as Json[]).slice(0, query.limit ?? Infinity).map(toChangeRequest);
     },
 
     async get(project, iid) {
