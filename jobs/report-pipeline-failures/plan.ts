@@ -391,6 +391,16 @@ async function findMr(target: BranchTarget, state: BranchState): Promise<ChangeR
   return state.mr ? target.forge.changeRequests.get(target.project, state.mr.iid) : null;
 }
 
+/** The MR that merged this head: a green MR often merges (and loses its branch) between two runs. */
+async function mergedMr(target: BranchTarget, sha: string): Promise<ChangeRequest | null> {
+  const merged = await target.forge.changeRequests.list(target.project, {
+    sourceBranch: target.ref,
+    state: 'merged',
+    limit: 5,
+  });
+  return merged.find((m) => m.headSha === sha) ?? null;
+}
+
 async function planBranch(planner: Planner, target: BranchTarget): Promise<TargetPlan> {
   const { ctx } = planner;
   const plan: TargetPlan = { target, steps: [], notes: [], warnings: [] };
@@ -408,14 +418,24 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
   let mrMemo: Promise<ChangeRequest | null> | undefined;
   const currentMr = () => (mrMemo ??= findMr(target, state));
   let sawSuccess = false;
+  const adopt = (mr: ChangeRequest | null) => {
+    if (mr && state.mr?.iid !== mr.iid) state = { ...emptyBranch(), mr: mrInfo(mr), headSha: state.headSha };
+  };
+  if (target.sha && target.sha !== state.headSha) {
+    // A new head (a new or refreshed MR): learn its MR now, so it is known even if it merges
+    // before this job sees it open. An unchanged head costs nothing here.
+    state.headSha = target.sha;
+    adopt(await currentMr());
+  }
 
   for (const pipeline of fetched.finished) {
     if (pipeline.status !== 'failed' && pipeline.status !== 'success') continue;
     const key = keys.pipeline(target.forgeName, target.project, pipeline.id);
     const record = await ctx.state.get<PipelineRecord>(key);
     if (record?.done) continue;
-    const mr = await currentMr();
-    if (mr && state.mr?.iid !== mr.iid) state = { ...emptyBranch(), mr: mrInfo(mr) };
+    let mr = await currentMr();
+    if (!mr && pipeline.status === 'success') mr = await mergedMr(target, pipeline.sha);
+    adopt(mr);
     const where: Where = {
       project: target.project,
       ref: target.ref,
@@ -601,7 +621,7 @@ async function planWaiting(
           iid: stale.iid,
         });
         plan.notes.push(`${waiting.targetBranch} is green again: closing the stale MR ${s}${stale.iid}`);
-        return emptyBranch();
+        return { ...emptyBranch(), headSha: state.headSha };
       }
       // Refreshed by update-component (new head) or closed by someone: nothing to close.
       state.waiting = null;
@@ -611,7 +631,7 @@ async function planWaiting(
   if (!target.listed && !state.waiting && !state.awaitingMerge) {
     // The branch is gone and nothing is pending: forget the MR once it is closed or merged.
     const now = await mr();
-    if (now?.state !== 'opened') return emptyBranch();
+    if (now?.state !== 'opened') return { ...emptyBranch(), headSha: state.headSha };
   }
   return state;
 }

@@ -67,6 +67,8 @@ export interface BranchState {
   waiting: { targetBranch: string; staleSha: string; pipelineId: number; since: string } | null;
   /** Green and open: labelled ready-to-merge, watched until merged or closed. */
   awaitingMerge: boolean;
+  /** The branch head when its MR was last looked up: a new head is the only reason to look again. */
+  headSha?: string;
 }
 
 export const emptyStreak = (): Streak => ({ failed: [], since: null, lastGreen: null });

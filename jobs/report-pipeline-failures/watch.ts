@@ -31,6 +31,8 @@ export interface BranchTarget extends Common {
   settings: MergeRequestTarget;
   /** The branch exists now. */
   listed: boolean;
+  /** Its head, when it exists. */
+  sha: string | null;
 }
 
 export type Target = RefTarget | BranchTarget;
@@ -49,6 +51,16 @@ export async function defaultBranch(ctx: JobContext, forgeName: string, project:
   const { defaultBranch: branch } = await ctx.forge(forgeName).repo.getProject(project);
   if (!ctx.dryRun) await ctx.state.set(key, { branch, at: ctx.now().getTime() });
   return branch;
+}
+
+/** `release-bot/update-<component>` for each update-component component that targets this project. */
+function botBranchesOf(ctx: JobContext, settings: MergeRequestTarget): string[] {
+  const section = ctx.config.jobs['update-component'] as
+    { components?: { name?: unknown; target?: { forge?: unknown; project?: unknown } }[] } | undefined;
+  return (section?.components ?? [])
+    .filter((c) => c.target?.forge === settings.forge && c.target?.project === settings.project)
+    .map((c) => `release-bot/update-${String(c.name)}`)
+    .filter((name) => name.startsWith(settings.branchPrefix));
 }
 
 export async function watchTargets(
@@ -78,13 +90,20 @@ export async function watchTargets(
     const forge = ctx.forge(settings.forge);
     try {
       const listed = await forge.repo.listBranches(settings.project, { prefix: settings.branchPrefix });
-      const names = new Set(listed.map((b) => b.name));
+      const heads = new Map(listed.map((b) => [b.name, b.sha]));
+      const names = new Set(heads.keys());
       const tracked = await ctx.state.list<BranchState>(keys.branchPrefix(settings.forge, settings.project));
       const prefix = keys.branchPrefix(settings.forge, settings.project);
-      const waiting = tracked
+      const unlisted = tracked
         .filter((t) => needsAttention(t.value))
         .map((t) => t.key.slice(prefix.length))
         .filter((name) => name.startsWith(settings.branchPrefix) && !names.has(name));
+      // update-component's branches are watched even when gone: a green MR often merges and
+      // loses its branch between two runs, and its pipelines still tell.
+      const known = botBranchesOf(ctx, settings).filter(
+        (name) => !names.has(name) && !unlisted.includes(name),
+      );
+      unlisted.push(...known);
       for (const name of [...names].sort())
         targets.push({
           kind: 'branch',
@@ -95,8 +114,9 @@ export async function watchTargets(
           subject: `${settings.project} ${name}`,
           settings,
           listed: true,
+          sha: heads.get(name) ?? null,
         });
-      for (const name of waiting.sort())
+      for (const name of unlisted.sort())
         targets.push({
           kind: 'branch',
           forgeName: settings.forge,
@@ -106,6 +126,7 @@ export async function watchTargets(
           subject: `${settings.project} ${name}`,
           settings,
           listed: false,
+          sha: null,
         });
     } catch (error) {
       errors.push({ subject: `${settings.project} ${settings.branchPrefix}*`, error });
