@@ -34,29 +34,43 @@ describe('release-bot run promote-packages (CLI)', () => {
   });
   afterAll(() => h.close());
 
-  it('takes --version and --package after the job name; a bad version exits 2', async () => {
-    const since = h.sim.mark();
-    const [bad, ok] = await Promise.all([
-      runCli(['--config', config, 'run', 'promote-packages', '--version', '16.1', '--package', 'gitlab-ee']),
-      runCli([
-        '--config',
-        config,
-        'run',
-        'promote-packages',
-        '--version',
-        '16.1.0',
-        '--package',
-        'gitlab-ce',
-      ]),
-    ]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--version 16.1: not a release version');
-    expect(writes(h.sim, since).filter((w) => w.path.includes('gitlab-ee'))).toEqual([]);
+  // Two CLI processes (tsx compiles on start): slow on a busy machine, so a longer timeout.
+  it(
+    'takes --version and --package after the job name; a bad version exits 2',
+    { timeout: 120_000 },
+    async () => {
+      const since = h.sim.mark();
+      const [bad, ok] = await Promise.all([
+        runCli([
+          '--config',
+          config,
+          'run',
+          'promote-packages',
+          '--version',
+          '16.1',
+          '--package',
+          'gitlab-ee',
+        ]),
+        runCli([
+          '--config',
+          config,
+          'run',
+          'promote-packages',
+          '--version',
+          '16.1.0',
+          '--package',
+          'gitlab-ce',
+        ]),
+      ]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--version 16.1: not a release version');
+      expect(writes(h.sim, since).filter((w) => w.path.includes('gitlab-ee'))).toEqual([]);
 
-    expect(ok.stderr).not.toMatch(/error/i);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/gitlab-ce\s+ok\s+published 1 file, sha256 verified/);
-    expect(filesIn(h.sim, PUBLIC, 'gitlab-ce', '16.1.0')).toHaveLength(1);
-    expect(filesIn(h.sim, PUBLIC, 'gitlab-ee', '16.1.0')).toEqual([]);
-  });
+      expect(ok.stderr).not.toMatch(/error/i);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/gitlab-ce\s+ok\s+published 1 file, sha256 verified/);
+      expect(filesIn(h.sim, PUBLIC, 'gitlab-ce', '16.1.0')).toHaveLength(1);
+      expect(filesIn(h.sim, PUBLIC, 'gitlab-ee', '16.1.0')).toEqual([]);
+    },
+  );
 });
