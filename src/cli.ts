@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { jobs } from '../jobs/index.js';
 import { EXIT, reportError } from './cli/exit.js';
 import { packageVersion } from './version.js';
 
@@ -21,10 +22,8 @@ function jobOnCommandLine(argv: string[]): string | undefined {
   return argv.slice(i + 1).find((a) => !a.startsWith('-'));
 }
 
-export async function buildProgram(argv: string[]): Promise<Command> {
-  // Job definitions (and zod) load only when a job's own flags are needed: `--help` stays fast.
-  const jobName = jobOnCommandLine(argv);
-  const named = jobName ? (await import('../jobs/index.js')).jobs.find((j) => j.name === jobName) : undefined;
+export function buildProgram(argv: string[]): Command {
+  const named = jobs.find((j) => j.name === jobOnCommandLine(argv));
   // A job may take its own `--version` (`run promote-packages --version 16.1.0`); commander would
   // give it to the program (print the bot's version, exit), so the program keeps only `-V` then.
   const jobTakesVersion = named?.cliOptions?.some((o) => /(^|[\s,])--version\b/.test(o.flags)) ?? false;
@@ -176,7 +175,7 @@ export async function buildProgram(argv: string[]): Promise<Command> {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  const program = await buildProgram(argv);
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {
