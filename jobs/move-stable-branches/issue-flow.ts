@@ -291,6 +291,7 @@ export async function withEarlierMoves(
         plan: { ...o.plan, stable: then.from, commits, fastForward: true },
         status: 'moved' as const,
         summary: 'moved by an earlier run of this plan',
+        earlier: true,
       };
     }),
   );

@@ -16,6 +16,8 @@ export interface RepoOutcome {
   plan: RepoPlan;
   status: OutcomeStatus;
   summary: string;
+  /** Moved by an earlier run of the same plan (one killed before it could report). */
+  earlier?: boolean;
 }
 
 const BROKEN: OutcomeStatus[] = ['failed', 'blocked', 'skipped'];

@@ -52,15 +52,17 @@ const STATUS_TEXT: Record<OutcomeStatus, string> = {
 };
 
 export function planTable(outcomes: RepoOutcome[]): string {
-  const rows = outcomes.map(({ plan, status, summary }) => {
-    const commits = plan.decision === 'even' ? '0' : String(plan.commits.length);
-    const mode =
-      plan.decision === 'even' ? '' : plan.force ? ', forced' : plan.fastForward ? ', fast-forward' : '';
+  const rows = outcomes.map(({ plan, status, summary, earlier }) => {
+    const commits = status === 'even' ? '0' : String(plan.commits.length);
+    const mode = status === 'even' ? '' : plan.force ? ', forced' : plan.fastForward ? ', fast-forward' : '';
     const to = plan.compareUrl
       ? `[\`${shortSha(plan.target)}\`](${plan.compareUrl})`
       : `\`${shortSha(plan.target)}\``;
-    const detail =
-      status === 'moved' || status === 'planned' || status === 'even' ? '' : ` — ${safe(summary)}`;
+    const detail = earlier
+      ? ' (by an earlier run of this plan)'
+      : status === 'moved' || status === 'planned' || status === 'even'
+        ? ''
+        : ` — ${safe(summary)}`;
     return `| ${safe(plan.name)} | ${plan.repo.stable} ← ${plan.repo.source}${plan.pinned ? ' (pinned)' : ''} | \`${shortSha(plan.stable)}\` → ${to} | ${commits} | ${STATUS_TEXT[status]}${mode}${detail} |`;
   });
   return ['| Repo | Branch | From → To | Commits | Status |', '|---|---|---|---|---|', ...rows].join('\n');

@@ -37,7 +37,7 @@ export interface StableWorld {
   run(request?: Partial<RunRequest>): Promise<RunOutcome>;
   scheduled(request?: Partial<RunRequest>): Promise<RunOutcome>;
   /** Commit on a repo's source branch (or another branch). */
-  push(repo: RepoName, message: string, branch?: string): Promise<string>;
+  push(repo: RepoName | 'hello-world', message: string, branch?: string): Promise<string>;
   stable(repo: RepoName): Promise<string>;
   source(repo: RepoName): Promise<string>;
   /** Stage checks on hello-world's head: `stage/*` statuses. */
@@ -46,6 +46,7 @@ export interface StableWorld {
   approvalIssues(): SimIssue[];
   notes(iid: number): SimNote[];
   comment(user: 'alice' | 'bob', iid: number, body: string): Promise<void>;
+  closeIssue(user: 'alice' | 'bob', iid: number): Promise<void>;
   /** Tick the approval checkbox as `user` through the GitLab API (GitLab writes the system note). */
   tick(user: 'alice' | 'bob', iid: number): Promise<void>;
   /** Non-GET requests to the forge since `mark` (git fetches excluded). */
@@ -56,6 +57,8 @@ export interface StableWorld {
 export async function stableWorld(
   forge: SimForge,
   options: {
+    /** hello-world runs CI with a `stage-e2e` job (check runs on GitHub, job statuses on GitLab). */
+    canaryCi?: boolean;
     job?: (w: { sentryUrl: string; sentryToken: string; healthUrl: string }) => Record<string, unknown>;
   } = {},
 ): Promise<StableWorld> {
@@ -86,7 +89,8 @@ export async function stableWorld(
         forge,
         path: `${ORG}/hello-world`,
         members: ['release-bot', 'alice'],
-        ciEnabled: false,
+        ciEnabled: options.canaryCi ?? false,
+        ciJobs: [{ name: 'stage-e2e', stage: 'test', durationMs: 5 * 60_000 }],
       });
       await s.createProject({
         forge,
@@ -152,7 +156,7 @@ export async function stableWorld(
       sim.push({
         forge,
         project: `${ORG}/${repo}`,
-        branch: branch ?? SOURCE[repo],
+        branch: branch ?? (repo === 'hello-world' ? 'main' : SOURCE[repo]),
         files: { [`${Date.now()}-${Math.random().toString(36).slice(2)}.txt`]: message },
         message,
         username: 'alice',
@@ -187,6 +191,12 @@ export async function stableWorld(
       if (forge === 'gitlab')
         await call(tokens[user], 'POST', `/projects/${p.id}/issues/${iid}/notes`, { body });
       else await call(tokens[user], 'POST', `/repos/${p.path}/issues/${iid}/comments`, { body });
+    },
+    async closeIssue(user, iid) {
+      const p = project('deployment');
+      if (forge === 'gitlab')
+        await call(tokens[user], 'PUT', `/projects/${p.id}/issues/${iid}`, { state_event: 'close' });
+      else await call(tokens[user], 'PATCH', `/repos/${p.path}/issues/${iid}`, { state: 'closed' });
     },
     async tick(user, iid) {
       const p = project('deployment');

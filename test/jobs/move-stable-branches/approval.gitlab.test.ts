@@ -1,0 +1,3 @@
+import { approvalSuite } from './approval-suite.js';
+
+approvalSuite('gitlab');

@@ -1,0 +1,3 @@
+import { convergeSuite } from './converge-suite.js';
+
+convergeSuite('gitlab');

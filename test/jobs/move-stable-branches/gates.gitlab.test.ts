@@ -1,0 +1,3 @@
+import { gatesSuite } from './gates-suite.js';
+
+gatesSuite('gitlab');

@@ -1,0 +1,3 @@
+import { movesSuite } from './moves-suite.js';
+
+movesSuite('gitlab');
