@@ -61,22 +61,23 @@ export const PG_MIGRATIONS: string[] = [
 ];
 
 /**
- * One key for every schema in the database: the lock must exist before the schema does, and
- * migrations take milliseconds, so serialising unrelated schemas costs nothing.
+ * The schema the tables belong in: the first entry of search_path (set per connection with the
+ * URL's `options=-c search_path=name`), which may not exist yet; null for the default path.
  */
-const MIGRATION_LOCK = "hashtext('release-bot:migrate')";
-
-/**
- * The tables live in the first schema of search_path (set per connection with the URL's
- * `options=-c search_path=name`); create it when missing so a fresh database just works.
- */
-async function ensureSchema(client: PoolClient): Promise<void> {
+async function targetSchema(client: PoolClient): Promise<string | null> {
   const { rows } = await client.query<{ search_path: string }>('SHOW search_path');
   const first = /^\s*("(?:[^"]|"")*"|[^,]*)/.exec(rows[0]?.search_path ?? '')?.[1]?.trim() ?? '';
   const name = first.startsWith('"') ? first.slice(1, -1).replace(/""/g, '"') : first.toLowerCase();
-  if (!name || name === '$user') return;
-  const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
-  if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${name.replace(/"/g, '""')}"`);
+  return name && name !== '$user' ? name : null;
+}
+
+/**
+ * Replicas of one deployment share a schema and so a lock; deployments (or test files) in other
+ * schemas of the same database do not wait for each other. The key is built from the name, so
+ * it exists before the schema does.
+ */
+export function migrationLockName(schema: string | null): string {
+  return `release-bot:migrate:${schema ?? ''}`;
 }
 
 export async function migratePostgres(pool: Pool): Promise<number[]> {
@@ -85,8 +86,13 @@ export async function migratePostgres(pool: Pool): Promise<number[]> {
     await client.query('BEGIN');
     // Waiting for another replica's migration, or a long one of our own, is not "stuck".
     await client.query('SET LOCAL statement_timeout = 0');
-    await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
-    await ensureSchema(client);
+    const schema = await targetSchema(client);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [migrationLockName(schema)]);
+    // Created here, under the lock, so a fresh database needs no manual step.
+    if (schema) {
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${schema.replace(/"/g, '""')}"`);
+    }
     await client.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
          version    integer PRIMARY KEY,

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { migrationLockName } from '../../src/store/pg-migrations.js';
 import { collect, spawnCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pgTestUrl, schemaUrl } from './pg.js';
@@ -37,7 +38,7 @@ describe.skipIf(!url)('concurrent migrations on PostgreSQL', () => {
     const gate = new pg.Client({ connectionString: url });
     await gate.connect();
     await gate.query('BEGIN');
-    await gate.query(`SELECT pg_advisory_xact_lock(hashtext('release-bot:migrate'))`);
+    await gate.query('SELECT pg_advisory_xact_lock(hashtext($1))', [migrationLockName(schema)]);
     const children = [1, 2, 3].map(() => collect(spawnCli(['--config', config, 'history', '--json'])));
 
     // Wait until all three are blocked on the migration lock, then let them go together.
@@ -50,7 +51,11 @@ describe.skipIf(!url)('concurrent migrations on PostgreSQL', () => {
         [appName],
       );
       if (rows[0]!.waiting === 3) break;
-      if (Date.now() > deadline) throw new Error(`only ${rows[0]!.waiting} of 3 processes reached the lock`);
+      if (Date.now() > deadline) {
+        await gate.query('ROLLBACK');
+        const outputs = (await Promise.all(children)).map((r) => `exit ${r.code}: ${r.stderr.slice(-500)}`);
+        throw new Error(`only ${rows[0]!.waiting} of 3 processes reached the lock:\n${outputs.join('\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     await gate.query('COMMIT');

@@ -48,6 +48,22 @@ export async function waitFor(
   }
 }
 
+/** Wait until every daemon says it started; on timeout, show what the others printed. */
+export async function waitForStart(replicas: Replica[], timeoutMs: number): Promise<void> {
+  const started = (r: Replica) => r.output().includes('release-bot started');
+  try {
+    await waitFor(`${replicas.length} daemons to start`, () => replicas.every(started), timeoutMs);
+  } catch (error) {
+    const report = replicas
+      .filter((r) => !started(r))
+      .map(
+        (r) =>
+          `pid ${r.pid} (exit ${r.child.exitCode ?? r.child.signalCode ?? 'none'}):\n${r.output().slice(-1500)}`,
+      );
+    throw new Error(`${(error as Error).message}\n${report.join('\n')}`);
+  }
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The pid inside a run's holder (`host:pid:nonce`, or a lease's `host:pid:nonce/runId`). */

@@ -10,7 +10,7 @@ import type { RunRecord, Store } from '../../src/store/types.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pgTestUrl, schemaUrl } from './pg.js';
-import { holderPid, sleep, startReplica, waitFor, type Replica } from './replica.js';
+import { holderPid, sleep, startReplica, waitFor, waitForStart, type Replica } from './replica.js';
 
 /**
  * Three `release-bot start` daemons on one PostgreSQL database, the heartbeat job every second
@@ -113,11 +113,7 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
     );
     // The daemons migrate the empty schema themselves, all at once.
     replicas = [0, 1, 2].map(() => startReplica(config));
-    await waitFor(
-      'three daemons to start',
-      () => replicas.every((r) => r.output().includes('release-bot started')),
-      60_000,
-    );
+    await waitForStart(replicas, 60_000);
     store = openPostgresStore(storeUrl.toString());
     admin = new pg.Client({ connectionString: storeUrl.toString() });
     await admin.connect();

@@ -7,7 +7,7 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import type { RunRecord, Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { pgTestUrl, schemaUrl } from './pg.js';
-import { holderPid, sleep, startReplica, waitFor, type Replica } from './replica.js';
+import { holderPid, sleep, startReplica, waitForStart, type Replica } from './replica.js';
 
 /**
  * Two replicas whose clocks disagree by 3 seconds (one 1.5 s fast, one 1.5 s slow), the heartbeat
@@ -43,11 +43,7 @@ describe.skipIf(!url)('replicas whose clocks disagree by 3 s', () => {
     const env = { RELEASE_BOT_LOG_LEVEL: 'debug' };
     fast = startReplica(config, { skewMs: FAST, env });
     slow = startReplica(config, { skewMs: SLOW, env });
-    await waitFor(
-      'both daemons to start',
-      () => [fast, slow].every((r) => r.output().includes('release-bot started')),
-      60_000,
-    );
+    await waitForStart([fast, slow], 60_000);
     store = openPostgresStore(storeUrl);
   }, 70_000);
 
