@@ -20,14 +20,12 @@ const careless = defineJob({
       [
         'gitlab commitFiles',
         () =>
-          ctx
-            .forge('gitlab')
-            .repo.commitFiles('org/app', {
-              branch: 'x',
-              message: 'm',
-              actions: [{ action: 'create', path: 'f', content: 'c' }],
-              startFrom: 'main',
-            }),
+          ctx.forge('gitlab').repo.commitFiles('org/app', {
+            branch: 'x',
+            message: 'm',
+            actions: [{ action: 'create', path: 'f', content: 'c' }],
+            startFrom: 'main',
+          }),
       ],
       [
         'gitlab createIssue',
