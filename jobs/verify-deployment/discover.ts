@@ -11,6 +11,9 @@ import { keys, pendingOf, readCursor, type PendingRecord, type VerdictRecord } f
  * In dry-run nothing is written: the same deployments are found again by the next real run.
  */
 
+/** Deployments read per poll (on GitHub each costs a request for its status). */
+const DISCOVER_LIMIT = 5;
+
 export interface Discovery {
   target: Target;
   /** First run: the newest deployment the cursor starts from (not verified). */
@@ -27,7 +30,8 @@ export async function discover(ctx: JobContext, options: Options, target: Target
     environment: target.environment,
     status: 'success',
     sort: 'desc',
-    limit: options.lookback,
+    // Only the newest new one is verified; a few more are enough to report the superseded ones.
+    limit: DISCOVER_LIMIT,
   });
   const newestId = Math.max(0, ...recent.map((d) => d.id));
   const writeCursor = async (id: number) => {

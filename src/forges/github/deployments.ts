@@ -79,7 +79,9 @@ export function createDeploymentApi(gh: GithubClient): DeploymentApi {
     async list(project, query) {
       const limit = query.limit ?? 100;
       const out: Deployment[] = [];
-      const params = { ...gh.repo(project), environment: query.environment, per_page: 100 };
+      // Newest first, a page no bigger than asked: each deployment costs one more request (its status).
+      const perPage = query.sort === 'asc' ? 100 : Math.min(Math.max(limit, 1), 100);
+      const params = { ...gh.repo(project), environment: query.environment, per_page: perPage };
       for await (const page of gh.pages<GhDeployment>('GET /repos/{owner}/{repo}/deployments', params)) {
         // One more request per deployment for its latest status (GitHub lists them separately).
         const withStatus = await Promise.all(

@@ -123,6 +123,8 @@ describe('verify-deployment on GitHub', () => {
     // Again, and asked by hand: the newer deployment shows the rollback is under way.
     const again = h.sim.mark();
     expect((await h.run(JOB)).run.status).toBe('noop');
+    // a poll reads the newest few deployments, each with its status: cheap enough every minute
+    expect(h.sim.requests({ since: again }).length).toBeLessThanOrEqual(6);
     const asked = await h.run(JOB, {
       args: { environment: 'production', deployment: String(bad.id), rollback: true },
     });
