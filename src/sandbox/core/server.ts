@@ -68,6 +68,8 @@ export interface RequestLogEntry {
   at: string;
   /** Whether a token was sent (never the token itself). */
   authenticated: boolean;
+  /** The username the token belongs to (never the token), to audit what one actor did. */
+  user?: string;
   /** For writes: a few identifying body fields (e.g. `force`), to audit what the bot did. */
   detail?: Record<string, unknown>;
 }
@@ -228,7 +230,14 @@ export function createView(options: ViewOptions): View {
     }
     const routeName = route ? `${method} ${route.template}` : 'UNMATCHED';
     const token = options.tokenFrom(req, url);
-    const base = { method, route: routeName, path: url.pathname, authenticated: Boolean(token) };
+    const actor = options.world.userByToken(token)?.user.username;
+    const base = {
+      method,
+      route: routeName,
+      path: url.pathname,
+      authenticated: Boolean(token),
+      ...(actor ? { user: actor } : {}),
+    };
 
     const decision = options.faults.decide(options.forge, method, routeName);
     if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
