@@ -106,15 +106,62 @@ describe('status page data', () => {
     expect(data.jobs.find((j) => j.name === 'retired')!.runs).toHaveLength(1);
   });
 
-  it('costs one lastRuns and one listRuns (limit 50) per job: no scan of the history', async () => {
+  it('reads only indexed, limited queries: lastRuns, a one-run probe per job, 50 runs when the probe moved', async () => {
     const { store, calls } = counting(f.store);
-    await createStatusReader({ ...f, store, now: () => now }).status();
+    const reader = createStatusReader({ ...f, store, now: () => now });
+    const names = ['bump', 'idle', 'move', 'by-hand', 'off', 'retired'];
+    await reader.status();
     expect(calls.filter((c) => c.method === 'lastRuns')).toHaveLength(1);
-    const lists = calls.filter((c) => c.method === 'listRuns');
-    expect(lists.map((c) => c.query)).toEqual(
-      ['bump', 'idle', 'move', 'by-hand', 'off', 'retired'].map((job) => ({ job, limit: 50 })),
+    const lists = calls.filter((c) => c.method === 'listRuns').map((c) => c.query);
+    expect(lists).toHaveLength(2 * names.length);
+    expect(lists).toEqual(
+      expect.arrayContaining(
+        names.flatMap((job) => [
+          { job, limit: 1 },
+          { job, limit: 50 },
+        ]),
+      ),
     );
-    expect(calls).toHaveLength(1 + 6);
+    expect(calls).toHaveLength(1 + 2 * names.length);
+
+    // nothing moved: the probes only
+    calls.length = 0;
+    await reader.status();
+    expect(calls.map((c) => c.query?.limit ?? c.method)).toEqual(['lastRuns', ...names.map(() => 1)]);
+  });
+
+  it('re-reads the runs of a job as soon as one starts or finishes', async () => {
+    const f2 = await fixture();
+    try {
+      const reader = createStatusReader({ ...f2, now: () => now });
+      const strip = async () =>
+        (await reader.status()).jobs
+          .find((j) => j.name === 'move')!
+          .runs.map((r) => `${r.summary}:${r.status}`);
+      await seedRun(f2.store, { job: 'move', startedAt: at(0), summary: 'first' });
+      expect(await strip()).toEqual(['first:ok']);
+      const second = await seedRun(f2.store, {
+        job: 'move',
+        startedAt: at(60),
+        summary: 'second',
+        status: 'running',
+        finishedAt: null,
+      });
+      expect(await strip()).toEqual(['second:running', 'first:ok']);
+      await f2.store.updateRun(second.id, { status: 'failed', finishedAt: at(61) });
+      expect(await strip()).toEqual(['second:failed', 'first:ok']);
+      // a refused run is recorded finished at once
+      await f2.store.insertRun({
+        ...second,
+        id: 'refused-1',
+        startedAt: at(62),
+        status: 'refused',
+        summary: 'third',
+      });
+      expect(await strip()).toEqual(['third:refused', 'second:failed', 'first:ok']);
+    } finally {
+      await f2.close();
+    }
   });
 
   it('marks a job running when this process runs it or its newest run is still running', async () => {

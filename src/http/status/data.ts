@@ -9,9 +9,10 @@ import { readPending, type PendingAction } from './pending.js';
 import { readLinks, readLogLine, readResult, type LogLine, type ShownResult } from './result.js';
 
 /**
- * What the status page shows, assembled from indexed store queries only: `lastRuns()` once and
- * `listRuns({ job, limit: 50 })` per job, so a request costs the same with 100 runs or 100 000.
- * Both pages and their JSON twins are built from these structures.
+ * What the status page shows, assembled from indexed store queries only: `lastRuns()` once, and
+ * per job its newest run (a probe) plus, when that moved, `listRuns({ job, limit: 50 })` — so a
+ * request costs the same with 100 runs or 100 000. Both pages and their JSON twins are built
+ * from these structures.
  */
 
 export const STRIP_LENGTH = 50;
@@ -150,6 +151,15 @@ function sinceOrder(a: PendingEntry, b: PendingEntry): number {
   return (a.since ?? '\uffff').localeCompare(b.since ?? '\uffff');
 }
 
+interface JobHistory {
+  key: string;
+  fetchedAt: number;
+  runs: RunMark[];
+  declared: { runId: string; actions: PendingAction[] } | null;
+}
+
+const HISTORY_MAX_AGE_MS = 10_000;
+
 export interface StatusReader {
   status(): Promise<StatusData>;
   run(id: string): Promise<RunDetail | null>;
@@ -161,19 +171,52 @@ export function createStatusReader(source: StatusSource): StatusReader {
   const infos = source.jobs.map((job) => jobInfo(source.config, job));
   const byName = new Map(infos.map((i) => [i.name, i]));
   // Next runs are recomputed only once the first of them has passed.
-  const upcoming = new Map<string, Date[]>();
+  const upcoming = new Map<string, { iso: string[]; local: string[]; until: number }>();
 
-  function nextOf(info: JobInfo, at: Date): Date[] {
-    if (!info.configured || !info.enabled || info.problem || info.schedule === 'manual') return [];
+  function nextOf(info: JobInfo, at: Date): { iso: string[]; local: string[] } {
+    if (!info.configured || !info.enabled || info.problem || info.schedule === 'manual')
+      return { iso: [], local: [] };
     const cached = upcoming.get(info.name);
-    if (cached && cached[0] && cached[0].getTime() > at.getTime()) return cached;
-    let fresh: Date[];
+    if (cached && cached.until > at.getTime()) return cached;
+    let dates: Date[];
     try {
-      fresh = nextRuns(info.schedule, info.timezone, 3);
+      dates = nextRuns(info.schedule, info.timezone, 3);
     } catch {
-      fresh = [];
+      dates = [];
     }
+    const fresh = {
+      iso: dates.map((d) => d.toISOString()),
+      local: dates.map((d) => formatInZone(d, info.timezone)),
+      until: dates[0]?.getTime() ?? 0,
+    };
     upcoming.set(info.name, fresh);
+    return fresh;
+  }
+
+  /**
+   * The last 50 runs of a job, re-read only when the job's history moved: a run started (the
+   * newest run changes) or finished (its status, and the latest finished run, change). Probing
+   * costs one row per job instead of 50 parsed results and logs. Anything the probe could miss
+   * (another replica rewriting an older run) is re-read after HISTORY_MAX_AGE_MS at most.
+   */
+  const histories = new Map<string, JobHistory>();
+
+  async function historyOf(job: string, last: RunRecord | undefined): Promise<JobHistory> {
+    const [newest] = await source.store.listRuns({ job, limit: 1 });
+    const key = [
+      newest?.id,
+      newest?.status,
+      newest?.finishedAt,
+      last?.id,
+      last?.status,
+      last?.finishedAt,
+    ].join('|');
+    const cached = histories.get(job);
+    const fetchedAt = Date.now();
+    if (cached && cached.key === key && fetchedAt - cached.fetchedAt < HISTORY_MAX_AGE_MS) return cached;
+    const runs = await source.store.listRuns({ job, limit: STRIP_LENGTH });
+    const fresh: JobHistory = { key, fetchedAt, runs: runs.map(mark), declared: pendingOf(runs) };
+    histories.set(job, fresh);
     return fresh;
   }
 
@@ -195,22 +238,19 @@ export function createStatusReader(source: StatusSource): StatusReader {
         problem: null,
       }));
     const all = [...infos, ...orphans];
-    const histories = await Promise.all(
-      all.map((info) => source.store.listRuns({ job: info.name, limit: STRIP_LENGTH })),
-    );
+    const histories = await Promise.all(all.map((info) => historyOf(info.name, last[info.name])));
     const pending: PendingEntry[] = [];
     const jobs: JobStatus[] = all.map((info, i) => {
-      const runs = histories[i]!;
+      const { runs, declared } = histories[i]!;
       const lastRun = last[info.name];
-      const declared = pendingOf(runs);
       for (const action of declared?.actions ?? [])
         pending.push({ ...action, job: info.name, runId: declared!.runId });
       const next = nextOf(info, at);
       return {
         ...info,
         registered: byName.has(info.name),
-        nextRuns: next.map((d) => d.toISOString()),
-        nextRunsLocal: next.map((d) => formatInZone(d, info.timezone)),
+        nextRuns: next.iso,
+        nextRunsLocal: next.local,
         running: running.has(info.name) || runs[0]?.status === 'running',
         last: lastRun
           ? {
@@ -220,7 +260,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
               links: readLinks((lastRun.result as { links?: unknown } | null)?.links),
             }
           : null,
-        runs: runs.map(mark),
+        runs,
       };
     });
     // Configured jobs first, in registry order; then the rest.
