@@ -1,6 +1,7 @@
 import type { DemoStory } from '../src/demo/story.js';
 import heartbeat from './heartbeat/demo.js';
 import promotePackages from './promote-packages/demo.js';
+import reportPipelineFailures from './report-pipeline-failures/demo.js';
 import trackPostDeployMigrations from './track-post-deploy-migrations/demo.js';
 import updateComponent from './update-component/demo.js';
 import verifyDeployment from './verify-deployment/demo.js';
@@ -9,6 +10,7 @@ import verifyDeployment from './verify-deployment/demo.js';
 export const stories: DemoStory[] = [
   heartbeat,
   updateComponent,
+  reportPipelineFailures,
   promotePackages,
   trackPostDeployMigrations,
   verifyDeployment,

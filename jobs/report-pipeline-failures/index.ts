@@ -23,7 +23,10 @@ function linksOf(actions: Action[]): Link[] {
   for (const a of actions)
     if (a.url && !seen.has(a.url) && (a.kind === 'notify' || a.kind === 'close-mr')) {
       seen.add(a.url);
-      links.push({ text: a.description.slice(0, 80), url: a.url });
+      links.push({
+        text: `${a.subject}: ${a.kind === 'close-mr' ? 'closed stale MR' : 'reported pipeline'}`,
+        url: a.url,
+      });
     }
   return links;
 }
@@ -100,7 +103,8 @@ export default defineJob({
     if (!ctx.dryRun) await prune(ctx);
 
     const status = items.length ? combineStatus(items.map((i) => i.status)) : 'noop';
-    const busy = items.filter((i) => i.status !== 'noop');
+    // A warning (e.g. a message a killed run may have posted) is news even when nothing was done.
+    const busy = items.filter((i) => i.status !== 'noop' || i.summary.includes('warning:'));
     const summary = busy.length
       ? busy.map((i) => `${i.name}: ${i.status === 'failed' ? `failed: ${i.summary}` : i.summary}`).join('; ')
       : `${targets.length} ref(s) watched, nothing new`;

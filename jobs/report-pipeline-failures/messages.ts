@@ -11,6 +11,8 @@ import type { ComponentRange, Failure, FailedJob, Verdict } from './triage.js';
  */
 
 export const NOTE_MARKER = 'report-pipeline-failures';
+/** Good news pings nobody: an empty mention overrides the channel's default one. */
+const QUIET = '';
 const MAX_RANGE_COMMITS = 10;
 
 export interface Where {
@@ -41,7 +43,7 @@ export function label(where: Where): string {
   return where.mr ? `${where.project} ${where.mrSigil}${where.mr.iid}` : `${where.project} ${where.ref}`;
 }
 
-const VERDICT: Record<Verdict, string> = {
+export const VERDICT: Record<Verdict, string> = {
   flake: 'flaky job',
   'broken-default-branch': 'broken default branch',
   regression: 'regression',
@@ -196,6 +198,7 @@ export function recoveredMessage(input: {
   return {
     title: `${label(where)} recovered: pipeline #${pipeline.id} passed${input.merged ? ' and the MR merged' : ''}`,
     severity: 'success',
+    mention: QUIET,
     fields,
     nextStep: 'Nothing to do.',
     links,
@@ -215,6 +218,7 @@ export function closedMessage(input: {
   return {
     title: `${input.project} ${input.targetBranch} is green again: closed the stale MR ${mrSigil}${mr.iid}`,
     severity: 'success',
+    mention: QUIET,
     fields: [
       { label: 'Project', value: input.project },
       { label: 'Closed MR', value: `${mrSigil}${mr.iid} ${mr.title}`, url: mr.webUrl },

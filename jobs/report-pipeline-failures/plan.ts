@@ -9,6 +9,7 @@ import {
   failureMessage,
   failureNote,
   NOTE_MARKER,
+  VERDICT,
   recoveredMessage,
   type FailureReport,
   type Where,
@@ -320,7 +321,7 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
     if (!streak.failed.includes(pipeline.id)) streak.failed.push(pipeline.id);
     streak.since ??= pipeline.finishedAt ?? pipeline.updatedAt;
     plan.notes.push(
-      `#${pipeline.id} failed (${verdict}${failure.retriedOnce ? ', retried once' : ''}): reported`,
+      `#${pipeline.id} failed (${VERDICT[verdict]}${failure.retriedOnce ? ', retried once' : ''}): reported`,
     );
     if (settings.sentryAfter > 0 && streak.failed.length >= settings.sentryAfter && !record?.sentry) {
       const message = `Pipelines failing on ${target.project} ${target.ref}: ${streak.failed.length} in a row`;
@@ -500,7 +501,7 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
       verdict,
     });
     plan.notes.push(
-      `#${pipeline.id} failed (${verdict}${failure.retriedOnce ? ', retried once' : ''}): reported`,
+      `#${pipeline.id} failed (${VERDICT[verdict]}${failure.retriedOnce ? ', retried once' : ''}): reported`,
     );
     if (mr) {
       labelStep(plan, target, mr, 'failed');

@@ -17,3 +17,10 @@ export function textOf(message: ReceivedSlackMessage): string {
 export function titled(messages: ReceivedSlackMessage[], fragment: string): ReceivedSlackMessage[] {
   return messages.filter((m) => (m.payload.text ?? '').includes(fragment));
 }
+
+/** The job's own messages, without the runner's "job failed / recovered" alerts about the run itself. */
+export function reports(messages: ReceivedSlackMessage[]): ReceivedSlackMessage[] {
+  return messages.filter(
+    (m) => !/^:\w+: report-pipeline-failures (failed|recovered)/.test(m.payload.text ?? ''),
+  );
+}

@@ -135,6 +135,8 @@ describe('report-pipeline-failures on a watched GitLab branch', () => {
     expect(recovered[0]!.payload.text).toContain('org/app main recovered');
     expect(textOf(recovered[0]!)).toContain('Failed pipelines before');
     expect(validateBlockKit(recovered[0]!.payload)).toEqual([]);
+    // Good news pings nobody, not even the channel's default mention.
+    expect(activeMentions(recovered[0]!.payload)).toEqual([]);
     expect(h.slack.messages).toHaveLength(3);
   });
 });
