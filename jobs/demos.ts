@@ -1,5 +1,6 @@
 import type { DemoStory } from '../src/demo/story.js';
 import heartbeat from './heartbeat/demo.js';
+import moveStableBranches from './move-stable-branches/demo.js';
 import promotePackages from './promote-packages/demo.js';
 import reportPipelineFailures from './report-pipeline-failures/demo.js';
 import trackPostDeployMigrations from './track-post-deploy-migrations/demo.js';
@@ -10,6 +11,7 @@ import verifyDeployment from './verify-deployment/demo.js';
 export const stories: DemoStory[] = [
   heartbeat,
   updateComponent,
+  moveStableBranches,
   reportPipelineFailures,
   promotePackages,
   trackPostDeployMigrations,

@@ -311,7 +311,8 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
         bot: await bot(),
       })),
     );
-    links.push({ text: 'Approval issue', url: issue.issue.webUrl });
+    const url = issue.issue.webUrl;
+    if (!links.some((l) => l.url === url)) links.push({ text: 'Approval issue', url });
   }
   await ctx.notifier.send(
     ctx.slackChannel,
