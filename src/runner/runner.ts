@@ -36,6 +36,11 @@ export interface RunRequest {
   slot?: string;
   /** Shutdown signal from the daemon. */
   signal?: AbortSignal;
+  /**
+   * How long to wait for the job's lease before refusing (default 0: refuse at once). The
+   * scheduler lets a slot wait a little for a previous run that is just finishing.
+   */
+  leaseWaitMs?: number;
 }
 
 export interface RunOutcome {
@@ -122,6 +127,16 @@ export function createRunner(deps: RunnerDeps): Runner {
   const leaseTtlMs = deps.leaseTtlMs ?? leaseTtlFromEnv() ?? 60_000;
   const retryBaseMs = deps.retryBaseMs ?? 1_000;
 
+  async function takeLease(key: string, leaseHolder: string, request: RunRequest): Promise<boolean> {
+    const deadline = Date.now() + (request.leaseWaitMs ?? 0);
+    for (;;) {
+      if (await deps.store.acquireLease(key, leaseHolder, leaseTtlMs)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0 || request.signal?.aborted) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
+    }
+  }
+
   function stateFor(job: string): JobState {
     return {
       get: (key) => deps.store.getState(job, key),
@@ -161,7 +176,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     const leaseKey = `job:${job.name}`;
     // Per run, not per process: two runs of a job in one process must not overlap either.
     const leaseHolder = `${holder}/${runId}`;
-    if (!(await deps.store.acquireLease(leaseKey, leaseHolder, leaseTtlMs))) {
+    if (!(await takeLease(leaseKey, leaseHolder, request))) {
       const lease = await deps.store.getLease(leaseKey);
       const error = new LeaseHeldError(
         job.name,

@@ -76,8 +76,13 @@ export function startScheduler(input: {
       async (context) => {
         if (stopped) return;
         const slot = context.date.toISOString();
+        // A previous run that is just finishing (on any replica) may still hold the lease: wait
+        // for it up to half the time to the next slot rather than skip this one. Half, so two
+        // slots never wait at once and cannot swap order.
+        const next = context.task?.getNextRun()?.getTime() ?? Date.now();
+        const leaseWaitMs = Math.min(30_000, Math.max(0, (next - Date.now()) / 2));
         const promise = runner
-          .run(job.name, { trigger: 'schedule', slot, signal: shutdown.signal })
+          .run(job.name, { trigger: 'schedule', slot, signal: shutdown.signal, leaseWaitMs })
           .then(({ run }) =>
             logger.info({ job: job.name, runId: run.id, status: run.status }, `${job.name}: ${run.summary}`),
           )
