@@ -265,12 +265,13 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
 
   for (const pipeline of fetched.finished) {
     if (pipeline.status !== 'failed' && pipeline.status !== 'success') continue;
-    const key = keys.pipeline(target.forgeName, target.project, pipeline.id);
+    // A failure and a later success of the same pipeline (retried by someone) are two events.
+    const key = keys.pipeline(target.forgeName, target.project, pipeline.id, pipeline.status);
     const record = await ctx.state.get<PipelineRecord>(key);
     if (record?.done) continue;
 
     if (pipeline.status === 'success') {
-      const recovered = streak.failed.length > 0 && pipeline.id > Math.max(...streak.failed);
+      const recovered = streak.failed.length > 0 && pipeline.id >= Math.max(...streak.failed);
       if (recovered) {
         notify(
           plan,
@@ -431,7 +432,8 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
 
   for (const pipeline of fetched.finished) {
     if (pipeline.status !== 'failed' && pipeline.status !== 'success') continue;
-    const key = keys.pipeline(target.forgeName, target.project, pipeline.id);
+    // A failure and a later success of the same pipeline (retried by someone) are two events.
+    const key = keys.pipeline(target.forgeName, target.project, pipeline.id, pipeline.status);
     const record = await ctx.state.get<PipelineRecord>(key);
     if (record?.done) continue;
     let mr = await currentMr();
@@ -448,7 +450,7 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
       sawSuccess = true;
       if (mr && mr.state !== 'closed')
         labelStep(plan, target, mr, mr.state === 'merged' ? 'merged' : 'ready');
-      const recovered = state.failed.length > 0 && pipeline.id > Math.max(...state.failed);
+      const recovered = state.failed.length > 0 && pipeline.id >= Math.max(...state.failed);
       if (recovered) {
         notify(
           plan,

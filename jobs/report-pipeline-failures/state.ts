@@ -5,7 +5,8 @@
  * Keys (forge is the config name, so two forges never share a key):
  *   initialized                          when the job first ran (nothing older is reported)
  *   cursor:<forge>:<project>:<ref>       Cursor: what changed on a watched ref was handled up to here
- *   pipeline:<forge>:<project>:<id>      PipelineRecord: the retry and the report of one pipeline
+ *   pipeline:<forge>:<project>:<id>      PipelineRecord: the retry and the report of one failed pipeline
+ *   pipeline:<forge>:<project>:<id>:green  PipelineRecord: the recovery message it (or a later one) gave
  *   closed:<forge>:<project>!<iid>       PipelineRecord: the "closed stale MR" message of one MR
  *   streak:<forge>:<project>:<ref>       Streak of a watched ref (recovery message, Sentry)
  *   branch:<forge>:<project>:<branch>    BranchState of a bot branch (its MR, failures, waiting)
@@ -81,7 +82,9 @@ export function needsAttention(state: BranchState): boolean {
 export const keys = {
   initialized: 'initialized',
   cursor: (forge: string, project: string, ref: string) => `cursor:${forge}:${project}:${ref}`,
-  pipeline: (forge: string, project: string, id: number) => `pipeline:${forge}:${project}:${id}`,
+  /** A failed pipeline's record; its recovery (the same pipeline passing after a retry, or a later one) is another. */
+  pipeline: (forge: string, project: string, id: number, status: 'failed' | 'success' = 'failed') =>
+    `pipeline:${forge}:${project}:${id}${status === 'success' ? ':green' : ''}`,
   closed: (forge: string, project: string, iid: number) => `closed:${forge}:${project}!${iid}`,
   streak: (forge: string, project: string, ref: string) => `streak:${forge}:${project}:${ref}`,
   branchPrefix: (forge: string, project: string) => `branch:${forge}:${project}:`,

@@ -139,4 +139,28 @@ describe('report-pipeline-failures on a watched GitLab branch', () => {
     expect(activeMentions(recovered[0]!.payload)).toEqual([]);
     expect(h.slack.messages).toHaveLength(3);
   });
+  it('counts a failed pipeline that passes when someone retries it as a recovery', async () => {
+    await h.sim.push({
+      forge: 'gitlab',
+      project: 'org/app',
+      files: { 'lib.rb': 'wobbly' },
+      message: 'Wobbly test [ci:flaky=test]',
+      username: 'alice',
+    });
+    await h.sim.advance(HOUR);
+    await h.run(JOB);
+    expect(h.slack.messages).toHaveLength(4);
+    const app = h.sim.project('gitlab', 'org/app');
+    const failed = h.sim.world.pipelines
+      .filter((p) => p.projectId === app.id)
+      .sort((a, b) => b.id - a.id)[0]!;
+    await h.sim.ci.retryPipeline(failed, 1);
+    await h.sim.advance(HOUR);
+    await h.run(JOB);
+    await h.run(JOB);
+    const recovered = titled(h.slack.messages, 'recovered');
+    expect(recovered).toHaveLength(2);
+    expect(recovered[1]!.payload.text).toContain(`pipeline #${failed.id} passed`);
+    expect(h.slack.messages).toHaveLength(5);
+  });
 });
