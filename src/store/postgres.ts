@@ -8,7 +8,8 @@ import type { Lease, RunQuery, Store } from './types.js';
  * The store for replicas: several daemons (or one-shot `release-bot run` processes) share one
  * PostgreSQL database. Every time that decides who may run — lease expiry, slot claims — is the
  * database's clock (`now()`), so replicas whose clocks disagree still agree on who holds what.
- * A run's own times (started/finished) come from the process that ran it, as with SQLite.
+ * A run's own times (started/finished) come from the process that ran it, as with SQLite; only
+ * the end of a run found abandoned by a dead process is stamped by the database.
  *
  * Tables live in the first schema of search_path; put `?options=-c%20search_path%3Dname` in the
  * URL to keep them out of `public` (tests use one schema each).
