@@ -63,6 +63,20 @@ export default defineJob({
       problems.push(...checkForge(config, t.forge, `projects[${i}].forge`));
       problems.push(...checkChannel(config, t.slackChannel, `projects[${i}].slackChannel`));
     });
+    // Every failure must reach someone: a target without a channel needs the job's or the default one.
+    const fallback = config.jobs['report-pipeline-failures']?.slackChannel ?? config.slack.defaultChannel;
+    if (!fallback) {
+      const orphan = (list: { slackChannel?: string }[], name: string) =>
+        list.flatMap((t, i) =>
+          t.slackChannel
+            ? []
+            : [`${name}[${i}].slackChannel: required (no job slackChannel and no slack.defaultChannel)`],
+        );
+      problems.push(
+        ...orphan(options.mergeRequests, 'mergeRequests'),
+        ...orphan(options.projects, 'projects'),
+      );
+    }
     return problems;
   },
   async run(ctx, options) {
