@@ -320,7 +320,7 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
       verdict,
     });
     if (!streak.failed.includes(pipeline.id)) streak.failed.push(pipeline.id);
-    streak.since ??= pipeline.finishedAt ?? pipeline.updatedAt;
+    streak.since ??= failure.pipeline.finishedAt ?? pipeline.updatedAt;
     plan.notes.push(
       `#${pipeline.id} failed (${VERDICT[verdict]}${failure.retriedOnce ? ', retried once' : ''}): reported`,
     );
@@ -506,7 +506,7 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
       `#${pipeline.id} failed (${VERDICT[verdict]}${failure.retriedOnce ? ', retried once' : ''}): reported`,
     );
     if (mr) {
-      labelStep(plan, target, mr, 'failed');
+      if (mr.state === 'opened') labelStep(plan, target, mr, 'failed');
       if (!(await hasNote(target, mr.iid, (d) => d.pipeline === pipeline.id)))
         plan.steps.push({
           kind: 'note',
