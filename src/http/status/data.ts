@@ -1,10 +1,11 @@
-import { formatInZone, nextRuns } from '../../cli/list.js';
+import { nextRuns } from '../../cli/list.js';
 import type { Config } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import type { JobDefinition, Link } from '../../runner/job.js';
 import { jobSettings } from '../../runner/settings.js';
 import { maskDeep } from '../../secrets/masker.js';
 import type { RunRecord, Store } from '../../store/types.js';
+import { timeIn } from './format.js';
 import { readPending, type PendingAction } from './pending.js';
 import { readLinks, readLogLine, readResult, type LogLine, type ShownResult } from './result.js';
 
@@ -186,7 +187,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
     }
     const fresh = {
       iso: dates.map((d) => d.toISOString()),
-      local: dates.map((d) => formatInZone(d, info.timezone)),
+      local: dates.map((d) => timeIn(d.toISOString(), info.timezone).slice(0, -3)),
       until: dates[0]?.getTime() ?? 0,
     };
     upcoming.set(info.name, fresh);
@@ -215,7 +216,9 @@ export function createStatusReader(source: StatusSource): StatusReader {
     const fetchedAt = Date.now();
     if (cached && cached.key === key && fetchedAt - cached.fetchedAt < HISTORY_MAX_AGE_MS) return cached;
     const runs = await source.store.listRuns({ job, limit: STRIP_LENGTH });
-    const fresh: JobHistory = { key, fetchedAt, runs: runs.map(mark), declared: pendingOf(runs) };
+    // Stored history is masked already; mask again in case a secret was registered since. Done
+    // here, once per re-read, so every request shares the same (unchanged) strip.
+    const fresh: JobHistory = maskDeep({ key, fetchedAt, runs: runs.map(mark), declared: pendingOf(runs) });
     histories.set(job, fresh);
     return fresh;
   }
@@ -240,7 +243,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
     const all = [...infos, ...orphans];
     const histories = await Promise.all(all.map((info) => historyOf(info.name, last[info.name])));
     const pending: PendingEntry[] = [];
-    const jobs: JobStatus[] = all.map((info, i) => {
+    const jobs: JobStatus[] = all.map((info, i): JobStatus => {
       const { runs, declared } = histories[i]!;
       const lastRun = last[info.name];
       for (const action of declared?.actions ?? [])
@@ -253,12 +256,12 @@ export function createStatusReader(source: StatusSource): StatusReader {
         nextRunsLocal: next.local,
         running: running.has(info.name) || runs[0]?.status === 'running',
         last: lastRun
-          ? {
+          ? maskDeep({
               ...mark(lastRun),
               finishedAt: lastRun.finishedAt,
               error: lastRun.error,
               links: readLinks((lastRun.result as { links?: unknown } | null)?.links),
-            }
+            })
           : null,
         runs,
       };
@@ -266,8 +269,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
     // Configured jobs first, in registry order; then the rest.
     jobs.sort((a, b) => Number(b.configured) - Number(a.configured));
     pending.sort(sinceOrder);
-    // Stored history is masked already; mask again in case a secret was registered since.
-    return maskDeep({ generatedAt: at.toISOString(), timezone: source.config.timezone, pending, jobs });
+    return { generatedAt: at.toISOString(), timezone: source.config.timezone, pending, jobs };
   }
 
   async function run(id: string): Promise<RunDetail | null> {

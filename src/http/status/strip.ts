@@ -27,7 +27,19 @@ export function runHref(id: string): string {
   return `/runs/${encodeURIComponent(id)}`;
 }
 
+// The status reader hands out the same runs array until the job's history moves: draw it once.
+const drawn = new WeakMap<RunMark[], { key: string; html: Html }>();
+
 export function runStrip(runs: RunMark[], timezone: string, label: string): Html {
+  const key = `${timezone} ${label}`;
+  const known = drawn.get(runs);
+  if (known?.key === key) return known.html;
+  const html = draw(runs, timezone, label);
+  drawn.set(runs, { key, html });
+  return html;
+}
+
+function draw(runs: RunMark[], timezone: string, label: string): Html {
   const shown = runs.slice(0, SLOTS).reverse();
   const longest = Math.max(0, ...shown.map((r) => r.durationMs ?? 0));
   const offset = SLOTS - shown.length;
@@ -36,7 +48,7 @@ export function runStrip(runs: RunMark[], timezone: string, label: string): Html
     const height = barHeight(run.durationMs, longest);
     const when = timeIn(run.startedAt, timezone);
     const tip = `${run.status}${run.dryRun ? ' (dry run)' : ''} · ${when} · ${took(run.durationMs)} · ${run.trigger}\n${shorten(run.summary)}`;
-    return h`<a href="${runHref(run.id)}" class="s-${run.status}${run.dryRun ? ' dry' : ''}" aria-label="${run.status} run ${run.id} at ${when}"><title>${tip}</title><rect x="${(offset + i) * PITCH}" y="${HEIGHT - height}" width="${BAR}" height="${height}" rx="1.5"></rect></a>`;
+    return h`<a href="${runHref(run.id)}" class="s-${run.status}${run.dryRun ? ' dry' : ''}"><title>${tip}</title><rect x="${(offset + i) * PITCH}" y="${HEIGHT - height}" width="${BAR}" height="${height}" rx="1.5"></rect></a>`;
   });
   return h`<svg class="strip" aria-label="${label}" viewBox="0 0 ${width} ${HEIGHT + 2}" width="${width}" height="${HEIGHT + 2}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${HEIGHT + 1}" x2="${width}" y2="${HEIGHT + 1}"></line>${bars}</svg>`;
 }
