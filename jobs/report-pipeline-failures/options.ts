@@ -38,6 +38,11 @@ export const mergeRequestTargetSchema = z
      * close the stale MR (and delete its branch) so update-component opens a fresh one.
      */
     closeStaleWhenGreen: z.boolean().default(true),
+    /**
+     * GitLab: the project runs merge request pipelines (ref `refs/merge-requests/<iid>/head`, as
+     * gitlab-org/gitlab does): watch that ref of each live bot MR too (one more request per MR).
+     */
+    mergeRequestPipelines: z.boolean().default(false),
     /** Workflow labels set on the bot's MRs as their pipelines fail, pass and merge. */
     labels: z
       .object({

@@ -20,6 +20,7 @@ import {
   emptyBranch,
   emptyStreak,
   keys,
+  needsAttention,
   type BranchMr,
   type BranchState,
   type Cursor,
@@ -192,18 +193,21 @@ function retry(plan: TargetPlan, target: Target, failure: Failure, key: string, 
   );
 }
 
+type From = { cursor: Cursor } | { since: string };
+
 async function cursorOrStart(
   planner: Planner,
   plan: TargetPlan,
+  ref: string,
   fromHistory: boolean,
-): Promise<{ cursor: Cursor } | { since: string } | null> {
+): Promise<From | null> {
   const { ctx } = planner;
   const { target } = plan;
-  const key = keys.cursor(target.forgeName, target.project, target.ref);
+  const key = keys.cursor(target.forgeName, target.project, ref);
   const cursor = await ctx.state.get<Cursor>(key);
   if (cursor) return { cursor };
   if (!fromHistory) return { since: planner.since };
-  const start = await startCursor(target.forge, target.project, target.ref, ctx.now());
+  const start = await startCursor(target.forge, target.project, ref, ctx.now());
   plan.steps.push({
     kind: 'start-watching',
     subject: target.subject,
@@ -215,10 +219,10 @@ async function cursorOrStart(
   return null;
 }
 
-function moveCursor(plan: TargetPlan, from: { cursor: Cursor } | { since: string }, next: Cursor): void {
+function moveCursor(plan: TargetPlan, ref: string, from: From, next: Cursor): void {
   if ('cursor' in from && same(from.cursor, next)) return;
   const { target } = plan;
-  remember(plan, keys.cursor(target.forgeName, target.project, target.ref), next);
+  remember(plan, keys.cursor(target.forgeName, target.project, ref), next);
 }
 
 // ---------------------------------------------------------------- watched refs (projects)
@@ -251,7 +255,7 @@ async function sinceGreen(
 async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan> {
   const { ctx } = planner;
   const plan: TargetPlan = { target, steps: [], notes: [], warnings: [] };
-  const from = await cursorOrStart(planner, plan, true);
+  const from = await cursorOrStart(planner, plan, target.ref, true);
   if (!from) return plan;
   const fetched = await fetchChanged(target.forge, target.project, target.ref, from);
   if (fetched.truncated)
@@ -345,7 +349,7 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
     if (!same(streak, written)) remember(plan, streakKey, (written = structuredClone(streak)));
     markDone(plan, key, record, ctx.now());
   }
-  moveCursor(plan, from, fetched.next);
+  moveCursor(plan, target.ref, from, fetched.next);
   return plan;
 }
 
@@ -406,9 +410,8 @@ async function mergedMr(target: BranchTarget, sha: string): Promise<ChangeReques
 async function planBranch(planner: Planner, target: BranchTarget): Promise<TargetPlan> {
   const { ctx } = planner;
   const plan: TargetPlan = { target, steps: [], notes: [], warnings: [] };
-  const from = await cursorOrStart(planner, plan, planner.firstRun);
+  const from = await cursorOrStart(planner, plan, target.ref, planner.firstRun);
   if (!from) return plan;
-  const fetched = await fetchChanged(target.forge, target.project, target.ref, from);
   const { settings } = target;
   const branchKey = keys.branch(target.forgeName, target.project, target.ref);
   const stored = (await ctx.state.get<BranchState>(branchKey)) ?? emptyBranch();
@@ -430,7 +433,28 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
     adopt(await currentMr());
   }
 
-  for (const pipeline of fetched.finished) {
+  // The branch's pipelines, and on GitLab projects with merge request pipelines those of the
+  // MR's ref too (refs/merge-requests/<iid>/head), while the MR is live.
+  const sources: { ref: string; from: From; next: Cursor }[] = [];
+  const finished: Pipeline[] = [];
+  const read = async (ref: string, from: From) => {
+    const fetched = await fetchChanged(target.forge, target.project, ref, from);
+    sources.push({ ref, from, next: fetched.next });
+    finished.push(...fetched.finished);
+  };
+  await read(target.ref, from);
+  if (
+    settings.mergeRequestPipelines &&
+    target.forge.kind === 'gitlab' &&
+    state.mr &&
+    (target.listed || needsAttention(state))
+  ) {
+    const ref = `refs/merge-requests/${state.mr.iid}/head`;
+    await read(ref, (await cursorOrStart(planner, plan, ref, false))!);
+  }
+  finished.sort((a, b) => a.id - b.id);
+
+  for (const pipeline of finished) {
     if (pipeline.status !== 'failed' && pipeline.status !== 'success') continue;
     // A failure and a later success of the same pipeline (retried by someone) are two events.
     const key = keys.pipeline(target.forgeName, target.project, pipeline.id, pipeline.status);
@@ -539,7 +563,7 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
 
   state = await planWaiting(planner, plan, target, state, settings, sawSuccess);
   save();
-  moveCursor(plan, from, fetched.next);
+  for (const source of sources) moveCursor(plan, source.ref, source.from, source.next);
   return plan;
 }
 

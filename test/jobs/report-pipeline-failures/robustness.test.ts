@@ -71,7 +71,7 @@ describe('report-pipeline-failures: limits, dry-run and convergence (GitLab)', (
             },
             { forge: 'gitlab', project: 'org/big', slackChannel: 'oncall' },
           ],
-          mergeRequests: [{ forge: 'gitlab', project: 'org/app' }],
+          mergeRequests: [{ forge: 'gitlab', project: 'org/app', mergeRequestPipelines: true }],
         },
       }),
     });
@@ -207,6 +207,30 @@ describe('report-pipeline-failures: limits, dry-run and convergence (GitLab)', (
       (n) => n.noteableType === 'MergeRequest' && n.noteableIid === mr.iid && !n.system,
     );
     expect(notes).toHaveLength(1);
+  });
+
+  it('watches the merge request pipelines of a live bot MR (refs/merge-requests/<iid>/head)', async () => {
+    const app = h.sim.project('gitlab', 'org/app');
+    const mr = h.sim.world.mergeRequests.find(
+      (m) => m.projectId === app.id && m.sourceBranch === 'release-bot/update-x',
+    )!;
+    const sha = (await app.repo.branchSha('release-bot/update-x'))!;
+    const pipeline = await h.sim.ci.createPipeline({
+      project: app,
+      ref: `refs/merge-requests/${mr.iid}/head`,
+      sha,
+      source: 'merge_request_event',
+      userId: 1,
+      outcome: { result: 'failed', failJobs: ['test'] },
+    });
+    await h.sim.advance(HOUR);
+    h.slack.clear();
+    await h.run(JOB);
+    await h.run(JOB);
+    const messages = reports(h.slack.messages);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.payload.text).toContain(`pipeline #${pipeline.id} failed`);
+    expect(textOf(messages[0]!)).toContain('test (stage test, script_failure)');
   });
 
   it('does not retry again a pipeline retried by a run that died before recording it', async () => {
