@@ -24,7 +24,9 @@ export async function runCommand(
     if (!job.acceptUnknownOptions) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
     args.unknown = extra;
   }
-  const overrides = ((options.set as string[] | undefined) ?? []).map((o) => `jobs.${job.name}.${o}`);
+  const sets = (options.set as string[] | undefined) ?? [];
+  for (const o of sets) if (!/^[^=]+=/.test(o)) throw new UsageError(`--set ${o}: expected path=value`);
+  const overrides = sets.map((o) => `jobs.${job.name}.${o}`);
   const json = Boolean(options.json);
   const logger = await createLogger({ level: global.logLevel ?? (json ? 'warn' : 'info') });
   const app = await openApp({ configPath: global.config, overrides, logger });

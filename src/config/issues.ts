@@ -125,7 +125,7 @@ export function formatIssues(issues: Issue[], schema: z.ZodType, root: unknown):
       for (const key of issue.keys) {
         const hint = suggest(key, known);
         lines.push(
-          `${formatPath([...issue.path.map(String), key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (expected one of: ${known.join(', ')})` : ''}`,
+          `${formatPath([...issue.path.map((p) => (typeof p === 'number' ? p : String(p))), key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (expected one of: ${known.join(', ')})` : ''}`,
         );
       }
       continue;

@@ -1,3 +1,4 @@
+import { jsonGuard } from './json-guard.js';
 import { Octokit } from '@octokit/rest';
 import { DryRunWriteError } from '../../errors.js';
 import { registerSecret } from '../../secrets/masker.js';
@@ -84,7 +85,7 @@ export function createGithubClient(options: ForgeAdapterOptions): GithubClient {
     baseUrl: apiUrl,
     userAgent: 'release-bot',
     log: silentLog,
-    request: { fetch },
+    request: { fetch: jsonGuard(options.name, fetch) },
   });
 
   async function response<T>(route: string, params: Params = {}) {

@@ -22,6 +22,7 @@ function innerCause(error: unknown): Error | undefined {
     if (
       current instanceof TransientError ||
       current instanceof DryRunWriteError ||
+      current instanceof ForgeError ||
       (current instanceof Error && (current.name === 'AbortError' || current.name === 'TimeoutError'))
     )
       return current;

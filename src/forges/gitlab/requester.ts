@@ -1,4 +1,6 @@
 import { createRequesterFn, type RequestOptions } from '@gitbeaker/requester-utils';
+import { ForgeError } from '../../errors.js';
+import { mask } from '../../secrets/masker.js';
 import { errorFromResponse } from './errors.js';
 
 /**
@@ -8,9 +10,42 @@ import { errorFromResponse } from './errors.js';
  * retry loop and rate limiter never run: our fetch already retries 429/5xx.
  */
 
-async function processBody(response: Response): Promise<unknown> {
+/** Endpoints that legitimately answer something other than JSON (file contents, job logs, archives). */
+const RAW_ENDPOINT = /\/(raw|trace|archive)(\.[\w.]+)?$/;
+
+/**
+ * Parses like gitbeaker's default handler, but an answer that is not the JSON the API speaks (an
+ * HTML login page from a proxy, a truncated body) is an error naming what came back, instead of
+ * a string or a half-object flowing into a job as if it were data.
+ */
+async function processBody(forge: string, method: string, url: URL, response: Response): Promise<unknown> {
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
-  if (contentType === 'application/json') return response.json().then((v: unknown) => v || {});
+  const route = `${method} ${mask(decodeURIComponent(url.pathname))}`;
+  if (contentType === 'application/json') {
+    const text = await response.text();
+    if (text === '') return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new ForgeError(
+        `${forge}: ${route} answered invalid JSON (${text.length} bytes, starting ${JSON.stringify(mask(text.slice(0, 60)))})`,
+        502,
+        forge,
+        route,
+      );
+    }
+  }
+  if (!RAW_ENDPOINT.test(url.pathname)) {
+    const sample = contentType.startsWith('text/')
+      ? mask((await response.text()).slice(0, 80).replace(/\s+/g, ' '))
+      : '';
+    throw new ForgeError(
+      `${forge}: ${route} answered ${contentType || 'no content type'} instead of JSON${sample ? ` (${JSON.stringify(sample)})` : ''}: is a proxy or login page in front of the API?`,
+      502,
+      forge,
+      route,
+    );
+  }
   if (contentType.startsWith('text/')) return response.text().then((t) => t || '');
   return response.blob();
 }
@@ -36,7 +71,7 @@ export function createGitlabRequester(forge: string, forgeFetch: typeof fetch) {
       const responseHeaders = Object.fromEntries(response.headers.entries());
       let parsed: unknown;
       if (asStream) parsed = response.body;
-      else parsed = response.status === 204 ? null : await processBody(response);
+      else parsed = response.status === 204 ? null : await processBody(forge, method, url, response);
       return { body: parsed as never, headers: responseHeaders, status: response.status };
     },
   );
