@@ -9,6 +9,8 @@ import {
   type JobContext,
   type Link,
 } from '../../src/runner/job.js';
+import type { PendingAction } from '../../src/http/status/pending.js';
+import { parseDuration } from '../../src/kit/duration.js';
 import { applyPlan, describeStep } from './apply.js';
 import { optionsSchema, type Component, type Options } from './options.js';
 import { planComponent, type ComponentPlan } from './plan.js';
@@ -52,7 +54,12 @@ function itemFor(plan: ComponentPlan, actions: Action[], dryRun: boolean): ItemR
 async function runComponent(
   ctx: JobContext,
   component: Component,
-): Promise<{ item: ItemResult; actions: Action[]; plan?: Record<string, unknown> }> {
+): Promise<{
+  item: ItemResult;
+  actions: Action[];
+  plan?: Record<string, unknown>;
+  pending?: PendingAction[];
+}> {
   ctx.progress(`${component.name}: looking for the latest green commit of ${component.source.project}`);
   try {
     const plan = await planComponent(ctx, component, ctx.args.sha as string | undefined);
@@ -65,7 +72,19 @@ async function runComponent(
         }))
       : await applyPlan(ctx, plan);
     for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
+    const stale =
+      plan.mr && ctx.now().getTime() - Date.parse(plan.mr.createdAt) > parseDuration(component.staleAfter)!;
     return {
+      pending: stale
+        ? [
+            {
+              kind: 'stale-mr',
+              title: `${component.name}: MR !${plan.mr!.iid} has not merged`,
+              url: plan.mr!.webUrl,
+              since: plan.mr!.createdAt,
+            },
+          ]
+        : [],
       item: itemFor(plan, actions, ctx.dryRun),
       actions,
       plan: {
@@ -129,6 +148,8 @@ export default defineJob({
     const summary = items
       .map((i) => `${i.name}: ${i.status === 'failed' ? `failed: ${i.summary}` : i.summary}`)
       .join('; ');
-    return { status, summary, actions, links, items, details: { plans } };
+    // What waits for a human (the status page lists it): MRs that stay open past staleAfter.
+    const pending = outcomes.flatMap((o) => o.pending ?? []);
+    return { status, summary, actions, links, items, details: { plans, pending } };
   },
 });

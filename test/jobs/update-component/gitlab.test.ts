@@ -270,6 +270,10 @@ describe('update-component on GitLab', () => {
     await h.run('update-component');
     await h.sim.advance(2 * HOUR);
     await h.run('update-component');
+    const { result } = await h.run('update-component');
+    expect((result?.details as { pending: { kind: string; url: string }[] }).pending).toEqual([
+      expect.objectContaining({ kind: 'stale-mr', url: expect.stringContaining('/merge_requests/') }),
+    ]);
     const warnings = h.slack.messages.filter((m) => (m.payload.text ?? '').includes('has been open for'));
     expect(warnings).toHaveLength(1);
     expect(validateBlockKit(warnings[0]!.payload)).toEqual([]);
