@@ -23,7 +23,12 @@ export async function historyCommand(
   const store = await openStore(config.store);
   await store.migrate();
   try {
-    const runs = await store.listRuns({ job, limit, status: status as RunStatus | undefined });
+    const runs = await store.listRuns({
+      job,
+      limit,
+      status: status as RunStatus | undefined,
+      withoutLogs: true,
+    });
     if (options.json)
       process.stdout.write(
         `${JSON.stringify(

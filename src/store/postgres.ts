@@ -45,7 +45,10 @@ export function historyQuery(q: RunQuery = {}): { text: string; values: unknown[
   if (q.status) add('status = ?', q.status);
   if (q.before) add('started_at < ?::timestamptz', q.before);
   values.push(q.limit ?? 20);
-  const text = `SELECT * FROM runs
+  const columns = q.withoutLogs
+    ? `id, job, trigger, dry_run, status, started_at, finished_at, duration_ms, summary, error, attempts, slot, holder, result, NULL AS logs`
+    : '*';
+  const text = `SELECT ${columns} FROM runs
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY started_at DESC, id DESC
      LIMIT $${values.length}`;

@@ -39,6 +39,9 @@ const MIGRATIONS: string[] = [
    CREATE INDEX runs_status_started ON runs (status, started_at DESC);`,
 ];
 
+const RUN_COLUMNS =
+  'id, job, trigger, dry_run, status, started_at, finished_at, duration_ms, summary, error, attempts, slot, holder, result';
+
 interface RunRow {
   id: string;
   job: string;
@@ -198,7 +201,8 @@ export function openSqliteStore(path: string): Store {
         where.push('started_at < ?');
         values.push(query.before);
       }
-      const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      const columns = query.withoutLogs ? `${RUN_COLUMNS}, NULL AS logs` : '*';
+      const sql = `SELECT ${columns} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY started_at DESC, id DESC LIMIT ?`;
       return (db.prepare(sql).all(...values, query.limit ?? 20) as RunRow[]).map(toRecord);
     },

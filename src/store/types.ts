@@ -37,6 +37,8 @@ export interface RunQuery {
   limit?: number;
   /** Runs that started before this ISO time (paging backwards). */
   before?: string;
+  /** Leave out the log lines (lists and the status page do not show them; they are the bulk of a run). */
+  withoutLogs?: boolean;
 }
 
 export interface Lease {

@@ -117,8 +117,8 @@ describe('status page data', () => {
     expect(lists).toEqual(
       expect.arrayContaining(
         names.flatMap((job) => [
-          { job, limit: 1 },
-          { job, limit: 50 },
+          { job, limit: 1, withoutLogs: true },
+          { job, limit: 50, withoutLogs: true },
         ]),
       ),
     );

@@ -71,6 +71,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.listRuns({ job: 'job-a', limit: 1 })).map((r) => r.id)).toEqual([c.id]);
       expect((await store.listRuns({ status: 'ok' })).map((r) => r.id)).toEqual([a.id]);
       expect((await store.listRuns({ before: c.startedAt })).map((r) => r.id)).toEqual([b.id, a.id]);
+      const light = await store.listRuns({ job: 'job-a', status: 'ok', withoutLogs: true });
+      expect(light[0]).toMatchObject({ id: a.id, summary: 'done', logs: [] });
       expect(await store.getRun('missing')).toBeNull();
     });
 

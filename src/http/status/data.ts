@@ -203,7 +203,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
   const histories = new Map<string, JobHistory>();
 
   async function historyOf(job: string, last: RunRecord | undefined): Promise<JobHistory> {
-    const [newest] = await source.store.listRuns({ job, limit: 1 });
+    const [newest] = await source.store.listRuns({ job, limit: 1, withoutLogs: true });
     const key = [
       newest?.id,
       newest?.status,
@@ -215,7 +215,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
     const cached = histories.get(job);
     const fetchedAt = Date.now();
     if (cached && cached.key === key && fetchedAt - cached.fetchedAt < HISTORY_MAX_AGE_MS) return cached;
-    const runs = await source.store.listRuns({ job, limit: STRIP_LENGTH });
+    const runs = await source.store.listRuns({ job, limit: STRIP_LENGTH, withoutLogs: true });
     // Stored history is masked already; mask again in case a secret was registered since. Done
     // here, once per re-read, so every request shares the same (unchanged) strip.
     const fresh: JobHistory = maskDeep({ key, fetchedAt, runs: runs.map(mark), declared: pendingOf(runs) });
