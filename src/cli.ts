@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { jobs } from '../jobs/index.js';
 import { EXIT, reportError } from './cli/exit.js';
 import { packageVersion } from './version.js';
 
@@ -22,8 +21,10 @@ function jobOnCommandLine(argv: string[]): string | undefined {
   return argv.slice(i + 1).find((a) => !a.startsWith('-'));
 }
 
-export function buildProgram(argv: string[]): Command {
-  const named = jobs.find((j) => j.name === jobOnCommandLine(argv));
+export async function buildProgram(argv: string[]): Promise<Command> {
+  // Job definitions (and zod) load only when a job's own flags are needed: `--help` stays fast.
+  const jobName = jobOnCommandLine(argv);
+  const named = jobName ? (await import('../jobs/index.js')).jobs.find((j) => j.name === jobName) : undefined;
   // A job may take its own `--version` (`run promote-packages --version 16.1.0`); commander would
   // give it to the program (print the bot's version, exit), so the program keeps only `-V` then.
   const jobTakesVersion = named?.cliOptions?.some((o) => /(^|[\s,])--version\b/.test(o.flags)) ?? false;
@@ -57,6 +58,11 @@ export function buildProgram(argv: string[]): Command {
       collect,
     )
     .option('--json', 'machine-readable output')
+    .option(
+      '--trigger <trigger>',
+      'record the run as `schedule` when an external scheduler (CronJob, CI schedule) runs it: Sentry cron check-ins are sent',
+      'manual',
+    )
     .action(async (jobName: string, options: Record<string, unknown>, command: Command) => {
       const { runCommand } = await import('./cli/run.js');
       process.exitCode = await runCommand(jobName, options, command.args.slice(1), program.opts());
@@ -175,7 +181,7 @@ export function buildProgram(argv: string[]): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  const program = buildProgram(argv);
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -102,7 +102,9 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     sentry,
     metrics: options.metrics,
     now: options.now,
-    leaseTtlMs: options.leaseTtlMs,
+    leaseTtlMs:
+      options.leaseTtlMs ??
+      (config.runner.leaseTtlSeconds ? config.runner.leaseTtlSeconds * 1000 : undefined),
     retryBaseMs: options.retryBaseMs,
   });
 

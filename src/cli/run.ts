@@ -8,7 +8,7 @@ import { createLogger } from '../log/logger.js';
 
 /** `release-bot run <job>`: one manual run; prints the result (or the plan in dry-run). */
 
-const COMMON = new Set(['dryRun', 'set', 'json']);
+const COMMON = new Set(['dryRun', 'set', 'json', 'trigger']);
 
 export async function runCommand(
   jobName: string,
@@ -27,15 +27,29 @@ export async function runCommand(
   const sets = (options.set as string[] | undefined) ?? [];
   for (const o of sets) if (!/^[^=]+=/.test(o)) throw new UsageError(`--set ${o}: expected path=value`);
   const overrides = sets.map((o) => `jobs.${job.name}.${o}`);
+  const trigger = (options.trigger as string | undefined) ?? 'manual';
+  if (trigger !== 'manual' && trigger !== 'schedule')
+    throw new UsageError(`--trigger must be manual or schedule, got "${trigger}"`);
   const json = Boolean(options.json);
   const logger = await createLogger({ level: global.logLevel ?? (json ? 'warn' : 'info') });
   const app = await openApp({ configPath: global.config, overrides, logger });
   try {
-    const { run, result } = await app.runner.run(job.name, {
-      trigger: 'manual',
-      dryRun: Boolean(options.dryRun),
-      args,
-    });
+    // SIGTERM (a CronJob's deadline, a CI job canceled) aborts the run cleanly: recorded as aborted.
+    const shutdown = new AbortController();
+    const stop = () => shutdown.abort();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    const { run, result } = await app.runner
+      .run(job.name, {
+        trigger,
+        dryRun: Boolean(options.dryRun),
+        args,
+        signal: shutdown.signal,
+      })
+      .finally(() => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      });
     if (json) process.stdout.write(`${JSON.stringify({ run, result }, null, 2)}\n`);
     else {
       process.stdout.write(`${formatRun(run, result)}\n`);

@@ -106,6 +106,11 @@ export const runnerSchema = z
   .object({
     /** Seconds in-flight runs get to finish on SIGTERM before they are aborted. */
     shutdownGraceSeconds: z.number().min(0).max(3600).default(30),
+    /**
+     * How long a job stays locked after its holder died (the lease is renewed every third of
+     * it while a run lasts). Default 60 s, or $RELEASE_BOT_LEASE_TTL_SECONDS.
+     */
+    leaseTtlSeconds: z.number().min(2).max(3600).optional(),
   })
   .strict();
 
@@ -160,7 +165,7 @@ export interface Config {
   sentry?: SentryConfig;
   store: StoreConfig;
   server: ServerConfig;
-  runner: { shutdownGraceSeconds: number };
+  runner: { shutdownGraceSeconds: number; leaseTtlSeconds?: number };
   jobs: Record<string, (JobCommonConfig & Record<string, unknown>) | undefined>;
 }
 
