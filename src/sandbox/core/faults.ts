@@ -25,8 +25,13 @@ export interface FaultRule {
   resetRate?: number;
   /** Probability (0..1) of never answering (until the client gives up). */
   hangRate?: number;
-  /** Apply to the first N matching requests only. */
+  /** Apply to the first N matching requests only (counted after `after`). */
   times?: number;
+  /**
+   * Let the first N matching requests through untouched, then apply: with `times: 1`, fault
+   * exactly the (N+1)-th match (e.g. hang the (N+1)-th write of a run so write N is complete).
+   */
+  after?: number;
 }
 
 export type FaultDecision =
@@ -47,7 +52,7 @@ export interface FaultInjector {
 
 export function createFaultInjector(seed = 1): FaultInjector {
   const random = createRandom(seed);
-  let rules: { rule: FaultRule; used: number }[] = [];
+  let rules: { rule: FaultRule; used: number; skipped: number }[] = [];
   const injected: Record<string, number> = {};
 
   function matches(rule: FaultRule, forge: string, method: string, route: string): boolean {
@@ -60,7 +65,7 @@ export function createFaultInjector(seed = 1): FaultInjector {
 
   return {
     add(rule) {
-      rules.push({ rule, used: 0 });
+      rules.push({ rule, used: 0, skipped: 0 });
     },
     clear() {
       rules = [];
@@ -76,6 +81,10 @@ export function createFaultInjector(seed = 1): FaultInjector {
       for (const entry of rules) {
         const { rule } = entry;
         if (!matches(rule, forge, method, route)) continue;
+        if (rule.after !== undefined && entry.skipped < rule.after) {
+          entry.skipped++;
+          continue;
+        }
         if (rule.times !== undefined && entry.used >= rule.times) continue;
         entry.used++;
         latencyMs += rule.latencyMs ?? 0;
