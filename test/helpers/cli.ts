@@ -1,13 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-/** Runs the real CLI (src/cli.ts under tsx) as a child process. */
+/**
+ * Runs the real CLI as a child process: the built one (dist/, what `npm install` puts on the
+ * PATH), which test/global-setup.ts rebuilds before the suite. Starting it costs a fraction of
+ * what compiling src/ with tsx on every start would.
+ */
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-/** By absolute URL, so the CLI can run from any working directory. */
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+export const CLI = join(ROOT, 'dist/src/cli.js');
+
+/** argv of the CLI, for tests that spawn it some other way (on a pseudo-terminal, …). */
+export function cliCommand(args: string[] = []): string[] {
+  return [process.execPath, CLI, ...args];
+}
 
 export interface CliResult {
   code: number | null;
@@ -20,7 +27,7 @@ export function spawnCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+  return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, RELEASE_BOT_LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
