@@ -11,6 +11,7 @@ import {
 } from './approval.js';
 import type { GateResult } from './gates.js';
 import { approvalRequested } from './messages.js';
+import { sendOnce } from './once.js';
 import type { RepoOutcome } from './move.js';
 import type { Options } from './options.js';
 import type { Plan } from './plan.js';
@@ -37,6 +38,27 @@ export interface IssueApproval {
   issue: Issue | null;
   actions: Action[];
   ignored: IgnoredApproval[];
+}
+
+/** The Slack request for an approval: once per plan (also when a run died right after the issue write). */
+function announce(
+  ctx: JobContext,
+  options: Options,
+  input: { plan: Plan; outcomes: RepoOutcome[]; issueUrl: string; voided: boolean },
+): Promise<boolean> {
+  return sendOnce(ctx, `asked:${input.plan.hash}:${input.issueUrl}`, () =>
+    ctx.notifier
+      .send(
+        ctx.slackChannel,
+        approvalRequested(ctx, options, {
+          hash: input.plan.hash,
+          outcomes: input.outcomes,
+          issueUrl: input.issueUrl,
+          voided: input.voided,
+        }),
+      )
+      .then(() => undefined),
+  );
 }
 
 export function approvalForge(ctx: JobContext, options: Options): Forge {
@@ -106,12 +128,7 @@ export async function askInIssue(
           labels: options.approval.labels,
         }),
     );
-    if (issue) {
-      await ctx.notifier.send(
-        ctx.slackChannel,
-        approvalRequested(ctx, options, { hash: plan.hash, outcomes, issueUrl: issue.webUrl, voided: false }),
-      );
-    }
+    if (issue) await announce(ctx, options, { plan, outcomes, issueUrl: issue.webUrl, voided: false });
     return {
       approvedBy: null,
       waiting: issue
@@ -169,11 +186,7 @@ export async function askInIssue(
           }),
         }),
     );
-    if (updated)
-      await ctx.notifier.send(
-        ctx.slackChannel,
-        approvalRequested(ctx, options, { hash: plan.hash, outcomes, issueUrl: open.issue.webUrl, voided }),
-      );
+    if (updated) await announce(ctx, options, { plan, outcomes, issueUrl: open.issue.webUrl, voided });
     return {
       approvedBy: null,
       waiting: voided
@@ -185,6 +198,7 @@ export async function askInIssue(
     };
   }
 
+  await announce(ctx, options, { plan, outcomes, issueUrl: open.issue.webUrl, voided: false });
   const state = evaluateApprovals({ notes, marker: open.marker, hash: plan.hash, approvers, bot });
   for (const ignored of state.ignored) {
     if (mine.some((m) => m.type === 'ignored' && m.note === ignored.note)) continue;
@@ -308,6 +322,8 @@ export async function finishIssue(
     notes: { name: string; commits: Commit[] }[];
     approvedBy: string;
     bot: string;
+    /** The Slack report: after the note, before closing, so a killed run still sends it next time. */
+    report: () => Promise<void>;
   },
 ): Promise<Action[]> {
   const forge = approvalForge(ctx, options);
@@ -332,6 +348,7 @@ export async function finishIssue(
           `${reportMarkdown({ outcomes: input.outcomes, notes: input.notes, approvedBy: input.approvedBy, hash: input.hash })}\n${noteMarker({ type: 'report', hash: input.hash })}`,
         ),
     );
+  await sendOnce(ctx, `report:${input.hash}:${issue.webUrl}`, input.report);
   await write(
     ctx,
     actions,

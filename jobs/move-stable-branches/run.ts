@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Commit } from '../../src/forges/types.js';
 import type { Action, ItemResult, JobContext, JobResult, Link, ResultStatus } from '../../src/runner/job.js';
 import { findApprovalIssue, type ApprovalIssue } from './approval.js';
@@ -6,6 +5,7 @@ import { confirmOnTerminal } from './confirm.js';
 import { failureSignature, runGates, type GateResult } from './gates.js';
 import { approvalForge, askInIssue, finishIssue, noteGatesOnIssue, withEarlierMoves } from './issue-flow.js';
 import { gatesFailed, moveReport } from './messages.js';
+import { sendOnce } from './once.js';
 import { describeMove, moveBranches, plannedOutcomes, type OutcomeStatus, type RepoOutcome } from './move.js';
 import type { Options } from './options.js';
 import { parseOverrides } from './overrides.js';
@@ -103,16 +103,25 @@ async function nothingToMove(
     );
     if (open) {
       shown = await withEarlierMoves(ctx, options, outcomes, open.marker);
+      const notes = releaseNotes(shown);
+      const approvedBy = shown.some((o) => o.status === 'moved')
+        ? 'the approval on this issue (moved by an earlier run)'
+        : 'nobody: every stable branch is already even with its source';
       actions.push(
         ...(await finishIssue(ctx, options, {
           issue: open,
           hash: plan.hash,
           outcomes: shown,
-          notes: releaseNotes(shown),
-          approvedBy: shown.some((o) => o.status === 'moved')
-            ? 'the approval on this issue (moved by an earlier run)'
-            : 'nobody: every stable branch is already even with its source',
+          notes,
+          approvedBy,
           bot: user,
+          report: async () => {
+            if (notes.length === 0) return;
+            await ctx.notifier.send(
+              ctx.slackChannel,
+              moveReport(ctx, options, { outcomes: shown, notes, approvedBy, issueUrl: open.issue.webUrl }),
+            );
+          },
         })),
       );
       links.push({ text: 'Approval issue', url: open.issue.webUrl });
@@ -139,14 +148,6 @@ function releaseNotes(outcomes: RepoOutcome[]): { name: string; commits: Commit[
     .map((o) => ({ name: o.plan.name, commits: o.plan.commits }));
 }
 
-async function alertOnce(ctx: JobContext, key: string, send: () => Promise<void>): Promise<boolean> {
-  const stateKey = `alerted:${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
-  if (await ctx.state.get(stateKey)) return false;
-  await send();
-  await ctx.state.set(stateKey, { at: ctx.now().toISOString(), key });
-  return true;
-}
-
 async function gatesFailedResult(
   ctx: JobContext,
   options: Options,
@@ -166,7 +167,7 @@ async function gatesFailedResult(
     actions.push(...noted.actions);
     if (noted.issue) links.push({ text: 'Approval issue', url: noted.issue.webUrl });
     // Polling every 15 minutes must not page on-call 30 times for one failure.
-    await alertOnce(ctx, `gates:${plan.hash}:${signature}`, async () => {
+    await sendOnce(ctx, `gates:${plan.hash}:${signature}`, async () => {
       await ctx.sentry.captureMessage(
         `move-stable-branches: stage gates failed (${failed.map((g) => g.gate).join(', ')})`,
         {
@@ -300,6 +301,12 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
   }
   const shown = await withEarlierMoves(ctx, options, moved.outcomes, issue?.marker ?? null);
   const notes = releaseNotes(shown);
+  const report = async () => {
+    await ctx.notifier.send(
+      ctx.slackChannel,
+      moveReport(ctx, options, { outcomes: shown, notes, approvedBy, issueUrl: issue?.issue.webUrl }),
+    );
+  };
   if (issue) {
     actions.push(
       ...(await finishIssue(ctx, options, {
@@ -309,15 +316,12 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
         notes,
         approvedBy,
         bot: await bot(),
+        report,
       })),
     );
     const url = issue.issue.webUrl;
     if (!links.some((l) => l.url === url)) links.push({ text: 'Approval issue', url });
-  }
-  await ctx.notifier.send(
-    ctx.slackChannel,
-    moveReport(ctx, options, { outcomes: shown, notes, approvedBy, issueUrl: issue?.issue.webUrl }),
-  );
+  } else await report();
 
   const statuses = shown.map((o) => ITEM_STATUS[o.status]);
   const failed = shown.filter((o) => o.status === 'failed' || o.status === 'blocked');

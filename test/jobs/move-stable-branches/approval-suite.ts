@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimForge } from '../../../src/sandbox/core/model.js';
 import { readMarker } from '../../../src/kit/marker.js';
 import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import { moveOrder, REPOS, snapshot, stableWorld, type StableWorld } from './world.js';
+import { moveOrder, REPOS, snapshot, stableWorld, type StableWorld, SCENARIO_TIMEOUT } from './world.js';
 
 /**
  * The Friday story on each forge: even repos are skipped; gates pass → one approval issue →
@@ -14,22 +14,27 @@ import { moveOrder, REPOS, snapshot, stableWorld, type StableWorld } from './wor
 const HOUR = 3_600_000;
 
 export function approvalSuite(forge: SimForge): void {
-  describe(`move-stable-branches approval on ${forge}`, () => {
+  describe(`move-stable-branches approval on ${forge}`, { timeout: SCENARIO_TIMEOUT }, () => {
     let w: StableWorld;
     const approve = (user: 'alice' | 'bob', iid: number) =>
       forge === 'gitlab' ? w.tick(user, iid) : w.comment(user, iid, '/approve');
 
     beforeAll(async () => {
-      w = await stableWorld(forge);
-    });
-    afterAll(() => w.close());
+      w = await stableWorld(forge, {
+        sentry: false,
+        repos: ['packit', 'ogr', 'packit-service', 'sandcastle'],
+      });
+    }, SCENARIO_TIMEOUT);
+    afterAll(() => w.close(), SCENARIO_TIMEOUT);
 
     it('skips repos that are even: nothing to move, nothing written', async () => {
       const since = w.sim.mark();
       const { run, result } = await w.scheduled();
       expect(run.status).toBe('noop');
-      expect(run.summary).toContain('all 5 stable branch(es) are even');
-      expect(result!.items!.map((i) => i.summary)).toEqual(REPOS.map(() => expect.stringContaining('even')));
+      expect(run.summary).toContain('all 4 stable branch(es) are even');
+      expect(result!.items!.map((i) => i.summary)).toEqual(
+        REPOS.slice(0, 4).map(() => expect.stringContaining('even')),
+      );
       expect(result!.items![0]!.summary).toMatch(/even with main [0-9a-f]{12}, skipping/);
       expect(w.writes(since)).toEqual([]);
       // no gate is consulted when nothing would move
@@ -161,14 +166,14 @@ export function approvalSuite(forge: SimForge): void {
     });
 
     it('voids an approval when main moves before the branches are moved, says so once, asks again', async () => {
-      await w.push('dashboard', 'Dashboard: new graphs');
+      await w.push('sandcastle', 'Sandcastle: new limits');
       await w.sim.advance(HOUR);
       expect((await w.scheduled()).run.status).toBe('skipped');
       const issue = w.approvalIssues()[1]!;
       const first = readMarker<{ hash: string }>(issue.description, 'move-stable-branches')!.hash;
       await approve('alice', issue.iid);
-      const dashboardStable = await w.stable('dashboard');
-      const newer = await w.push('dashboard', 'Dashboard: fix graphs');
+      const sandcastleStable = await w.stable('sandcastle');
+      const newer = await w.push('sandcastle', 'Sandcastle: fix limits');
       await w.sim.advance(HOUR);
       w.h.slack.clear();
 
@@ -176,11 +181,11 @@ export function approvalSuite(forge: SimForge): void {
       expect(run.status).toBe('skipped');
       expect(run.summary).toContain(`approval of plan ${first}`);
       expect(run.summary).toContain('approval void');
-      expect(await w.stable('dashboard')).toBe(dashboardStable);
+      expect(await w.stable('sandcastle')).toBe(sandcastleStable);
       const updated = w.approvalIssues()[1]!;
       const second = readMarker<{ hash: string }>(updated.description, 'move-stable-branches')!.hash;
       expect(second).not.toBe(first);
-      expect(updated.description).toContain('Dashboard: fix graphs');
+      expect(updated.description).toContain('Sandcastle: fix limits');
       expect(w.h.slack.messages.some((m) => (m.payload.text ?? '').includes('approval needed again'))).toBe(
         true,
       );
@@ -190,11 +195,11 @@ export function approvalSuite(forge: SimForge): void {
       expect(w.approvalIssues()).toHaveLength(2);
 
       // the old approval does not count for the new plan; a new one does
-      expect(await w.stable('dashboard')).toBe(dashboardStable);
+      expect(await w.stable('sandcastle')).toBe(sandcastleStable);
       await approve('alice', updated.iid);
       const { run: moved } = await w.scheduled();
       expect(moved.status).toBe('ok');
-      expect(await w.stable('dashboard')).toBe(newer);
+      expect(await w.stable('sandcastle')).toBe(newer);
     });
   });
 }

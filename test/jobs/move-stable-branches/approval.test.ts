@@ -1,3 +1,4 @@
 import { approvalSuite } from './approval-suite.js';
 
+approvalSuite('gitlab');
 approvalSuite('github');

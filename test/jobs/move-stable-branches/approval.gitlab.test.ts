@@ -1,3 +1,0 @@
-import { approvalSuite } from './approval-suite.js';
-
-approvalSuite('gitlab');

@@ -1,3 +1,0 @@
-import { convergeSuite } from './converge-suite.js';
-
-convergeSuite('github');

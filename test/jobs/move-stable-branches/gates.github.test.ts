@@ -1,3 +1,0 @@
-import { gatesSuite } from './gates-suite.js';
-
-gatesSuite('github');

@@ -1,3 +1,0 @@
-import { movesSuite } from './moves-suite.js';
-
-movesSuite('github');
