@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { SimProject } from '../../../src/sandbox/core/model.js';
+import type { ReceivedSlackMessage } from '../../../src/sandbox/receivers/slack-receiver.js';
+import type { SentryEventPayload } from '../../../src/sandbox/receivers/sentry-receiver.js';
+import type { Simulator } from '../../../src/sandbox/simulator.js';
+
+/**
+ * A forge state that two runs of the same scenario can be compared on, whatever their ports,
+ * ids or timing: per project, every branch's tree; merge requests by source branch with state,
+ * title, labels and the bot's hidden marker; issues; the notes on each, by marker or text;
+ * deployments per environment in order; public package files with their digests; and how many
+ * CI jobs the bot retried. Local origins (each simulator listens on its own ports) are blanked.
+ */
+
+export interface Snapshot {
+  branches: Record<string, string>;
+  mergeRequests: Record<string, string[]>;
+  issues: Record<string, string[]>;
+  notes: Record<string, string[]>;
+  deployments: Record<string, string[]>;
+  packages: Record<string, string[]>;
+  retries: Record<string, number>;
+}
+
+const ORIGIN = /http:\/\/127\.0\.0\.1:\d+/g;
+/** Run ids (`mfx3k2a1-8f2c1d`): each run has its own. */
+const RUN_ID = /\b[0-9a-z]{8,9}-[0-9a-f]{6}\b/g;
+
+export function normalise(text: string): string {
+  return text.replace(ORIGIN, '<origin>').replace(RUN_ID, '<run>');
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+const MARKER = /<!--\s*release-bot:([\w-]+)\s+(\{.*?\})\s*-->/gs;
+
+/** The bot's hidden markers in a body, of any kind. */
+function markers(text: string): string {
+  return [...text.matchAll(MARKER)].map((m) => `${m[1]} ${m[2]}`).join(' ');
+}
+
+function key(project: SimProject): string {
+  return `${project.forge}:${project.path}`;
+}
+
+export async function snapshot(sim: Simulator): Promise<Snapshot> {
+  const world = sim.world;
+  const bot = world.userByName('release-bot')!.id;
+  const out: Snapshot = {
+    branches: {},
+    mergeRequests: {},
+    issues: {},
+    notes: {},
+    deployments: {},
+    packages: {},
+    retries: {},
+  };
+  for (const project of world.projects.values()) {
+    const p = key(project);
+    for (const branch of await project.repo.listBranches()) {
+      const tree = await project.repo.listTree(branch.sha, '', true);
+      out.branches[`${p}@${branch.name}`] = digest(
+        tree
+          .filter((e) => e.type === 'blob')
+          .map((e) => `${e.path}:${e.sha}`)
+          .sort()
+          .join('\n'),
+      );
+    }
+    const mrs = world.mergeRequests.filter((m) => m.projectId === project.id);
+    if (mrs.length)
+      out.mergeRequests[p] = mrs
+        .map(
+          (m) =>
+            `${m.sourceBranch}→${m.targetBranch} ${m.state} "${normalise(m.title)}" [${[...m.labels].sort().join(',')}] ${markers(m.description)}`,
+        )
+        .sort();
+    const issues = world.issues.filter((i) => i.projectId === project.id);
+    if (issues.length)
+      out.issues[p] = issues
+        .map(
+          (i) =>
+            `#${i.iid} ${i.state} "${normalise(i.title)}" [${[...i.labels].sort().join(',')}] ${digest(normalise(i.description))}`,
+        )
+        .sort();
+    for (const note of world.notes.filter((n) => n.projectId === project.id && n.authorId === bot)) {
+      const on = `${p} ${note.noteableType}#${note.noteableIid}`;
+      (out.notes[on] ??= []).push(markers(note.body) || digest(normalise(note.body)));
+    }
+    const envs = world.environments.filter((e) => e.projectId === project.id);
+    for (const env of envs) {
+      out.deployments[`${p}:${env.name}`] = world.deployments
+        .filter((d) => d.environmentId === env.id)
+        .sort((a, b) => a.id - b.id)
+        .map((d) => `${d.ref} ${d.status}`);
+    }
+    const packages = world.packages.filter((k) => k.projectId === project.id);
+    if (packages.length)
+      out.packages[p] = packages
+        .flatMap((k) => k.files.map((f) => `${k.name} ${k.version} ${f.fileName} ${f.sha256}`))
+        .sort();
+    const pipelines = new Set(world.pipelines.filter((x) => x.projectId === project.id).map((x) => x.id));
+    const retried = world.jobs.filter(
+      (j) => pipelines.has(j.pipelineId) && j.userId === bot && j.attempt > 0,
+    );
+    if (retried.length) out.retries[p] = retried.length;
+  }
+  for (const list of Object.values(out.notes)) list.sort();
+  return out;
+}
+
+/** Differences between two snapshots, one line each (empty when equal). */
+export function compareSnapshots(expected: Snapshot, actual: Snapshot): string[] {
+  const problems: string[] = [];
+  for (const section of Object.keys(expected) as (keyof Snapshot)[]) {
+    const a = expected[section] as Record<string, unknown>;
+    const b = actual[section] as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const x = JSON.stringify(a[k] ?? null);
+      const y = JSON.stringify(b[k] ?? null);
+      if (x !== y) problems.push(`${section} ${k}: expected ${x}, got ${y}`);
+    }
+  }
+  return problems;
+}
+
+/** Runner alerts about the run itself ("<job> failed", "<job> recovered"), not the job's own messages. */
+export function isRunnerAlert(message: ReceivedSlackMessage): boolean {
+  return /^:\w+: [\w-]+ (failed|recovered|is failing)/.test(message.payload.text ?? '');
+}
+
+/** A Slack message as comparable text: channel and payload with local origins blanked. */
+export function slackKey(message: ReceivedSlackMessage): string {
+  return `#${message.channel} ${normalise(JSON.stringify(message.payload))}`;
+}
+
+/** A job's own alert (fingerprinted), not the runner's report of a failed run. */
+export function isJobEvent(event: SentryEventPayload): boolean {
+  return (
+    Array.isArray(event.fingerprint) &&
+    event.fingerprint.length > 0 &&
+    event.fingerprint[0] !== '{{ default }}'
+  );
+}
+
+export function sentryKey(event: SentryEventPayload): string {
+  return (event.fingerprint ?? []).join('/');
+}
+
+/** Counts of each key; `compareCounts` says which keys came more often (duplicates) or less (lost). */
+export function countBy<T>(items: T[], keyOf: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
+  return counts;
+}
+
+export function compareCounts(
+  expected: Map<string, number>,
+  actual: Map<string, number>,
+): { duplicated: string[]; lost: string[] } {
+  const duplicated: string[] = [];
+  const lost: string[] = [];
+  for (const k of new Set([...expected.keys(), ...actual.keys()])) {
+    const e = expected.get(k) ?? 0;
+    const a = actual.get(k) ?? 0;
+    if (a > e) duplicated.push(`${a - e}× more: ${k.slice(0, 300)}`);
+    if (a < e) lost.push(`${e - a}× fewer: ${k.slice(0, 300)}`);
+  }
+  return { duplicated, lost };
+}
