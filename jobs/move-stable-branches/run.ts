@@ -253,11 +253,13 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
     approvedBy = `${asked.approvedBy} in ${options.approval.project}#${asked.issue!.iid}`;
   } else if (ctx.args.yes) approvedBy = `${process.env.USER ?? 'the operator'} (--yes)`;
   else {
-    const answer = await confirmOnTerminal(terminalReport(outcomes, gates), ctx.signal);
+    // Only a person's `release-bot run` may be asked: an API-triggered run in a daemon never is.
+    const answer =
+      ctx.trigger === 'manual' ? await confirmOnTerminal(terminalReport(outcomes, gates), ctx.signal) : null;
     if (answer === null)
       return {
         status: 'skipped',
-        summary: `approval needed, nothing moved: ${moving} stable branch(es) would move (plan ${plan.hash}). Run again with --yes to confirm, run it on a terminal to be asked, or approve the scheduled run's issue${options.approval.project ? ` in ${options.approval.project}` : ''}`,
+        summary: `approval needed, nothing moved: ${moving} stable branch(es) would move (plan ${plan.hash}); run again with --yes to confirm, or on a terminal to be asked (scheduled runs ask for approval in an issue${options.approval.project ? ` in ${options.approval.project}` : ''})`,
         actions: plannedActions(outcomes),
         links,
         items: items(),
