@@ -1,23 +1,21 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, ROOT, runCli, type CliResult } from '../../helpers/cli.js';
+import { cliCommand, collect, ROOT, runCli, type CliResult } from '../../helpers/cli.js';
 import { ORG, SCENARIO_TIMEOUT, stableWorld, type StableWorld } from './world.js';
 
 /**
  * The real CLI in a child process: the seed's own `--packit-service=<sha>` flag, a bad pin's
  * exit 2, and the confirmation on a real terminal (a pty
- * from `script`). Each CLI start spends seconds compiling with tsx, so the cases are few.
+ * from `script`).
  */
 
-/** Each CLI start compiles the CLI with tsx: seconds on a busy machine. */
+/** Generous: CLI processes on a busy machine. */
 const CLI_TIMEOUT = 120_000;
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** The CLI on a pseudo-terminal, answering the prompt with `answer`. */
 function onTerminal(args: string[], answer: string): Promise<CliResult> {
-  const command = [process.execPath, '--import', TSX, join(ROOT, 'src/cli.ts'), ...args]
+  const command = cliCommand(args)
     .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
     .join(' ');
   const child = spawn('script', ['-qefc', command, '/dev/null'], {
