@@ -5,7 +5,8 @@ import type { Options } from './options.js';
 import { shortSha, type RepoPlan } from './plan.js';
 
 /**
- * Moves the stable branches in dependency order (config order): fast-forward only unless the
+ * Moves the stable branches in dependency order: a repo moves once every repo in its `dependsOn`
+ * has moved (repos without dependencies move at once, side by side); fast-forward only unless the
  * plan says --force, verified by reading each ref back. A repo that fails skips its dependents;
  * independent repos go on.
  */
@@ -48,60 +49,62 @@ export async function moveBranches(
   bot: string,
 ): Promise<{ outcomes: RepoOutcome[]; actions: Action[] }> {
   const forge = ctx.forge(options.forge);
-  const outcomes: RepoOutcome[] = [];
   const actions: Action[] = [];
-  const byName = new Map<string, RepoOutcome>();
-  for (const plan of repos) {
-    let outcome: RepoOutcome;
-    const broken = plan.repo.dependsOn.map((d) => byName.get(d)).find((d) => d && BROKEN.includes(d.status));
-    if (plan.decision === 'even') outcome = { plan, status: 'even', summary: plan.reason };
-    else if (plan.decision === 'blocked') outcome = { plan, status: 'blocked', summary: plan.reason };
-    else if (plan.decision === 'error') outcome = { plan, status: 'failed', summary: plan.reason };
-    else if (plan.decision === 'skipped') outcome = { plan, status: 'skipped', summary: plan.reason };
-    else if (broken)
-      outcome = {
+  // Each repo waits only for the repos it depends on, so independent repos move at the same time
+  // (bounded by the forge's request limiter) and a dependent moves right after its dependencies.
+  const byName = new Map<string, Promise<RepoOutcome>>();
+  const moveOne = async (plan: RepoPlan): Promise<RepoOutcome> => {
+    const dependencies = await Promise.all(
+      plan.repo.dependsOn.map((d) => byName.get(d)).filter((d) => d !== undefined),
+    );
+    const broken = dependencies.find((d) => BROKEN.includes(d.status));
+    if (plan.decision === 'even') return { plan, status: 'even', summary: plan.reason };
+    if (plan.decision === 'blocked') return { plan, status: 'blocked', summary: plan.reason };
+    if (plan.decision === 'error') return { plan, status: 'failed', summary: plan.reason };
+    if (plan.decision === 'skipped') return { plan, status: 'skipped', summary: plan.reason };
+    if (broken)
+      return {
         plan,
         status: 'skipped',
         summary: `skipped: depends on ${broken.plan.name}, which ${broken.status === 'failed' ? 'failed' : `is ${broken.status}`}`,
       };
-    else {
-      const action: Action = {
-        kind: 'move-branch',
-        description: describeMove(plan),
-        done: false,
-        subject: plan.name,
+    const action: Action = {
+      kind: 'move-branch',
+      description: describeMove(plan),
+      done: false,
+      subject: plan.name,
+    };
+    actions.push(action);
+    ctx.progress(`${plan.name}: ${action.description}`);
+    try {
+      await forge.repo.updateBranch(plan.repo.project, plan.repo.stable, plan.target!, { force: plan.force });
+      action.done = true;
+      // Verify with a fresh read: the push answering "ok" is not proof (seed 003: a silent git push).
+      const after = await forge.repo.getBranch(plan.repo.project, plan.repo.stable);
+      action.url = after?.webUrl;
+      if (after?.sha !== plan.target)
+        return {
+          plan,
+          status: 'failed',
+          summary: `verification failed: ${plan.repo.stable} of ${plan.repo.project} is at ${shortSha(after?.sha)} after the move, expected ${shortSha(plan.target)}`,
+        };
+      return {
+        plan,
+        status: 'moved',
+        summary: `${shortSha(plan.stable)} → ${shortSha(plan.target)}: moved and verified (${plan.commits.length} commit${plan.commits.length === 1 ? '' : 's'}${plan.force ? ', forced' : ''})`,
       };
-      actions.push(action);
-      ctx.progress(`${plan.name}: ${action.description}`);
-      try {
-        await forge.repo.updateBranch(plan.repo.project, plan.repo.stable, plan.target!, {
-          force: plan.force,
-        });
-        action.done = true;
-        // Verify with a fresh read: the push answering "ok" is not proof (seed 003: a silent git push).
-        const after = await forge.repo.getBranch(plan.repo.project, plan.repo.stable);
-        action.url = after?.webUrl;
-        if (after?.sha !== plan.target)
-          outcome = {
-            plan,
-            status: 'failed',
-            summary: `verification failed: ${plan.repo.stable} of ${plan.repo.project} is at ${shortSha(after?.sha)} after the move, expected ${shortSha(plan.target)}`,
-          };
-        else
-          outcome = {
-            plan,
-            status: 'moved',
-            summary: `${shortSha(plan.stable)} → ${shortSha(plan.target)}: moved and verified (${plan.commits.length} commit${plan.commits.length === 1 ? '' : 's'}${plan.force ? ', forced' : ''})`,
-          };
-      } catch (error) {
-        if (ctx.signal.aborted) throw error;
-        ctx.log.error({ repo: plan.name, err: error }, `${plan.name}: move failed`);
-        outcome = { plan, status: 'failed', summary: explainMoveError(error, forge, plan, bot) };
-      }
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      ctx.log.error({ repo: plan.name, err: error }, `${plan.name}: move failed`);
+      return { plan, status: 'failed', summary: explainMoveError(error, forge, plan, bot) };
     }
-    outcomes.push(outcome);
-    byName.set(plan.name, outcome);
-  }
+  };
+  for (const plan of repos) byName.set(plan.name, moveOne(plan));
+  const outcomes = await Promise.all(repos.map((plan) => byName.get(plan.name)!));
+  // Actions in config order, whatever order the moves finished in.
+  actions.sort(
+    (a, b) => repos.findIndex((r) => r.name === a.subject) - repos.findIndex((r) => r.name === b.subject),
+  );
   return { outcomes, actions };
 }
 

@@ -245,6 +245,20 @@ export async function snapshot(w: StableWorld): Promise<Record<string, string>> 
 }
 
 /** Pushes to git refs in the order they happened: `git-receive-pack` (GitLab) or `PATCH …/git/refs` (GitHub). */
+/**
+ * Asserts every repo moved after the repos it depends on (independent repos may move side by
+ * side, in any order), and returns the moved repos sorted by name.
+ */
+export function expectDependencyOrder(order: string[]): string[] {
+  order.forEach((name, i) => {
+    for (const dependency of DEPENDS[name as RepoName] ?? []) {
+      const at = order.indexOf(dependency);
+      if (at > i) throw new Error(`${name} moved before its dependency ${dependency}: ${order.join(', ')}`);
+    }
+  });
+  return [...order].sort();
+}
+
 export function moveOrder(w: StableWorld, since: number): string[] {
   return w
     .writes(since)
