@@ -182,8 +182,22 @@ export async function initBareRepo(dir: string, defaultBranch: string): Promise<
   return openRepo(dir);
 }
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 export function openRepo(dir: string): GitRepo {
   const commitCache = new Map<string, GitCommit>();
+  // What a full commit sha names never changes: file contents, blob ids and history below it are
+  // cached, so serving the same file at the same commit again costs no git process.
+  const immutable = new Map<string, unknown>();
+  async function cached<T>(ref: string, key: string, compute: () => Promise<T>): Promise<T> {
+    if (!FULL_SHA.test(ref)) return compute();
+    const k = `${ref}\0${key}`;
+    if (immutable.has(k)) return immutable.get(k) as T;
+    const value = await compute();
+    if (immutable.size > 50_000) immutable.clear();
+    immutable.set(k, value);
+    return value;
+  }
   let indexCounter = 0;
 
   async function resolve(ref: string): Promise<string | null> {
@@ -212,6 +226,39 @@ export function openRepo(dir: string): GitRepo {
     const { rm } = await import('node:fs/promises');
     await rm(index, { force: true });
     return tree;
+  }
+
+  async function logUncached(
+    ref: string,
+    options: { skip?: number; max?: number; exclude?: string; path?: string },
+  ) {
+    const args = ['log', `--format=${LOG_FORMAT}`];
+    if (options.skip) args.push(`--skip=${options.skip}`);
+    if (options.max !== undefined) args.push(`--max-count=${options.max}`);
+    args.push(ref);
+    if (options.exclude) args.push(`^${options.exclude}`);
+    if (options.path) args.push('--', options.path);
+    const commits = parseLog(await text(dir, args));
+    for (const c of commits) commitCache.set(c.sha, c);
+    return commits;
+  }
+
+  async function readFileUncached(ref: string, path: string): Promise<Buffer | null> {
+    const { stdout, code } = await run(dir, ['cat-file', 'blob', `${ref}:${path}`]).catch(() => ({
+      stdout: Buffer.alloc(0),
+      code: 128,
+    }));
+    return code === 0 ? stdout : null;
+  }
+
+  async function blobShaUncached(ref: string, path: string): Promise<string | null> {
+    const { stdout, code } = await run(dir, ['rev-parse', '--verify', '--quiet', `${ref}:${path}`]).catch(
+      () => ({
+        stdout: Buffer.alloc(0),
+        code: 128,
+      }),
+    );
+    return code === 0 ? stdout.toString().trim() : null;
   }
 
   const repo: GitRepo = {
@@ -277,37 +324,19 @@ export function openRepo(dir: string): GitRepo {
       commitCache.set(full, commit);
       return commit;
     },
-    async log(ref, options = {}) {
-      const args = ['log', `--format=${LOG_FORMAT}`];
-      if (options.skip) args.push(`--skip=${options.skip}`);
-      if (options.max !== undefined) args.push(`--max-count=${options.max}`);
-      args.push(ref);
-      if (options.exclude) args.push(`^${options.exclude}`);
-      if (options.path) args.push('--', options.path);
-      const commits = parseLog(await text(dir, args));
-      for (const c of commits) commitCache.set(c.sha, c);
-      return commits;
-    },
     async countCommits(ref, exclude) {
       const args = ['rev-list', '--count', ref];
       if (exclude) args.push(`^${exclude}`);
       return Number((await text(dir, args)).trim());
     },
-    async readFile(ref, path) {
-      const { stdout, code } = await run(dir, ['cat-file', 'blob', `${ref}:${path}`]).catch(() => ({
-        stdout: Buffer.alloc(0),
-        code: 128,
-      }));
-      return code === 0 ? stdout : null;
+    readFile(ref, path) {
+      return cached(ref, `file:${path}`, () => readFileUncached(ref, path));
     },
-    async blobSha(ref, path) {
-      const { stdout, code } = await run(dir, ['rev-parse', '--verify', '--quiet', `${ref}:${path}`]).catch(
-        () => ({
-          stdout: Buffer.alloc(0),
-          code: 128,
-        }),
-      );
-      return code === 0 ? stdout.toString().trim() : null;
+    blobSha(ref, path) {
+      return cached(ref, `blob:${path}`, () => blobShaUncached(ref, path));
+    },
+    log(ref, options = {}) {
+      return cached(ref, `log:${JSON.stringify(options)}`, () => logUncached(ref, options));
     },
     async listTree(ref, path = '', recursive = false) {
       const args = ['ls-tree', '-l', '-z'];
