@@ -1,5 +1,5 @@
 import type { JobContext } from '../../src/runner/job.js';
-import { getJson } from './fetch.js';
+import { getJson } from '../../src/kit/http-json.js';
 import type { Evidence, GateResult } from './gates.js';
 import type { HealthCheck } from './options.js';
 

@@ -1,5 +1,5 @@
 import type { JobContext } from '../../src/runner/job.js';
-import { getJson } from './fetch.js';
+import { searchSentryIssues } from '../../src/kit/sentry-issues.js';
 import type { Evidence, GateResult } from './gates.js';
 import type { SentryGate } from './options.js';
 
@@ -9,52 +9,35 @@ import type { SentryGate } from './options.js';
  * gate (closed): no evidence is not good evidence.
  */
 
-interface SentryIssue {
-  id: string;
-  shortId?: string;
-  title?: string;
-  permalink?: string;
-  firstSeen?: string;
-  count?: string | number;
-  level?: string;
-}
-
 const MAX_LISTED = 20;
 
 export async function sentryGate(ctx: JobContext, gate: SentryGate): Promise<GateResult> {
-  const base = gate.url.replace(/\/+$/, '');
   const query = `is:unresolved firstSeen:-${gate.days}d`;
   const evidence: Evidence[] = [];
   const problems: string[] = [];
   let found = 0;
   for (const project of gate.projects) {
-    const url =
-      `${base}/api/0/projects/${encodeURIComponent(gate.org)}/${encodeURIComponent(project)}/issues/` +
-      `?query=${encodeURIComponent(query)}&environment=${encodeURIComponent(gate.environment)}`;
-    const answer = await getJson(url, {
-      headers: { authorization: `Bearer ${gate.authToken}` },
+    const answer = await searchSentryIssues({
+      url: gate.url,
+      org: gate.org,
+      project,
+      authToken: gate.authToken,
+      query,
+      environment: gate.environment,
       timeoutMs: 30_000,
       signal: ctx.signal,
       retries: 1,
     });
-    if (answer.status !== 200 || !Array.isArray(answer.body)) {
-      const why =
-        answer.status === 0
-          ? (answer.error ?? 'no answer')
-          : answer.status === 401 || answer.status === 403
-            ? `HTTP ${answer.status}: check the authToken (it needs event:read)`
-            : answer.status === 404
-              ? `HTTP 404: no project "${project}" in org "${gate.org}"`
-              : `HTTP ${answer.status}`;
-      problems.push(`${project}: ${why}`);
+    if (!answer.ok) {
+      problems.push(`${project}: ${answer.reason}`);
       evidence.push({
         ok: false,
-        text: `${project}: could not query Sentry (${why})`,
+        text: `${project}: could not query Sentry (${answer.reason})`,
         key: `error:${project}`,
       });
       continue;
     }
-    const issues = answer.body as SentryIssue[];
+    const { issues } = answer;
     found += issues.length;
     for (const issue of issues.slice(0, MAX_LISTED))
       evidence.push({

@@ -1,6 +1,7 @@
 import type { Link } from '../../src/runner/job.js';
 import type { Target } from './options.js';
-import { getWithTimeout, requestError, type Probe, type Sample } from './probe.js';
+import { searchSentryIssues, type SentryIssue } from '../../src/kit/sentry-issues.js';
+import type { Probe, Sample } from './probe.js';
 import { fill, type Subject } from './subject.js';
 
 /**
@@ -14,15 +15,6 @@ import { fill, type Subject } from './subject.js';
 const TIMEOUT_MS = 15_000;
 const MAX_LINKS = 5;
 
-interface SentryIssue {
-  id: string;
-  shortId?: string;
-  title?: string;
-  permalink?: string;
-  firstSeen?: string;
-  count?: string | number;
-}
-
 function short(issue: SentryIssue): string {
   return `${issue.shortId ?? issue.id} ${issue.title ?? ''}`.trim();
 }
@@ -31,34 +23,23 @@ async function sample(target: Target, subject: Subject, signal: AbortSignal): Pr
   const sentry = target.sentry!;
   const query = fill(subject, sentry.query);
   const environment = sentry.environment ?? target.environment;
-  const url = new URL(
-    `/api/0/projects/${encodeURIComponent(sentry.org)}/${encodeURIComponent(sentry.project)}/issues/`,
-    sentry.url,
-  );
-  url.searchParams.set('query', query);
-  url.searchParams.set('environment', environment);
-  url.searchParams.set('limit', '100');
-  let issues: SentryIssue[];
-  try {
-    const response = await getWithTimeout(url.toString(), {
-      timeoutMs: TIMEOUT_MS,
-      signal,
-      headers: { authorization: `Bearer ${sentry.authToken}` },
-    });
-    if (!response.ok) {
-      const detail = await response.text().catch(() => '');
-      return {
-        outcome: 'unknown',
-        evidence: `Sentry answered ${response.status}${detail ? `: ${detail.slice(0, 120)}` : ''}`,
-      };
-    }
-    issues = (await response.json()) as SentryIssue[];
-    if (!Array.isArray(issues))
-      return { outcome: 'unknown', evidence: 'Sentry answered something else than a list of issues' };
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    return { outcome: 'unknown', evidence: `Sentry did not answer: ${requestError(error, TIMEOUT_MS)}` };
-  }
+  const answer = await searchSentryIssues({
+    url: sentry.url,
+    org: sentry.org,
+    project: sentry.project,
+    authToken: sentry.authToken,
+    query,
+    environment,
+    timeoutMs: TIMEOUT_MS,
+    signal,
+  });
+  if (!answer.ok)
+    return {
+      outcome: 'unknown',
+      evidence:
+        answer.status === 0 ? `Sentry did not answer: ${answer.reason}` : `Sentry answered ${answer.reason}`,
+    };
+  const { issues } = answer;
   const since = Date.parse(subject.deployment.createdAt);
   const counted = sentry.newOnly
     ? issues.filter((i) => !i.firstSeen || Number.isNaN(since) || Date.parse(i.firstSeen) >= since)

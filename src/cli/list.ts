@@ -1,6 +1,6 @@
-import cron from 'node-cron';
 import { jobs } from '../../jobs/index.js';
 import { loadAppConfig } from '../app/app.js';
+import { nextRuns, timeIn } from '../kit/time.js';
 import { jobSettings } from '../runner/settings.js';
 import { openStore } from '../store/open.js';
 import { EXIT } from './exit.js';
@@ -17,34 +17,6 @@ export interface JobListing {
   timezone: string;
   nextRuns: string[];
   lastRun: { id: string; status: string; startedAt: string; summary: string } | null;
-}
-
-export function nextRuns(schedule: string, timezone: string, count = 3): Date[] {
-  if (schedule === 'manual') return [];
-  const task = cron.createTask(schedule, () => undefined, { timezone });
-  try {
-    return task.getNextRuns(count);
-  } finally {
-    void task.destroy();
-  }
-}
-
-export function formatInZone(date: Date, timezone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
 export async function listCommand(options: { json?: boolean }, global: { config?: string }): Promise<number> {
@@ -80,7 +52,7 @@ export async function listCommand(options: { json?: boolean }, global: { config?
     l.name,
     !l.configured ? 'not configured' : l.enabled ? l.schedule : 'disabled',
     l.timezone,
-    l.nextRuns.map((d) => formatInZone(new Date(d), l.timezone)).join(', ') || '-',
+    l.nextRuns.map((d) => timeIn(d, l.timezone).slice(0, -3)).join(', ') || '-',
     l.lastRun
       ? `${mark(l.lastRun.status)} ${l.lastRun.status} ${l.lastRun.startedAt.slice(0, 16).replace('T', ' ')}`
       : '-',

@@ -1,4 +1,4 @@
-import { nextRuns } from '../../cli/list.js';
+import { nextRuns } from '../../kit/time.js';
 import type { Config } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import type { JobDefinition, Link } from '../../runner/job.js';

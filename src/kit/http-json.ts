@@ -1,5 +1,5 @@
-import { errorMessage } from '../../src/errors.js';
-import { mask } from '../../src/secrets/masker.js';
+import { errorMessage } from '../errors.js';
+import { mask } from '../secrets/masker.js';
 
 /**
  * GET a JSON document from a non-forge service (Sentry's web API, stage health endpoints) with a
