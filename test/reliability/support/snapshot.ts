@@ -26,8 +26,34 @@ const ORIGIN = /http:\/\/127\.0\.0\.1:\d+/g;
 /** Run ids (`mfx3k2a1-8f2c1d`): each run has its own. */
 const RUN_ID = /\b[0-9a-z]{8,9}-[0-9a-f]{6}\b/g;
 
+/** Times a run writes from its own clock (a process's wall clock differs from run to run). */
+const TIME = /\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?(?: UTC)?/g;
+
 export function normalise(text: string): string {
-  return text.replace(ORIGIN, '<origin>').replace(RUN_ID, '<run>');
+  return text.replace(ORIGIN, '<origin>').replace(RUN_ID, '<run>').replace(TIME, '<time>');
+}
+
+/**
+ * Ids the simulator hands out across projects (pipelines, CI jobs) depend on how concurrent work
+ * interleaves (update-component handles its components at the same time); a project's own
+ * numbering does not. Rewrites them, where a text names them, as project-scoped names.
+ */
+export function idNormaliser(sim: Simulator): (text: string) => string {
+  const pipelines = new Map<number, string>();
+  for (const p of sim.world.pipelines) pipelines.set(p.id, `P${p.projectId}.${p.iid}`);
+  const jobs = new Map<number, string>();
+  for (const j of sim.world.jobs)
+    jobs.set(j.id, `${pipelines.get(j.pipelineId) ?? '?'}/${j.name}/${j.attempt}`);
+  return (text) =>
+    normalise(text)
+      .replace(
+        /(pipelines\/|pipeline #|"pipeline":|"pipelineId":|pipeline_id=)(\d+)/gi,
+        (_, pre: string, id: string) => `${pre}${pipelines.get(Number(id)) ?? id}`,
+      )
+      .replace(
+        /(jobs\/|job #|"job":|"jobId":)(\d+)/gi,
+        (_, pre: string, id: string) => `${pre}${jobs.get(Number(id)) ?? id}`,
+      );
 }
 
 function digest(text: string): string {
@@ -48,6 +74,7 @@ function key(project: SimProject): string {
 export async function snapshot(sim: Simulator): Promise<Snapshot> {
   const world = sim.world;
   const bot = world.userByName('release-bot')!.id;
+  const ids = idNormaliser(sim);
   const out: Snapshot = {
     branches: {},
     mergeRequests: {},
@@ -74,7 +101,7 @@ export async function snapshot(sim: Simulator): Promise<Snapshot> {
       out.mergeRequests[p] = mrs
         .map(
           (m) =>
-            `${m.sourceBranch}→${m.targetBranch} ${m.state} "${normalise(m.title)}" [${[...m.labels].sort().join(',')}] ${markers(m.description)}`,
+            `${m.sourceBranch}→${m.targetBranch} ${m.state} "${normalise(m.title)}" [${[...m.labels].sort().join(',')}] ${markers(ids(m.description))}`,
         )
         .sort();
     const issues = world.issues.filter((i) => i.projectId === project.id);
@@ -82,12 +109,13 @@ export async function snapshot(sim: Simulator): Promise<Snapshot> {
       out.issues[p] = issues
         .map(
           (i) =>
-            `#${i.iid} ${i.state} "${normalise(i.title)}" [${[...i.labels].sort().join(',')}] ${digest(normalise(i.description))}`,
+            `#${i.iid} ${i.state} "${normalise(i.title)}" [${[...i.labels].sort().join(',')}] ${digest(ids(i.description))}`,
         )
         .sort();
     for (const note of world.notes.filter((n) => n.projectId === project.id && n.authorId === bot)) {
       const on = `${p} ${note.noteableType}#${note.noteableIid}`;
-      (out.notes[on] ??= []).push(markers(note.body) || digest(normalise(note.body)));
+      const body = ids(note.body);
+      (out.notes[on] ??= []).push(markers(body) || digest(body));
     }
     const envs = world.environments.filter((e) => e.projectId === project.id);
     for (const env of envs) {
@@ -131,9 +159,9 @@ export function isRunnerAlert(message: ReceivedSlackMessage): boolean {
   return /^:\w+: [\w-]+ (failed|recovered|is failing)/.test(message.payload.text ?? '');
 }
 
-/** A Slack message as comparable text: channel and payload with local origins blanked. */
-export function slackKey(message: ReceivedSlackMessage): string {
-  return `#${message.channel} ${normalise(JSON.stringify(message.payload))}`;
+/** A Slack message as comparable text: channel and payload with local origins and global ids rewritten. */
+export function slackKey(message: ReceivedSlackMessage, ids: (text: string) => string = normalise): string {
+  return `#${message.channel} ${ids(JSON.stringify(message.payload))}`;
 }
 
 /** A job's own alert (fingerprinted), not the runner's report of a failed run. */

@@ -4,6 +4,7 @@ import {
   compareCounts,
   compareSnapshots,
   countBy,
+  idNormaliser,
   isJobEvent,
   isRunnerAlert,
   sentryKey,
@@ -181,16 +182,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     );
 
     // Slack: the job's messages, the same as without faults (the runner's own failure alerts aside).
-    const slack = compareCounts(
-      countBy(
-        reference.slack.messages.filter((m) => !isRunnerAlert(m)),
-        slackKey,
-      ),
-      countBy(
-        faulty.slack.messages.filter((m) => !isRunnerAlert(m)),
-        slackKey,
-      ),
-    );
+    const messages = (w: ReliabilityWorld) => {
+      const ids = idNormaliser(w.sim);
+      return countBy(
+        w.slack.messages.filter((m) => !isRunnerAlert(m)),
+        (m) => slackKey(m, ids),
+      );
+    };
+    const slack = compareCounts(messages(reference), messages(faulty));
     check('no duplicate Slack message', slack.duplicated);
     check('no lost Slack message', slack.lost);
 
