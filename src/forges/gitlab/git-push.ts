@@ -24,6 +24,9 @@ function gitEnv(client: GitlabClient, project: string, home: string): Record<str
     // A named remote (not a bare URL): partial-clone bookkeeping needs one.
     ['remote.origin.url', repoUrl(client, project)],
     ['push.negotiate', 'true'],
+    // After a redirect of its first request git talks to the new host, extra header included:
+    // a redirect elsewhere would hand it the token. GitLab's git endpoints do not redirect.
+    ['http.followRedirects', 'false'],
   ];
   // HOME and XDG_CONFIG_HOME point at the throwaway dir and there is no system config, so no
   // credential helper or askpass of the host can run; GIT_TERMINAL_PROMPT=0 forbids prompting.
