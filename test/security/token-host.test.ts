@@ -46,11 +46,13 @@ describe('GitLab: tokens only go to their own forge host', () => {
       // The same host: the token still goes with it.
       if (url.includes('/packages/generic/pkg/1.0.0/b.bin')) {
         res.writeHead(302, { location: '/objects/b.bin' });
-        return res.end();
+        res.end();
+        return;
       }
       if (url.startsWith('/objects/')) {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        return res.end('same host bytes');
+        res.end('same host bytes');
+        return;
       }
       // An API answer moved to another host (a misconfigured proxy).
       if (url.startsWith('/api/v4/projects/org%2Fmoved')) return elsewhere(`/api/v4/projects/org%2Fmoved`);
