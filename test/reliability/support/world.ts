@@ -12,6 +12,7 @@ import type { SimForge } from '../../../src/sandbox/core/model.js';
 import { startSlackReceiver, type SlackReceiver } from '../../../src/sandbox/receivers/slack-receiver.js';
 import { startFakeService } from '../../../src/sandbox/services/health.js';
 import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
+import type { PushEvent } from '../../../src/sandbox/core/world.js';
 import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -67,6 +68,8 @@ export interface ReliabilityWorld {
   sim: Simulator;
   slack: SlackReceiver;
   app: App;
+  /** Every ref update on both forges, as the simulator saw it (API commits, ref updates, git pushes). */
+  pushes: PushEvent[];
   dir: string;
   configPath: string;
   botToken: string;
@@ -105,6 +108,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
   health.set('/-/readiness', { status: 200, body: { status: 'ok' } });
 
   const { token: botToken } = sim.createUser('release-bot', { name: 'Release Bot', bot: true });
+  const pushes: PushEvent[] = [];
+  sim.world.onPush((event) => {
+    pushes.push(event);
+  });
   const tokens: Record<string, string> = {};
   for (const name of ['dev', 'alice', 'bob', 'builder']) tokens[name] = sim.createUser(name).token;
 
@@ -263,7 +270,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
             source: { forge: 'gitlab', project: 'org/gitaly' },
             target: { forge: 'gitlab', project: 'org/gitlab', versionFile: 'GITALY_SERVER_VERSION' },
             mergeRequest: { labels: ['group::gitaly'] },
-            staleAfter: '2h',
+            staleAfter: '90m',
             slackChannel: 'oncall',
             mention: TEAM_MENTION,
           },
@@ -271,7 +278,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
             name: 'shell',
             source: { forge: 'github', project: 'org/shell' },
             target: { forge: 'github', project: 'org/app', versionFile: 'SHELL_VERSION' },
-            staleAfter: '2h',
+            staleAfter: '90m',
           },
         ],
       },
@@ -460,6 +467,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
     sim,
     slack,
     app,
+    pushes,
     dir: tmp.dir,
     configPath,
     botToken,
@@ -478,6 +486,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
         if (p === 2) await push('gitlab', 'org/gitlab', `Break main ${cycle} [ci:fail=test]`);
         if (p === 4) await push('gitlab', 'org/gitlab', `Fix main ${cycle}`);
         if (p === 5) await push('gitlab', 'org/gitlab', `Tweak ${cycle} [ci:flaky=flaky-spec]`);
+        // Someone retitles the failing bump MR: its title is forge text in the stale warning.
+        const mr = sim.world.mergeRequests.find(
+          (m) => m.sourceBranch === GITALY_BRANCH && m.state === 'opened',
+        );
+        if (p === 4 && mr)
+          await api('gitlab', 'dev', 'PUT', `/projects/${mr.projectId}/merge_requests/${mr.iid}`, {
+            title: INJECTION,
+          });
       }
       // The quiet tail: one last green commit each, whose bump MRs stay open (their pipelines hang).
       if (cycle === total - 3) {
