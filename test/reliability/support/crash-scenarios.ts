@@ -16,7 +16,7 @@ import { crashWorld, type CrashEnv, type CrashScenario, type CrashWorld } from '
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-async function api(
+export async function api(
   sim: Simulator,
   forge: SimForge,
   token: string,
@@ -200,91 +200,99 @@ export const reportPipelineFailures: CrashScenario = {
   },
 };
 
+/**
+ * Packit's world (seed 003) on GitLab: two repos with a commit each to move, stage checks green,
+ * Sentry and the stage health answering; a scheduled run has opened the approval issue, and
+ * (with `approved`) alice, the approver, has ticked its box.
+ */
+export async function stableWorld(env: CrashEnv, options: { approved: boolean }): Promise<CrashWorld> {
+  let sim!: Simulator;
+  const health = await startFakeService();
+  health.set('/api/healthz', { status: 200, body: { status: 'ok' } });
+  const sentryApi = await startFakeSentryApi({ org: 'packit', now: () => sim.clock.now() });
+  let alice = '';
+  return crashWorld(env, {
+    async seed(s) {
+      sim = s;
+      alice = sim.createUser('alice').token;
+      for (const name of ['packit', 'ogr'])
+        await sim.createProject({
+          forge: 'gitlab',
+          path: `packit/${name}`,
+          branches: ['stable'],
+          members: ['release-bot', 'alice'],
+          ciEnabled: false,
+        });
+      await sim.createProject({
+        forge: 'gitlab',
+        path: 'packit/hello-world',
+        members: ['release-bot', 'alice'],
+        ciEnabled: false,
+      });
+      await sim.createProject({
+        forge: 'gitlab',
+        path: 'packit/deployment',
+        members: ['release-bot', 'alice'],
+        ciEnabled: false,
+      });
+      await sim.advance(HOUR);
+      for (const name of ['packit', 'ogr'])
+        await sim.push({
+          forge: 'gitlab',
+          project: `packit/${name}`,
+          files: { [`${name}.txt`]: name },
+          message: `Improve ${name}`,
+          username: 'alice',
+        });
+      const head = (await sim.project('gitlab', 'packit/hello-world').repo.branchSha('main'))!;
+      sim.setStatus('gitlab', 'packit/hello-world', head, {
+        context: 'stage/e2e',
+        state: 'success',
+        username: 'alice',
+      });
+    },
+    jobs: () => ({
+      'move-stable-branches': {
+        forge: 'gitlab',
+        repos: [{ project: 'packit/packit' }, { project: 'packit/ogr', dependsOn: ['packit'] }],
+        validation: {
+          ci: { project: 'packit/hello-world', checks: ['stage*'], maxAge: '12h' },
+          sentry: {
+            url: sentryApi.url,
+            org: 'packit',
+            authToken: sentryApi.token,
+            projects: ['packit-service'],
+            environment: 'stage',
+          },
+          health: [{ name: 'stage API', url: `${health.url}/api/healthz`, field: 'status', equals: 'ok' }],
+        },
+        approval: { approvers: ['alice'], project: 'packit/deployment' },
+      },
+    }),
+    async before(world, run) {
+      await run('move-stable-branches', { trigger: 'schedule' });
+      if (!options.approved) return;
+      const project = world.sim.project('gitlab', 'packit/deployment');
+      const issue = world.sim.world.issues.find((i) => i.projectId === project.id)!;
+      const description = issue.description.replace(/^- \[ \] I approve plan/m, '- [x] I approve plan');
+      await api(world.sim, 'gitlab', alice, 'PUT', `/projects/${project.id}/issues/${issue.iid}`, {
+        description,
+      });
+    },
+    close: async () => {
+      await health.close();
+      await sentryApi.close();
+    },
+  });
+}
+
 /** move-stable-branches: approved on the issue, moved by an operator with --yes: two pushes, note, Slack, close. */
 export const moveStableBranches: CrashScenario = {
   job: 'move-stable-branches',
   title: 'two stable branches moved after an approval (git pushes, report note, Slack, issue closed)',
   cli: ['--yes'],
   args: { yes: true },
-  world: async (env: CrashEnv) => {
-    let sim!: Simulator;
-    const health = await startFakeService();
-    health.set('/api/healthz', { status: 200, body: { status: 'ok' } });
-    const sentryApi = await startFakeSentryApi({ org: 'packit', now: () => sim.clock.now() });
-    let alice = '';
-    return crashWorld(env, {
-      async seed(s) {
-        sim = s;
-        alice = sim.createUser('alice').token;
-        for (const name of ['packit', 'ogr'])
-          await sim.createProject({
-            forge: 'gitlab',
-            path: `packit/${name}`,
-            branches: ['stable'],
-            members: ['release-bot', 'alice'],
-            ciEnabled: false,
-          });
-        await sim.createProject({
-          forge: 'gitlab',
-          path: 'packit/hello-world',
-          members: ['release-bot', 'alice'],
-          ciEnabled: false,
-        });
-        await sim.createProject({
-          forge: 'gitlab',
-          path: 'packit/deployment',
-          members: ['release-bot', 'alice'],
-          ciEnabled: false,
-        });
-        await sim.advance(HOUR);
-        for (const name of ['packit', 'ogr'])
-          await sim.push({
-            forge: 'gitlab',
-            project: `packit/${name}`,
-            files: { [`${name}.txt`]: name },
-            message: `Improve ${name}`,
-            username: 'alice',
-          });
-        const head = (await sim.project('gitlab', 'packit/hello-world').repo.branchSha('main'))!;
-        sim.setStatus('gitlab', 'packit/hello-world', head, {
-          context: 'stage/e2e',
-          state: 'success',
-          username: 'alice',
-        });
-      },
-      jobs: () => ({
-        'move-stable-branches': {
-          forge: 'gitlab',
-          repos: [{ project: 'packit/packit' }, { project: 'packit/ogr', dependsOn: ['packit'] }],
-          validation: {
-            ci: { project: 'packit/hello-world', checks: ['stage*'], maxAge: '12h' },
-            sentry: {
-              url: sentryApi.url,
-              org: 'packit',
-              authToken: sentryApi.token,
-              projects: ['packit-service'],
-              environment: 'stage',
-            },
-            health: [{ name: 'stage API', url: `${health.url}/api/healthz`, field: 'status', equals: 'ok' }],
-          },
-          approval: { approvers: ['alice'], project: 'packit/deployment' },
-        },
-      }),
-      async before(world, run) {
-        await run('move-stable-branches', { trigger: 'schedule' });
-        const project = world.sim.project('gitlab', 'packit/deployment');
-        const issue = world.sim.world.issues.find((i) => i.projectId === project.id)!;
-        const description = issue.description.replace(/^- \[ \] I approve plan/m, '- [x] I approve plan');
-        await api(world.sim, 'gitlab', alice, 'PUT', `/projects/${project.id}/issues/${issue.iid}`, {
-          description,
-        });
-      },
-      close: async () => {
-        await health.close();
-        await sentryApi.close();
-      },
-    });
-  },
+  world: (env: CrashEnv) => stableWorld(env, { approved: true }),
 };
 
 const SOURCE = 'gitlab-org/security/gitlab';

@@ -84,7 +84,8 @@ export interface CrashScenario {
 export interface CrashEnv {
   /** Simulated start time shared by every world of a scenario (so commit shas match). */
   start: Date;
-  sentry: SentryReceiver;
+  /** Where the bot's Sentry events go (none: Sentry off). */
+  sentry?: SentryReceiver;
 }
 
 export interface HungWrite {
@@ -166,7 +167,7 @@ export async function crashWorld(
         oncall: { webhookUrl: `${proxy.baseUrl}/services/oncall`, mention: '<!subteam^S0ONCALL>' },
       },
     },
-    sentry: { dsn: env.sentry.dsn, environment: 'crash' },
+    ...(env.sentry ? { sentry: { dsn: env.sentry.dsn, environment: 'crash' } } : {}),
     store: { path: storePath },
     ...input.extra,
     jobs: input.jobs(sim),
@@ -239,7 +240,7 @@ interface Outcome {
 
 async function outcomeOf(
   world: CrashWorld,
-  sentry: SentryReceiver,
+  sentry: SentryReceiver | undefined,
   runIds: string[],
   summaries: RegExp[] = [],
 ): Promise<Outcome> {
@@ -254,7 +255,7 @@ async function outcomeOf(
     state: await snapshot(world.sim),
     messages: countBy(world.slack.messages, key),
     alerts: countBy(
-      sentry.events().filter((e) => runs.has(e.tags?.run_id ?? '') && isJobEvent(e)),
+      (sentry?.events() ?? []).filter((e) => runs.has(e.tags?.run_id ?? '') && isJobEvent(e)),
       sentryKey,
     ),
   };
