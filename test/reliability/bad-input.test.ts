@@ -8,6 +8,7 @@ import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { writePart } from './support/figures.js';
 
 /**
  * The bad-input corpus (test/reliability/bad-input/*.yaml, one case per file): malformed and
@@ -145,7 +146,13 @@ describe('bad input corpus', () => {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }, 600_000);
 
+  let held = 0;
   afterAll(async () => {
+    writePart('bad-input', {
+      summary: `bad input: ${held}/${cases.length} cases gave a clear error (exit 2 or a recorded failed run) with zero writes`,
+      checked: cases.length,
+      held,
+    });
     for (const s of servers) await s.close();
     await sim.close();
     tmp.cleanup();
@@ -165,6 +172,7 @@ describe('bad input corpus', () => {
       expect(result.stderr, 'no crash / stack trace').not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
       expect(writes, 'writes to a forge').toBe(c.expect.writes ?? 0);
       if (c.expect.recorded) expect(recorded).toContain(c.expect.recorded);
+      held++;
     });
   }
 });
