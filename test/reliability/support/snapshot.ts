@@ -19,6 +19,8 @@ export interface Snapshot {
   notes: Record<string, string[]>;
   deployments: Record<string, string[]>;
   packages: Record<string, string[]>;
+  /** Pipelines per project in creation order: an extra push or a re-created pipeline shows here. */
+  pipelines: Record<string, string[]>;
   retries: Record<string, number>;
 }
 
@@ -47,11 +49,11 @@ export function idNormaliser(sim: Simulator): (text: string) => string {
   return (text) =>
     normalise(text)
       .replace(
-        /(pipelines\/|pipeline #|"pipeline":|"pipelineId":|pipeline_id=)(\d+)/gi,
+        /(pipelines\/|pipeline:? #|"pipeline":|"pipelineId":|pipeline_id=)(\d+)/gi,
         (_, pre: string, id: string) => `${pre}${pipelines.get(Number(id)) ?? id}`,
       )
       .replace(
-        /(jobs\/|job #|"job":|"jobId":)(\d+)/gi,
+        /(jobs\/|job:? #|"job":|"jobId":)(\d+)/gi,
         (_, pre: string, id: string) => `${pre}${jobs.get(Number(id)) ?? id}`,
       );
 }
@@ -82,6 +84,7 @@ export async function snapshot(sim: Simulator): Promise<Snapshot> {
     notes: {},
     deployments: {},
     packages: {},
+    pipelines: {},
     retries: {},
   };
   for (const project of world.projects.values()) {
@@ -129,7 +132,9 @@ export async function snapshot(sim: Simulator): Promise<Snapshot> {
       out.packages[p] = packages
         .flatMap((k) => k.files.map((f) => `${k.name} ${k.version} ${f.fileName} ${f.sha256}`))
         .sort();
-    const pipelines = new Set(world.pipelines.filter((x) => x.projectId === project.id).map((x) => x.id));
+    const own = world.pipelines.filter((x) => x.projectId === project.id).sort((a, b) => a.id - b.id);
+    if (own.length) out.pipelines[p] = own.map((x) => `${x.ref} ${x.sha.slice(0, 8)} ${x.source}`);
+    const pipelines = new Set(own.map((x) => x.id));
     const retried = world.jobs.filter(
       (j) => pipelines.has(j.pipelineId) && j.userId === bot && j.attempt > 0,
     );
@@ -148,7 +153,16 @@ export function compareSnapshots(expected: Snapshot, actual: Snapshot): string[]
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
       const x = JSON.stringify(a[k] ?? null);
       const y = JSON.stringify(b[k] ?? null);
-      if (x !== y) problems.push(`${section} ${k}: expected ${x}, got ${y}`);
+      if (x === y) continue;
+      const [u, v] = [a[k], b[k]];
+      if (Array.isArray(u) && Array.isArray(v) && u.length + v.length > 10) {
+        // Long lists: where they part, not the whole list.
+        let i = 0;
+        while (i < u.length && JSON.stringify(u[i]) === JSON.stringify(v[i])) i++;
+        problems.push(
+          `${section} ${k}: ${u.length} expected, ${v.length} got; first difference at #${i}: expected ${JSON.stringify(u.slice(i, i + 3))}, got ${JSON.stringify(v.slice(i, i + 3))}`,
+        );
+      } else problems.push(`${section} ${k}: expected ${x}, got ${y}`);
     }
   }
   return problems;

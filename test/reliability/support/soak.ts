@@ -65,7 +65,7 @@ export interface SoakReport {
   seconds: number;
 }
 
-/** Every API route: git's smart-HTTP transport is left alone (a push is not retried by git; see SECURITY.md). */
+/** Every API route: git's smart-HTTP transport is left alone (git itself does not retry a push). */
 const API_ROUTES = /^(?!.*(?:git-upload-pack|git-receive-pack|info\/refs))/;
 
 export function soakFaults(options: SoakOptions): FaultRule[] {
