@@ -89,7 +89,7 @@ async function perDecision(): Promise<Figure[]> {
         value: ghNoop.count,
         unit: 'requests',
         target: { max: 3 },
-        note: 'GitHub has no "successful runs of a branch" list in REST: commits + check runs + statuses of the head',
+        note: "one GraphQL query: the branch history with each commit's check runs and statuses",
       },
       {
         group,

@@ -7,8 +7,9 @@ import type { Component } from './options.js';
  * The newest commit of the source branch whose CI passed, with as few requests as the forge
  * allows. GitLab: successful pipelines of the branch, newest first, in one request (a pipeline
  * still running or canceled is not successful); with `requiredJobs`, one more request per
- * candidate to check those jobs ran and passed. GitHub: the newest commits, then their check
- * runs and statuses one commit at a time, only the newest run per check name counting.
+ * candidate to check those jobs ran and passed. GitHub: the newest commits of the branch with
+ * each commit's check runs and statuses in one GraphQL request (per 100 commits), only the newest
+ * run per check name counting. A commit without any check is not green.
  */
 
 export interface GreenCommit {
@@ -63,11 +64,10 @@ function requiredPresent(checks: CommitCheck[], patterns: string[]): boolean {
 
 async function githubLatestGreen(forge: Forge, component: Component, branch: string): Promise<GreenSearch> {
   const { project, requiredJobs, maxCommitsToCheck } = component.source;
-  const commits = await forge.repo.listCommits(project, branch, { limit: maxCommitsToCheck });
+  const commits = await forge.ci.branchChecks(project, branch, maxCommitsToCheck);
   let scanned = 0;
-  for (const commit of commits) {
+  for (const { commit, checks } of commits) {
     scanned++;
-    const checks = await forge.ci.commitChecks(project, commit.sha);
     if (checksVerdict(checks) !== 'green') continue;
     if (!requiredPresent(checks, requiredJobs)) continue;
     return {

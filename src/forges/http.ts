@@ -45,6 +45,23 @@ const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_REDIRECTS = 5;
 
+/**
+ * A GraphQL query is a read sent by POST, so dry-run lets it through; anything that might be a
+ * mutation (or is not plainly a query) stays refused.
+ */
+function isGraphqlQuery(url: URL, body: unknown): boolean {
+  if (!url.pathname.endsWith('/graphql') || typeof body !== 'string') return false;
+  let query: unknown;
+  try {
+    query = (JSON.parse(body) as { query?: unknown }).query;
+  } catch {
+    return false;
+  }
+  if (typeof query !== 'string') return false;
+  const start = query.replace(/#.*$/gm, '');
+  return /^\s*(?:query\b|\{)/.test(start) && !/\b(?:mutation|subscription)\b/.test(query);
+}
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
@@ -167,7 +184,11 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
       url = new URL(input.toString());
     }
     const method = (requestInit.method ?? 'GET').toUpperCase();
-    if (options.dryRun && !READ_METHODS.has(method)) {
+    if (
+      options.dryRun &&
+      !READ_METHODS.has(method) &&
+      !(method === 'POST' && isGraphqlQuery(url, requestInit.body))
+    ) {
       throw new DryRunWriteError(`${method} ${mask(url.pathname)} on ${options.forge}`);
     }
     if (url.origin !== origin) {

@@ -271,6 +271,12 @@ export interface CommitCheck {
   completedAt: string | null;
 }
 
+/** One commit of a branch with its CI signals (`CiApi.branchChecks`). */
+export interface BranchCommitChecks {
+  commit: Pick<Commit, 'sha' | 'shortSha' | 'webUrl'>;
+  checks: CommitCheck[];
+}
+
 export type DeploymentStatus = 'created' | 'running' | 'success' | 'failed' | 'canceled' | 'blocked';
 
 export interface Deployment {
@@ -402,6 +408,11 @@ export interface CiApi {
   playJob(project: string, jobId: number): Promise<CiJob | null>;
   /** All CI signals on a commit (every attempt; callers keep the newest per name). */
   commitChecks(project: string, sha: string): Promise<CommitCheck[]>;
+  /**
+   * The newest `limit` commits of a branch, newest first, each with its CI signals: enough for
+   * checksVerdict (at least the newest signal per name; older attempts may be left out).
+   */
+  branchChecks(project: string, branch: string, limit: number): Promise<BranchCommitChecks[]>;
   /** Pipelines created for a tag (GitLab) or workflow runs for it (GitHub). */
   listTagPipelines(project: string, tag: string): Promise<Pipeline[]>;
 }

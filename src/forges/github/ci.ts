@@ -1,4 +1,13 @@
-import type { CiApi, CiJob, CiStatus, CommitCheck, Pipeline, PipelineQuery } from '../types.js';
+import { ForgeError } from '../../errors.js';
+import type {
+  BranchCommitChecks,
+  CiApi,
+  CiJob,
+  CiStatus,
+  CommitCheck,
+  Pipeline,
+  PipelineQuery,
+} from '../types.js';
 import type { GithubClient } from './client.js';
 import type { GhCheckRun, GhJob, GhPendingDeployment, GhStatus, GhWorkflowRun } from './wire.js';
 
@@ -114,6 +123,141 @@ function checkStatus(status: string, conclusion: string | null): CommitCheck['st
   }
 }
 
+function runCheck(run: {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  webUrl: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}): CommitCheck {
+  return {
+    id: run.id,
+    name: run.name,
+    kind: 'check_run',
+    status: checkStatus(run.status, run.conclusion),
+    webUrl: run.webUrl,
+    createdAt: run.startedAt ?? run.completedAt ?? '',
+    completedAt: run.completedAt,
+  };
+}
+
+function statusCheck(s: {
+  id: number;
+  context: string;
+  state: string;
+  targetUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}): CommitCheck {
+  // GraphQL's EXPECTED (a required context not reported yet) waits like pending.
+  const pending = s.state === 'pending' || s.state === 'expected';
+  return {
+    id: s.id,
+    name: s.context,
+    kind: 'status',
+    status: s.state === 'success' ? 'success' : pending ? 'pending' : 'failed',
+    webUrl: s.targetUrl ?? '',
+    createdAt: s.createdAt,
+    completedAt: pending ? null : s.updatedAt,
+  };
+}
+
+/**
+ * A branch's history with each commit's check runs and statuses, in one request per 100
+ * commits. The rollup holds the newest check run per name and the newest status per context,
+ * which is all checksVerdict reads.
+ */
+const BRANCH_CHECKS = `
+  query($owner: String!, $name: String!, $ref: String!, $n: Int!, $after: String) {
+    repository(owner: $owner, name: $name) {
+      ref(qualifiedName: $ref) {
+        target {
+          ... on Commit {
+            history(first: $n, after: $after) {
+              pageInfo { hasNextPage endCursor }
+              nodes {
+                oid abbreviatedOid url
+                statusCheckRollup {
+                  contexts(first: 100) {
+                    pageInfo { hasNextPage }
+                    nodes {
+                      __typename
+                      ... on CheckRun { databaseId name status conclusion startedAt completedAt detailsUrl url }
+                      ... on StatusContext { context state targetUrl createdAt }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }`;
+
+type GqlContext =
+  | {
+      __typename: 'CheckRun';
+      databaseId: number | null;
+      name: string;
+      status: string;
+      conclusion: string | null;
+      startedAt: string | null;
+      completedAt: string | null;
+      detailsUrl: string | null;
+      url: string | null;
+    }
+  | {
+      __typename: 'StatusContext';
+      context: string;
+      state: string;
+      targetUrl: string | null;
+      createdAt: string;
+    };
+
+interface GqlHistoryCommit {
+  oid: string;
+  abbreviatedOid: string;
+  url: string;
+  statusCheckRollup: {
+    contexts: { pageInfo: { hasNextPage: boolean }; nodes: (GqlContext | null)[] };
+  } | null;
+}
+
+interface GqlBranchChecks {
+  repository: {
+    ref: {
+      target: {
+        history?: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: GqlHistoryCommit[] };
+      };
+    } | null;
+  } | null;
+}
+
+function contextCheck(c: GqlContext): CommitCheck {
+  if (c.__typename === 'CheckRun')
+    return runCheck({
+      id: c.databaseId ?? 0,
+      name: c.name,
+      status: c.status.toLowerCase(),
+      conclusion: c.conclusion?.toLowerCase() ?? null,
+      webUrl: c.url ?? c.detailsUrl ?? '',
+      startedAt: c.startedAt,
+      completedAt: c.completedAt,
+    });
+  // A status context has no database id; the rollup holds one (the newest) per context anyway.
+  return statusCheck({
+    id: 0,
+    context: c.context,
+    state: c.state.toLowerCase(),
+    targetUrl: c.targetUrl,
+    createdAt: c.createdAt,
+    updatedAt: c.createdAt,
+  });
+}
+
 export function createCiApi(gh: GithubClient): CiApi {
   async function runs(project: string, query: PipelineQuery & { branch?: string }): Promise<Pipeline[]> {
     const limit = query.limit ?? 100;
@@ -156,7 +300,7 @@ export function createCiApi(gh: GithubClient): CiApi {
     });
   }
 
-  return {
+  const api: CiApi = {
     listPipelines: (project, query) => runs(project, query),
 
     async getPipeline(project, id) {
@@ -237,29 +381,65 @@ export function createCiApi(gh: GithubClient): CiApi {
           per_page: 100,
         }),
       ]);
-      const checks: CommitCheck[] = runs.map((r) => ({
-        id: r.id,
-        name: r.name,
-        kind: 'check_run',
-        status: checkStatus(r.status, r.conclusion),
-        webUrl: r.html_url ?? r.details_url ?? '',
-        createdAt: r.started_at ?? r.completed_at ?? '',
-        completedAt: r.completed_at,
-      }));
-      for (const s of statuses) {
-        checks.push({
-          id: s.id,
-          name: s.context,
-          kind: 'status',
-          status: s.state === 'success' ? 'success' : s.state === 'pending' ? 'pending' : 'failed',
-          webUrl: s.target_url ?? '',
-          createdAt: s.created_at,
-          completedAt: s.state === 'pending' ? null : s.updated_at,
+      return [
+        ...runs.map((r) =>
+          runCheck({
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            conclusion: r.conclusion,
+            webUrl: r.html_url ?? r.details_url ?? '',
+            startedAt: r.started_at,
+            completedAt: r.completed_at,
+          }),
+        ),
+        ...statuses.map((s) =>
+          statusCheck({
+            id: s.id,
+            context: s.context,
+            state: s.state,
+            targetUrl: s.target_url,
+            createdAt: s.created_at,
+            updatedAt: s.updated_at,
+          }),
+        ),
+      ];
+    },
+
+    async branchChecks(project, branch, limit) {
+      const { owner, repo } = gh.repo(project);
+      const out: BranchCommitChecks[] = [];
+      let after: string | null = null;
+      while (out.length < limit) {
+        const data: GqlBranchChecks = await gh.graphql<GqlBranchChecks>(BRANCH_CHECKS, {
+          owner,
+          name: repo,
+          ref: `refs/heads/${branch}`,
+          n: Math.min(100, limit - out.length),
+          after,
         });
+        const history = data.repository?.ref?.target.history;
+        if (!history)
+          throw new ForgeError(
+            `${gh.forge}: branch ${branch} not found in ${project}`,
+            404,
+            gh.forge,
+            'POST /graphql',
+          );
+        for (const c of history.nodes) {
+          const contexts = c.statusCheckRollup?.contexts;
+          const checks = contexts?.pageInfo.hasNextPage
+            ? await api.commitChecks(project, c.oid) // over 100 signals: all of them, over REST
+            : (contexts?.nodes ?? []).filter((n): n is GqlContext => n !== null).map(contextCheck);
+          out.push({ commit: { sha: c.oid, shortSha: c.abbreviatedOid, webUrl: c.url }, checks });
+        }
+        if (!history.pageInfo.hasNextPage || !history.pageInfo.endCursor) break;
+        after = history.pageInfo.endCursor;
       }
-      return checks;
+      return out.slice(0, limit);
     },
 
     listTagPipelines: (project, tag) => runs(project, { ref: tag }),
   };
+  return api;
 }

@@ -2,7 +2,7 @@ import { ForgeError } from '../../errors.js';
 import type { CiApi } from '../types.js';
 import type { GitlabClient } from './client.js';
 import { reasonOf } from './errors.js';
-import { pipelineCheck, statusCheck, toJob, toJobs, toPipeline } from './map.js';
+import { pipelineCheck, statusCheck, toCommit, toJob, toJobs, toPipeline } from './map.js';
 
 type Json = Record<string, unknown>;
 
@@ -11,7 +11,7 @@ const DEFAULT_LIMIT = 20;
 export function createCiApi(client: GitlabClient): CiApi {
   const { api } = client;
 
-  return {
+  const ci: CiApi = {
     /** One request for up to 100 pipelines: filters, order and page size go to GitLab. */
     async listPipelines(project, query) {
       const limit = query.limit ?? DEFAULT_LIMIT;
@@ -84,5 +84,27 @@ export function createCiApi(client: GitlabClient): CiApi {
       const pipelines = await api.Pipelines.all(project, { ref: tag, perPage: 100 } as never);
       return (pipelines as unknown as Json[]).map(toPipeline);
     },
+
+    /**
+     * The commits, then each commit's checks (two requests per commit). update-component does not
+     * use this on GitLab: the branch's successful pipelines answer it in one request.
+     */
+    async branchChecks(project, branch, limit) {
+      const perPage = Math.min(Math.max(limit, 1), 100);
+      const commits = await api.Commits.all(project, {
+        refName: branch,
+        perPage,
+        maxPages: Math.ceil(limit / perPage),
+      });
+      const out = [];
+      for (const commit of (commits as unknown as Json[]).slice(0, limit).map(toCommit)) {
+        out.push({
+          commit: { sha: commit.sha, shortSha: commit.shortSha, webUrl: commit.webUrl },
+          checks: await ci.commitChecks(project, commit.sha),
+        });
+      }
+      return out;
+    },
   };
+  return ci;
 }

@@ -107,9 +107,13 @@ describe('update-component with GitHub', () => {
   afterAll(() => h.close());
 
   it('is a no-op for every component while the version is current', async () => {
+    const since = h.sim.mark();
     const { run } = await h.run('update-component');
     expect(run.status).toBe('noop');
-    expect(h.sim.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+    // The latest-green search is a GraphQL query (a POST that only reads): one per component.
+    const requests = h.sim.requests({ since });
+    expect(requests.filter((r) => r.method !== 'GET' && r.route !== 'POST /graphql')).toEqual([]);
+    expect(requests.filter((r) => r.route === 'POST /graphql')).toHaveLength(3);
   });
 
   it('counts a re-run that passed instead of the old failure (newest check run per name)', async () => {
