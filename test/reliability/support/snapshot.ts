@@ -48,6 +48,8 @@ export function idNormaliser(sim: Simulator): (text: string) => string {
     jobs.set(j.id, `${pipelines.get(j.pipelineId) ?? '?'}/${j.name}/${j.attempt}`);
   return (text) =>
     normalise(text)
+      // A Slack link to a pipeline, labelled with its id: `<…/pipelines/1020|#1020 passed>`.
+      .replace(/(?<=pipelines\/\d+\|#)(\d+)/g, (id: string) => pipelines.get(Number(id)) ?? id)
       .replace(
         /(pipelines\/|pipeline:? #|"pipeline":|"pipelineId":|pipeline_id=)(\d+)/gi,
         (_, pre: string, id: string) => `${pre}${pipelines.get(Number(id)) ?? id}`,
@@ -204,11 +206,27 @@ export function compareCounts(
 ): { duplicated: string[]; lost: string[] } {
   const duplicated: string[] = [];
   const lost: string[] = [];
-  for (const k of new Set([...expected.keys(), ...actual.keys()])) {
-    const e = expected.get(k) ?? 0;
-    const a = actual.get(k) ?? 0;
-    if (a > e) duplicated.push(`${a - e}× more: ${k.slice(0, 300)}`);
-    if (a < e) lost.push(`${e - a}× fewer: ${k.slice(0, 300)}`);
-  }
+  const keys = new Set([...expected.keys(), ...actual.keys()]);
+  const more = [...keys].filter((k) => (actual.get(k) ?? 0) > (expected.get(k) ?? 0));
+  const fewer = [...keys].filter((k) => (actual.get(k) ?? 0) < (expected.get(k) ?? 0));
+  for (const k of more)
+    duplicated.push(
+      `${actual.get(k)! - (expected.get(k) ?? 0)}× more: ${k.slice(0, 300)}${partedFrom(k, fewer)}`,
+    );
+  for (const k of fewer)
+    lost.push(`${expected.get(k)! - (actual.get(k) ?? 0)}× fewer: ${k.slice(0, 300)}${partedFrom(k, more)}`);
   return { duplicated, lost };
+}
+
+/** A message sent in another form rather than twice: where it parts from its nearest twin. */
+function partedFrom(key: string, others: string[]): string {
+  let best = 0;
+  let twin = '';
+  for (const other of others) {
+    let i = 0;
+    while (i < key.length && key[i] === other[i]) i++;
+    if (i > best) [best, twin] = [i, other];
+  }
+  if (best < 60) return '';
+  return ` … parts from its twin at ${best}: «${key.slice(best - 80, best + 60)}» vs «${twin.slice(best - 80, best + 60)}»`;
 }
