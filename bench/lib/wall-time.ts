@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { round, type Figure } from './report.js';
 
 /**
@@ -42,7 +43,7 @@ export function wallTimeFigures(input: WallTimeInput): Figure[] {
       : `; the same run with no injected latency takes ${round(input.baselineMs / 1000)} s (the simulator's own git work)`;
   const gap =
     input.wallMs / bound > 1.3
-      ? ` Gap: the simulator answered in ${round(observed)} ms on average, not ${input.latencyMs} ms (git processes on the bot's 2 cores); see the next figure.`
+      ? ` Gap: the simulator answered in ${round(observed)} ms on average, not ${input.latencyMs} ms (git processes on the same ${availableParallelism()} cores as the bot, in the same process); see the next figure.`
       : '';
   return [
     {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { assertNoCanary, canaryToken } from '../support/canary.js';
 import { collect, ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -14,6 +14,7 @@ import { writePart } from '../reliability/support/figures.js';
  */
 describe('secrets never leave: the demo report', () => {
   const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
 
   it('holds neither the approver token nor the bot token, though both were used', async () => {
     const token = canaryToken('glpat');
@@ -41,7 +42,6 @@ describe('secrets never leave: the demo report', () => {
     assertNoCanary(token, [result.stdout], 'the demo report');
     assertNoCanary(token, [result.stderr], 'the demo logs');
     assertNoCanary(used.botToken, [result.stdout, result.stderr], 'the demo report and logs');
-    tmp.cleanup();
     writePart('security-demo-canary', {
       summary: `secrets: the approver token (sent ${used.approvals}×) and the bot token appear nowhere in the demo report or its debug logs`,
       checked: 2,
