@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { answerRecorder } from './answer-recorder.js';
 import type { FaultInjector } from './faults.js';
 import type { SimForge, SimToken, SimUser } from './model.js';
 import { SimError, type World } from './world.js';
@@ -174,6 +175,8 @@ export function createView(options: ViewOptions): View {
   const routes: Route[] = [];
   const sockets = new Set<Socket>();
   const maxBody = options.maxBodyBytes ?? 20 * 1024 * 1024;
+  // Only when the conformance suite asks for it (test/conformance/global-setup.ts).
+  const recordAnswer = answerRecorder(options.forge);
 
   function record(entry: Omit<RequestLogEntry, 'seq' | 'forge' | 'at'>): void {
     options.log.push({
@@ -301,6 +304,14 @@ export function createView(options: ViewOptions): View {
       });
       status = answer.status ?? (answer.body === undefined ? 204 : 200);
       send(res, status, answer.body, answer.headers ?? {});
+      recordAnswer?.({
+        method,
+        path: url.pathname,
+        route: routeName,
+        status,
+        body: answer.body,
+        request: body,
+      });
     } catch (error) {
       const simError =
         error instanceof SimError
@@ -308,8 +319,11 @@ export function createView(options: ViewOptions): View {
           : new SimError(500, `Internal Server Error: ${(error as Error).message}`);
       status = simError.status;
       if (!req.complete) req.resume();
-      if (!res.headersSent) send(res, status, options.errorBody(status, simError.message, simError.code), {});
-      else res.destroy();
+      if (!res.headersSent) {
+        const errorBody = options.errorBody(status, simError.message, simError.code);
+        send(res, status, errorBody, {});
+        recordAnswer?.({ method, path: url.pathname, route: routeName, status, body: errorBody });
+      } else res.destroy();
     } finally {
       record({ ...base, status, durationMs: performance.now() - started, ...(detail ? { detail } : {}) });
     }
