@@ -1,5 +1,8 @@
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { errorMessage } from '../errors.js';
+import { parseDuration } from '../kit/duration.js';
+import { cronSchedule } from '../kit/slots.js';
 
 /**
  * The config schema: the one source of truth for the YAML file, its types (z.infer) and the
@@ -12,6 +15,13 @@ export const cronExpression = z.string().superRefine((value, ctx) => {
   if (!result.valid) {
     const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
     ctx.addIssue({ code: 'custom', message: `invalid cron expression "${value}" (${why})` });
+    return;
+  }
+  // The scheduler computes slots with cron-parser (kit/slots.ts): it must read the expression too.
+  try {
+    cronSchedule(value, 'UTC');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid cron expression "${value}" (${errorMessage(error)})` });
   }
 });
 
@@ -115,6 +125,19 @@ export const runnerSchema = z
   .strict();
 
 /** Fields every job accepts, besides its own options. */
+/** A catch-up window: a duration up to 7 days (slot claims are kept that long), or `none`. */
+export const catchUpWindow = z.string().superRefine((value, ctx) => {
+  if (value === 'none') return;
+  const ms = parseDuration(value);
+  if (ms === undefined)
+    ctx.addIssue({ code: 'custom', message: `invalid duration "${value}" (use e.g. 30m, 2h, 1d, or none)` });
+  else if (ms > 7 * 86_400_000)
+    ctx.addIssue({
+      code: 'custom',
+      message: `catchUp "${value}" is longer than 7d (slot claims are kept 7 days)`,
+    });
+});
+
 export const jobCommonShape = {
   enabled: z.boolean().default(true),
   /** Cron expression (5 or 6 fields); overrides the job's default schedule. `manual`: never scheduled. */
@@ -131,6 +154,11 @@ export const jobCommonShape = {
   slackChannel: z.string().optional(),
   /** Always run this job as a dry run (a safe way to try a new config). */
   dryRun: z.boolean().default(false),
+  /**
+   * Misfire policy: how late a missed slot (no replica up, host or event loop stalled) may still
+   * run, once, as a catch-up (`2h`, `1d`; `none` never). Default by schedule frequency (README).
+   */
+  catchUp: catchUpWindow.optional(),
 };
 
 export const baseConfigShape = {

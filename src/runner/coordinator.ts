@@ -18,3 +18,8 @@ export function createStoreCoordinator(
     shouldRun: async (key) => active() && store.claimSlot(key, holder),
   };
 }
+
+/** The store key of a job's slot: the scheduled time in UTC, the same on every replica. */
+export function slotKey(job: string, slotIso: string): string {
+  return `${job}:${slotIso}`;
+}

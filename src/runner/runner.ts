@@ -41,6 +41,11 @@ export interface RunRequest {
    * scheduler lets a slot wait a little for a previous run that is just finishing.
    */
   leaseWaitMs?: number;
+  /**
+   * Why this run is not a plain one (the scheduler's "caught up slot Fri 09:00 at 09:42"): the
+   * first line of the run's log and the start of its summary.
+   */
+  note?: string;
 }
 
 export interface RunOutcome {
@@ -210,6 +215,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       { trigger: request.trigger, dryRun, slot: request.slot },
       `run started${dryRun ? ' (dry run)' : ''}`,
     );
+    if (request.note) log.info(request.note);
     if (stale > 0)
       log.warn(`marked ${stale} earlier run(s) of ${job.name} as aborted: their process stopped`);
 
@@ -350,7 +356,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       status,
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
-      summary: mask(result?.summary ?? (errorText ? `error: ${errorText}` : '')),
+      summary: mask(
+        `${request.note ? `${request.note}: ` : ''}${result?.summary ?? (errorText ? `error: ${errorText}` : '')}`,
+      ),
       error: errorText,
       attempts,
       result: result ? maskDeep(result) : null,

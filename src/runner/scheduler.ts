@@ -1,25 +1,54 @@
-import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
+import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { errorMessage, LeaseHeldError } from '../errors.js';
 import { loadAdapters } from '../forges/registry.js';
+import { cronSchedule, latestSlot, nextSlots, type CronSchedule } from '../kit/slots.js';
+import { timeIn } from '../kit/time.js';
 import type { Store } from '../store/types.js';
-import { createStoreCoordinator } from './coordinator.js';
+import { slotKey } from './coordinator.js';
 import type { JobDefinition } from './job.js';
+import { catchUpMs } from './misfire.js';
 import type { Runner } from './runner.js';
 import { jobSettings } from './settings.js';
 
 /**
- * Schedules every configured, enabled job with node-cron (timezone, no overlap, one run per
- * slot across replicas via the store coordinator) and shuts down gracefully: stop scheduling,
- * let in-flight runs finish within the grace period, abort the rest (recorded as `aborted`).
+ * Runs every configured, enabled job at its slots. node-cron is the ticker (once a second); which
+ * slots are due is decided here from kit/slots.ts, the same computation `list` and the status
+ * page show, so DST days follow cronie's rules (README) instead of node-cron's own.
+ *
+ * Each tick, a job whose next slot has come runs its newest due slot once, after claiming it in
+ * the store: the claim key is the slot's scheduled time in UTC, so replicas with slightly
+ * different clocks, a replica restarted mid-slot, or a clock set back never run a slot twice.
+ * A slot found late (the process just started, or the host or event loop stalled so ticks
+ * stopped) runs as a catch-up if it is within the job's `catchUp` window and nobody claimed it;
+ * older missed slots are skipped, so a job never runs more than one catch-up at a time.
+ * Shutdown: stop ticking, let in-flight runs finish within the grace period, abort the rest.
  */
+
+/** The scheduler's view of time; tests pass a fake one and drive the real code. */
+export interface SchedulerClock {
+  now(): number;
+  /** Calls `tick` about once a second until the returned stop is called. */
+  startTicker(tick: () => void): () => Promise<void>;
+}
+
+/** A slot decision, for logs and tests. */
+export interface SlotEvent {
+  job: string;
+  /** The slot (ISO, UTC). */
+  slot: string;
+  kind: 'run' | 'caught-up' | 'claimed-elsewhere' | 'missed' | 'busy';
+  /** When the decision was made (ms, the scheduler's clock). */
+  at: number;
+}
 
 export interface ScheduledJob {
   job: string;
   schedule: string;
   timezone: string;
-  task: ScheduledTask;
+  /** How late a missed slot may still run (ms); 0: never. */
+  catchUpMs: number;
 }
 
 export interface Scheduler {
@@ -27,23 +56,36 @@ export interface Scheduler {
   /** Runs in progress, by job. */
   inFlight(): string[];
   running(): boolean;
+  /** The next slots this scheduler will fire for a job (ISO), from its own clock and cursor. */
+  nextRuns(job: string, count?: number): string[];
+  /** Resolves once every run started so far has finished. */
+  idle(): Promise<void>;
   stop(graceMs: number): Promise<void>;
 }
 
-/**
- * node-cron's own warnings (a slot skipped because the previous run of this job in this process
- * is still going, a slot missed because the event loop was blocked, the store failing to answer
- * the coordinator) go to our JSON log instead of coloured console lines.
- */
-function cronLogger(log: Logger): CronLogger {
-  const write = (level: 'debug' | 'error', message: string | Error, err?: Error) =>
-    message instanceof Error ? log[level]({ err: message }, message.message) : log[level]({ err }, message);
-  return {
-    info: (message) => log.info(message),
-    warn: (message) => log.warn(message),
-    error: (message, err) => write('error', message, err),
-    debug: (message, err) => write('debug', message, err),
-  };
+/** A slot is on time when seen within this long; later than that it is a misfire. */
+export const ON_TIME_MS = 5_000;
+/** Ticks further apart than this mean the event loop or the host was stalled. */
+const STALL_MS = 5_000;
+
+/** node-cron ticking every second, on the process clock. */
+export const systemClock: SchedulerClock = {
+  now: () => Date.now(),
+  startTicker(tick) {
+    const task = cron.schedule('* * * * * *', tick, { name: 'release-bot scheduler tick', noOverlap: true });
+    return async () => {
+      await task.stop();
+      await task.destroy();
+    };
+  },
+};
+
+interface JobSlots extends ScheduledJob {
+  slots: CronSchedule;
+  /** Slots at or before this instant have been decided; it never moves back. */
+  cursor: number;
+  next: number | undefined;
+  busy: boolean;
 }
 
 export function startScheduler(input: {
@@ -52,93 +94,184 @@ export function startScheduler(input: {
   runner: Runner;
   store: Store;
   logger: Logger;
+  clock?: SchedulerClock;
+  onSlot?: (event: SlotEvent) => void;
 }): Scheduler {
   const { config, jobs, runner, store, logger } = input;
+  const clock = input.clock ?? systemClock;
   const shutdown = new AbortController();
   const inFlight = new Map<Promise<unknown>, string>();
-  const scheduled: ScheduledJob[] = [];
+  const table: JobSlots[] = [];
   let stopped = false;
-  const coordinator = createStoreCoordinator(store, runner.holder, () => !stopped);
 
   // Load the forge SDKs now, not in the first scheduled run: the import takes a few hundred ms
   // (more on a busy host), enough to push a job scheduled every second into its next slot. A
   // broken adapter is reported by the run that needs it.
   void loadAdapters(Object.values(config.forges).map((f) => f.type)).catch(() => undefined);
 
+  const started = clock.now();
   for (const job of jobs) {
     // Only configured jobs are scheduled; a job whose options are required has no valid
     // settings without its section, so do not ask for them.
     if (config.jobs[job.name] === undefined) continue;
     const settings = jobSettings(config, job);
     if (!settings.enabled || settings.schedule === 'manual') continue;
-    const task = cron.createTask(
-      settings.schedule,
-      async (context) => {
-        if (stopped) return;
-        const slot = context.date.toISOString();
-        // A previous run that is just finishing (on any replica) may still hold the lease: wait
-        // for it up to half the time to the next slot rather than skip this one. Half, so two
-        // slots never wait at once and cannot swap order.
-        const next = context.task?.getNextRun()?.getTime() ?? Date.now();
-        const leaseWaitMs = Math.min(30_000, Math.max(0, (next - Date.now()) / 2));
-        const promise = runner
-          .run(job.name, { trigger: 'schedule', slot, signal: shutdown.signal, leaseWaitMs })
-          .then(({ run }) =>
-            logger.info({ job: job.name, runId: run.id, status: run.status }, `${job.name}: ${run.summary}`),
-          )
-          .catch((error: unknown) => {
-            if (error instanceof LeaseHeldError)
-              logger.info({ job: job.name }, `skipped slot ${slot}: ${error.message}`);
-            else
-              logger.error(
-                { job: job.name, err: error },
-                `${job.name} could not run: ${errorMessage(error)}`,
-              );
-          });
-        inFlight.set(promise, job.name);
-        try {
-          await promise;
-        } finally {
-          inFlight.delete(promise);
-        }
-      },
-      {
-        name: job.name,
-        timezone: settings.timezone,
-        noOverlap: true,
-        distributed: true,
-        runCoordinator: coordinator,
-        logger: cronLogger(logger.child({ job: job.name })),
-        // How late a slot may still start when this process was busy. node-cron never starts a
-        // slot once the next one is due, so a schedule every second gets under a second; a
-        // slot missed here is still run by any replica that was on time.
-        missedExecutionTolerance: 5_000,
-      },
-    );
-    // Another replica claimed the slot first (or this one is stopping): nothing to do, but worth
-    // seeing when debugging a replica that never seems to run anything.
-    task.on('execution:skipped', (context) => {
-      if (context.reason === 'not-elected' && !stopped)
-        logger.debug(
-          { job: job.name, slot: context.date.toISOString() },
-          `slot ${context.date.toISOString()} not claimed here: another replica has it`,
-        );
+    const slots = cronSchedule(settings.schedule, settings.timezone);
+    const window = catchUpMs(settings.catchUp, settings.schedule, settings.timezone, started);
+    // On start, look back over the catch-up window (or the on-time margin): a slot that passed
+    // while no replica was up runs now, once, if nobody ran it.
+    const cursor = started - Math.max(window, ON_TIME_MS);
+    table.push({
+      job: job.name,
+      schedule: settings.schedule,
+      timezone: settings.timezone,
+      catchUpMs: window,
+      slots,
+      cursor,
+      next: nextSlots(slots, cursor, 1)[0],
+      busy: false,
     });
-    task.start();
-    scheduled.push({ job: job.name, schedule: settings.schedule, timezone: settings.timezone, task });
     logger.info(
-      { job: job.name, schedule: settings.schedule, timezone: settings.timezone },
+      { job: job.name, schedule: settings.schedule, timezone: settings.timezone, catchUpMs: window },
       `scheduled ${job.name}`,
     );
   }
 
+  function emit(job: JobSlots, slot: number, kind: SlotEvent['kind'], at: number): void {
+    input.onSlot?.({ job: job.job, slot: new Date(slot).toISOString(), kind, at });
+  }
+
+  /** `Fri 09:00`, `09:42`: how a person in the job's zone reads the slot and the time now. */
+  function catchUpNote(job: JobSlots, slot: number, now: number): string {
+    const local = (t: number) => timeIn(new Date(t).toISOString(), job.timezone);
+    const slotText = local(slot);
+    return `caught up slot ${slotText.slice(0, 3)} ${slotText.slice(15, 20)} at ${local(now).slice(15, 20)}`;
+  }
+
+  async function fire(job: JobSlots, slot: number, now: number): Promise<void> {
+    const late = now - slot;
+    const kind = late <= ON_TIME_MS ? 'run' : late <= job.catchUpMs ? 'caught-up' : 'missed';
+    const iso = new Date(slot).toISOString();
+    if (kind === 'missed') {
+      emit(job, slot, 'missed', now);
+      logger.warn(
+        { job: job.job, slot: iso, lateMs: late, catchUpMs: job.catchUpMs },
+        `${job.job}: slot ${iso} missed by ${Math.round(late / 1000)}s, beyond its catch-up window: not run`,
+      );
+      return;
+    }
+    // One run of a job at a time in this process; the slot stays unclaimed for another replica.
+    if (job.busy) {
+      emit(job, slot, 'busy', now);
+      logger.info(
+        { job: job.job, slot: iso },
+        `${job.job}: slot ${iso} not taken here: the previous run is still going`,
+      );
+      return;
+    }
+    job.busy = true;
+    let claimed = false;
+    try {
+      claimed = !stopped && (await store.claimSlot(slotKey(job.job, iso), runner.holder));
+    } catch (error) {
+      logger.error(
+        { job: job.job, err: error },
+        `${job.job}: could not claim slot ${iso}: ${errorMessage(error)}`,
+      );
+    }
+    if (!claimed) {
+      job.busy = false;
+      if (!stopped) {
+        emit(job, slot, 'claimed-elsewhere', now);
+        logger.debug({ job: job.job, slot: iso }, `slot ${iso} not claimed here: another replica has it`);
+      }
+      return;
+    }
+    emit(job, slot, kind, now);
+    const note = kind === 'caught-up' ? catchUpNote(job, slot, now) : undefined;
+    // A previous run that is just finishing (on any replica) may still hold the lease: wait for
+    // it up to half the time to the next slot rather than skip this one. Half, so two slots
+    // never wait at once and cannot swap order.
+    const leaseWaitMs = Math.min(30_000, Math.max(0, ((job.next ?? now) - now) / 2));
+    const promise = runner
+      .run(job.job, { trigger: 'schedule', slot: iso, signal: shutdown.signal, leaseWaitMs, note })
+      .then(({ run }) =>
+        logger.info({ job: job.job, runId: run.id, status: run.status }, `${job.job}: ${run.summary}`),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof LeaseHeldError)
+          logger.info({ job: job.job }, `skipped slot ${iso}: ${error.message}`);
+        else logger.error({ job: job.job, err: error }, `${job.job} could not run: ${errorMessage(error)}`);
+      })
+      .finally(() => {
+        job.busy = false;
+        inFlight.delete(promise);
+      });
+    inFlight.set(promise, job.job);
+  }
+
+  let lastTick = started;
+  let ticking = false;
+  async function tick(): Promise<void> {
+    if (stopped || ticking) return;
+    ticking = true;
+    try {
+      const now = clock.now();
+      if (now - lastTick > STALL_MS)
+        logger.warn(
+          { stalledMs: now - lastTick },
+          `no scheduler tick for ${Math.round((now - lastTick) / 1000)}s (event loop or host stalled): looking for missed slots`,
+        );
+      lastTick = now;
+      for (const job of table) {
+        if (now < job.cursor) {
+          // The clock went back: slots up to the cursor were decided already and stay so.
+          continue;
+        }
+        if (job.next === undefined || now < job.next) continue;
+        const newest = latestSlot(job.slots, now, job.cursor);
+        job.cursor = now;
+        job.next = nextSlots(job.slots, now, 1)[0];
+        if (newest !== undefined) await fire(job, newest, now);
+      }
+    } finally {
+      ticking = false;
+    }
+  }
+
+  const stopTicker = clock.startTicker(() => {
+    void tick().catch((error: unknown) =>
+      logger.error({ err: error }, `scheduler tick failed: ${errorMessage(error)}`),
+    );
+  });
+  // Catch-ups are due at start, not a second later.
+  void tick();
+
   return {
-    scheduled,
+    scheduled: table.map(({ job, schedule, timezone, catchUpMs: window }) => ({
+      job,
+      schedule,
+      timezone,
+      catchUpMs: window,
+    })),
     inFlight: () => [...inFlight.values()],
     running: () => !stopped,
+    nextRuns(name, count = 3) {
+      const job = table.find((j) => j.job === name);
+      if (!job) return [];
+      return nextSlots(job.slots, Math.max(job.cursor, clock.now()), count).map((t) =>
+        new Date(t).toISOString(),
+      );
+    },
+    async idle() {
+      while (ticking || inFlight.size > 0) {
+        await Promise.allSettled([...inFlight.keys()]);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
     async stop(graceMs) {
       stopped = true;
-      for (const s of scheduled) await s.task.stop();
+      await stopTicker();
       const pending = [...inFlight.keys()];
       if (pending.length > 0) {
         logger.info({ runs: [...inFlight.values()], graceMs }, 'waiting for in-flight runs to finish');
@@ -154,7 +287,6 @@ export function startScheduler(input: {
           await Promise.allSettled([...inFlight.keys()]);
         }
       }
-      for (const s of scheduled) await s.task.destroy();
     },
   };
 }

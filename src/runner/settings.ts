@@ -15,6 +15,8 @@ export interface JobSettings {
   retries: number;
   slackChannel: string | undefined;
   dryRun: boolean;
+  /** Misfire policy as configured (`2h`, `none`); unset: by schedule frequency (runner/misfire.ts). */
+  catchUp: string | undefined;
   options: Record<string, unknown>;
 }
 
@@ -37,7 +39,8 @@ export function jobSettings(config: Config, job: JobDefinition): JobSettings {
     );
   }
   const data = parsed.data as Record<string, unknown> & z.infer<z.ZodObject<typeof jobCommonShape>>;
-  const { enabled, schedule, timezone, timeoutSeconds, retries, slackChannel, dryRun, ...options } = data;
+  const { enabled, schedule, timezone, timeoutSeconds, retries, slackChannel, dryRun, catchUp, ...options } =
+    data;
   const crossProblems = job.checkConfig?.(options as never, config) ?? [];
   if (crossProblems.length > 0) {
     throw new ConfigError(
@@ -60,6 +63,7 @@ export function jobSettings(config: Config, job: JobDefinition): JobSettings {
     retries: retries ?? job.retries ?? DEFAULT_RETRIES,
     slackChannel: slackChannel ?? config.slack.defaultChannel,
     dryRun,
+    catchUp,
     options,
   };
 }
