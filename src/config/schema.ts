@@ -57,6 +57,12 @@ export const forgeSchema = z
     /** Retries of a transient failure (5xx, 429, network) per request. */
     retries: z.number().int().min(0).max(10).default(4),
     timeoutSeconds: z.number().positive().max(600).default(30),
+    /** Pages one forge call may follow; a list still going on after that fails the call. */
+    maxPagesPerCall: z.number().int().min(1).max(10_000).default(100),
+    /** Requests to this forge in one run (retries count); past it the run fails. */
+    maxRequestsPerRun: z.number().int().min(1).max(1_000_000).default(20_000),
+    /** Largest API answer read, in MiB (package files are streamed and not bound by it). */
+    maxAnswerMiB: z.number().positive().max(1024).default(20),
   })
   .strict();
 

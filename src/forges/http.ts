@@ -1,5 +1,14 @@
 import { DryRunWriteError, TransientError } from '../errors.js';
 import { mask } from '../secrets/masker.js';
+import { ForgeLimitError } from './answer-error.js';
+import {
+  countPage,
+  DEFAULT_MAX_PAGES_PER_CALL,
+  hasNextPage,
+  requestBudget,
+  takeRequest,
+  type RequestBudget,
+} from './limits.js';
 
 /**
  * The one HTTP path of a forge. Both SDKs (@gitbeaker/rest through a requester, @octokit/rest
@@ -39,6 +48,12 @@ export interface ForgeHttpOptions {
   onRequest?: (event: ForgeRequestEvent) => void;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Pages one Forge call may follow before it is refused (default 100, see limits.ts). */
+  maxPagesPerCall?: number;
+  /** Requests this forge may get in one run; shared by every client of the forge in the run. */
+  budget?: RequestBudget;
+  /** Largest JSON/text API answer read (the SDK adapters' parsers enforce it; default 20 MiB). */
+  maxAnswerBytes?: number;
 }
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
@@ -101,6 +116,8 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   const origin = new URL(options.baseUrl).origin;
+  const budget = options.budget ?? requestBudget();
+  const maxPages = options.maxPagesPerCall ?? DEFAULT_MAX_PAGES_PER_CALL;
 
   async function attemptOnce(url: URL, init: RequestInit, attempt: number): Promise<Response> {
     const started = performance.now();
@@ -202,12 +219,24 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
       let response: Response | undefined;
       let failure: unknown;
       try {
+        takeRequest(budget, options.forge, `${method} ${mask(url.pathname)}`);
         response = await limit(() => attemptOnce(url, requestInit, attempt));
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
+        if (error instanceof ForgeLimitError) throw error;
         failure = error;
       }
-      if (response && !TRANSIENT_STATUSES.has(response.status)) return response;
+      if (response && !TRANSIENT_STATUSES.has(response.status)) {
+        if (response.ok && READ_METHODS.has(method) && hasNextPage(response.headers)) {
+          try {
+            countPage(options.forge, maxPages, `${method} ${mask(url.pathname)}`);
+          } catch (error) {
+            await response.body?.cancel();
+            throw error;
+          }
+        }
+        return response;
+      }
 
       const retryAfterMs = response ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
       const what = response

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
 import type { ForgeAdapterOptions } from './adapter-options.js';
 import type { ForgeRequestEvent } from './http.js';
+import { requestBudget, type RequestBudget } from './limits.js';
 import type { Forge, ForgeKind } from './types.js';
 
 /**
@@ -58,6 +59,9 @@ export function createForgeRegistry(
   options: ForgeRegistryOptions,
 ): ForgeRegistry {
   const cache = new Map<string, Forge>();
+  // One budget per forge for the registry's life, which is one run (attempt): every client of
+  // the forge in it, the approver's too, spends from the same one.
+  const budgets = new Map<string, RequestBudget>();
 
   function build(name: string, token: string): Forge {
     const config = forges[name];
@@ -71,6 +75,8 @@ export function createForgeRegistry(
     if (!factory) throw new Error(`forge adapter ${config.type} not loaded (call loadAdapters first)`);
     registerSecret(token);
     const limit = limiterFor(name, config.concurrency);
+    let budget = budgets.get(name);
+    if (!budget) budgets.set(name, (budget = requestBudget(config.maxRequestsPerRun)));
     return factory({
       name,
       url: config.url,
@@ -83,6 +89,9 @@ export function createForgeRegistry(
         limit: (fn) => limit(fn),
         signal: options.signal,
         onRequest: options.onRequest,
+        budget,
+        maxPagesPerCall: config.maxPagesPerCall,
+        maxAnswerBytes: Math.round(config.maxAnswerMiB * 1024 * 1024),
       },
     });
   }

@@ -1,4 +1,5 @@
 import type { Config, ForgeConfig } from '../config/schema.js';
+import { isSafeRepoFilePath } from './repo-path.js';
 
 /** Cross-checks a job's options against the rest of the config (used by `checkConfig`). */
 
@@ -18,8 +19,7 @@ export function checkChannel(config: Config, name: string | undefined, path: str
   return [`${path}: unknown Slack channel "${name}" (slack.channels: ${known.join(', ') || 'none'})`];
 }
 
-/** A repository-relative file path that cannot escape the repository. */
+/** A repository-relative file path that cannot escape the repository (nor reach `.git/`). */
 export function isSafeRepoPath(path: string): boolean {
-  if (!path || path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;
-  return path.split('/').every((part) => part !== '..' && part !== '.' && part !== '');
+  return isSafeRepoFilePath(path);
 }

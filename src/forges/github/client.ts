@@ -85,7 +85,7 @@ export function createGithubClient(options: ForgeAdapterOptions): GithubClient {
     baseUrl: apiUrl,
     userAgent: 'release-bot',
     log: silentLog,
-    request: { fetch: jsonGuard(options.name, fetch) },
+    request: { fetch: jsonGuard(options.name, fetch, options.http?.maxAnswerBytes) },
   });
 
   async function response<T>(route: string, params: Params = {}) {

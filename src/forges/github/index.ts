@@ -1,5 +1,6 @@
 import type { ForgeAdapterOptions } from '../adapter-options.js';
 import type { Forge, ForgeUser } from '../types.js';
+import { checkedForge } from '../answers.js';
 import { createChangeRequestApi } from './change-requests.js';
 import { createCiApi } from './ci.js';
 import { createGithubClient } from './client.js';
@@ -21,7 +22,8 @@ export { releaseTag } from './packages.js';
  */
 export function createGithubForge(options: ForgeAdapterOptions): Forge {
   const gh = createGithubClient(options);
-  return {
+  // Every answer is validated before a job reads it (answers.ts).
+  return checkedForge({
     name: options.name,
     kind: 'github',
     apiUrl: gh.apiUrl,
@@ -39,5 +41,5 @@ export function createGithubForge(options: ForgeAdapterOptions): Forge {
     ci: createCiApi(gh),
     deployments: createDeploymentApi(gh),
     packages: createPackageApi(gh),
-  };
+  });
 }

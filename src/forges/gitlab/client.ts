@@ -52,7 +52,7 @@ export function createGitlabClient(options: ForgeAdapterOptions): GitlabClient {
   // No token here: our fetch adds it, and only for the forge's own origin.
   const api = new Gitlab({
     host: apiUrl.replace(/\/api\/v4$/, ''),
-    requesterFn: createGitlabRequester(options.name, forgeFetch),
+    requesterFn: createGitlabRequester(options.name, forgeFetch, options.http?.maxAnswerBytes),
     queryTimeout: null,
   });
   let me: Promise<number> | undefined;

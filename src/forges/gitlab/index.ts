@@ -1,5 +1,6 @@
 import type { ForgeAdapterOptions } from '../adapter-options.js';
 import type { Forge } from '../types.js';
+import { checkedForge } from '../answers.js';
 import { createChangeRequestApi } from './change-requests.js';
 import { createCiApi } from './ci.js';
 import { createGitlabClient } from './client.js';
@@ -16,7 +17,8 @@ import { createRepoApi } from './repo.js';
  */
 export function createGitlabForge(options: ForgeAdapterOptions): Forge {
   const client = createGitlabClient(options);
-  return {
+  // Every answer is validated before a job reads it (answers.ts).
+  return checkedForge({
     name: options.name,
     kind: 'gitlab',
     apiUrl: client.apiUrl,
@@ -38,5 +40,5 @@ export function createGitlabForge(options: ForgeAdapterOptions): Forge {
     ci: createCiApi(client),
     deployments: createDeploymentApi(client),
     packages: createPackageApi(client),
-  };
+  });
 }

@@ -109,7 +109,8 @@ export function createRepoApi(client: GitlabClient): RepoApi {
       const f = (await client.find(() => api.RepositoryFiles.show(project, path, ref))) as Json | null;
       if (!f) return null;
       return {
-        path,
+        // The answer's own path, so answers.ts can check it is the file asked for.
+        path: String(f.file_path ?? ''),
         ref,
         content: Buffer.from(
           String(f.content),

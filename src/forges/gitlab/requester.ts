@@ -1,6 +1,7 @@
 import { createRequesterFn, type RequestOptions } from '@gitbeaker/requester-utils';
 import { ForgeError } from '../../errors.js';
 import { mask } from '../../secrets/masker.js';
+import { DEFAULT_MAX_ANSWER_BYTES, readAnswerText } from '../limits.js';
 import { errorFromResponse } from './errors.js';
 
 /**
@@ -18,11 +19,17 @@ const RAW_ENDPOINT = /\/(raw|trace|archive)(\.[\w.]+)?$/;
  * HTML login page from a proxy, a truncated body) is an error naming what came back, instead of
  * a string or a half-object flowing into a job as if it were data.
  */
-async function processBody(forge: string, method: string, url: URL, response: Response): Promise<unknown> {
+async function processBody(
+  forge: string,
+  method: string,
+  url: URL,
+  response: Response,
+  maxBytes: number,
+): Promise<unknown> {
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
   const route = `${method} ${mask(decodeURIComponent(url.pathname))}`;
   if (contentType === 'application/json') {
-    const text = await response.text();
+    const text = await readAnswerText(response, maxBytes, forge, route);
     if (text === '') return {};
     try {
       return JSON.parse(text) as unknown;
@@ -37,7 +44,7 @@ async function processBody(forge: string, method: string, url: URL, response: Re
   }
   if (!RAW_ENDPOINT.test(url.pathname)) {
     const sample = contentType.startsWith('text/')
-      ? mask((await response.text()).slice(0, 80).replace(/\s+/g, ' '))
+      ? mask((await readAnswerText(response, maxBytes, forge, route)).slice(0, 80).replace(/\s+/g, ' '))
       : '';
     throw new ForgeError(
       `${forge}: ${route} answered ${contentType || 'no content type'} instead of JSON${sample ? ` (${JSON.stringify(sample)})` : ''}: is a proxy or login page in front of the API?`,
@@ -46,11 +53,15 @@ async function processBody(forge: string, method: string, url: URL, response: Re
       route,
     );
   }
-  if (contentType.startsWith('text/')) return response.text().then((t) => t || '');
+  if (contentType.startsWith('text/')) return readAnswerText(response, maxBytes, forge, route);
   return response.blob();
 }
 
-export function createGitlabRequester(forge: string, forgeFetch: typeof fetch) {
+export function createGitlabRequester(
+  forge: string,
+  forgeFetch: typeof fetch,
+  maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES,
+) {
   return createRequesterFn(
     (_service, options) => Promise.resolve(options),
     async (endpoint, raw) => {
@@ -71,7 +82,9 @@ export function createGitlabRequester(forge: string, forgeFetch: typeof fetch) {
       const responseHeaders = Object.fromEntries(response.headers.entries());
       let parsed: unknown;
       if (asStream) parsed = response.body;
-      else parsed = response.status === 204 ? null : await processBody(forge, method, url, response);
+      else
+        parsed =
+          response.status === 204 ? null : await processBody(forge, method, url, response, maxAnswerBytes);
       return { body: parsed as never, headers: responseHeaders, status: response.status };
     },
   );
