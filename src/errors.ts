@@ -67,6 +67,17 @@ export class AbortedError extends Error {
   }
 }
 
+/**
+ * The run's job lease may have expired (or could not be renewed), so another replica may be running
+ * the job: the forge layer refuses every further write of this run (fencing).
+ */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(reason: string, what?: string) {
+    super(`lease lost: refused to write${what ? ` (${what})` : ''}: ${reason}`);
+  }
+}
+
 /** Another holder owns the lease for this job: the run is refused, not failed. */
 export class LeaseHeldError extends Error {
   override name = 'LeaseHeldError';

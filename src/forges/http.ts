@@ -48,12 +48,19 @@ export interface ForgeHttpOptions {
   onRequest?: (event: ForgeRequestEvent) => void;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** The run's lease fence: asked before every write; throws LeaseLostError once the lease may be lost. */
+  fence?: WriteFence;
   /** Pages one Forge call may follow before it is refused (default 100, see limits.ts). */
   maxPagesPerCall?: number;
   /** Requests this forge may get in one run; shared by every client of the forge in the run. */
   budget?: RequestBudget;
   /** Largest JSON/text API answer read (the SDK adapters' parsers enforce it; default 20 MiB). */
   maxAnswerBytes?: number;
+}
+
+/** What the forge layer asks before a write (runner/fence.ts keeps the run's lease behind it). */
+export interface WriteFence {
+  guard(what: string): Promise<void>;
 }
 
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
@@ -201,11 +208,9 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
       url = new URL(input.toString());
     }
     const method = (requestInit.method ?? 'GET').toUpperCase();
-    if (
-      options.dryRun &&
-      !READ_METHODS.has(method) &&
-      !(method === 'POST' && isGraphqlQuery(url, requestInit.body))
-    ) {
+    const isWrite =
+      !READ_METHODS.has(method) && !(method === 'POST' && isGraphqlQuery(url, requestInit.body));
+    if (options.dryRun && isWrite) {
       throw new DryRunWriteError(`${method} ${mask(url.pathname)} on ${options.forge}`);
     }
     if (url.origin !== origin) {
@@ -216,6 +221,8 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
     // A streamed body can be sent once only; the caller (a job step) retries the whole step.
     const canRetry = !isStreamBody(requestInit.body);
     for (let attempt = 0; ; attempt++) {
+      // Fencing: each attempt of a write (retries too) starts only while the run's lease holds.
+      if (isWrite) await options.fence?.guard(`${method} ${mask(url.pathname)} on ${options.forge}`);
       let response: Response | undefined;
       let failure: unknown;
       try {

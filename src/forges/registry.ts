@@ -3,7 +3,7 @@ import type { ForgeConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
 import type { ForgeAdapterOptions } from './adapter-options.js';
-import type { ForgeRequestEvent } from './http.js';
+import type { ForgeRequestEvent, WriteFence } from './http.js';
 import { requestBudget, type RequestBudget } from './limits.js';
 import type { Forge, ForgeKind } from './types.js';
 
@@ -34,6 +34,8 @@ export interface ForgeRegistryOptions {
   dryRun: boolean;
   signal?: AbortSignal;
   onRequest?: (event: ForgeRequestEvent) => void;
+  /** The run's lease fence, asked before every write of every client (the approver's too). */
+  fence?: WriteFence;
 }
 
 export interface ForgeRegistry {
@@ -92,6 +94,7 @@ export function createForgeRegistry(
         budget,
         maxPagesPerCall: config.maxPagesPerCall,
         maxAnswerBytes: Math.round(config.maxAnswerMiB * 1024 * 1024),
+        fence: options.fence,
       },
     });
   }

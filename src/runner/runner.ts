@@ -19,6 +19,8 @@ import { holderId, newRunId } from './ids.js';
 import type { JobContext, JobDefinition, JobResult, JobState, RunStatus, Trigger } from './job.js';
 import { noopMetrics, noopSentry, type RunnerMetrics, type RunnerSentry, type RunTags } from './observers.js';
 import { jobSettings } from './settings.js';
+import { createLeaseFence } from './fence.js';
+import { recordRun } from './record.js';
 import { notifyStreak } from './streak.js';
 import { suggest } from '../config/issues.js';
 
@@ -132,12 +134,14 @@ export function createRunner(deps: RunnerDeps): Runner {
   const leaseTtlMs = deps.leaseTtlMs ?? leaseTtlFromEnv() ?? 60_000;
   const retryBaseMs = deps.retryBaseMs ?? 1_000;
 
-  async function takeLease(key: string, leaseHolder: string, request: RunRequest): Promise<boolean> {
+  /** When the lease was taken: the monotonic time the successful call was sent (for the fence). */
+  async function takeLease(key: string, leaseHolder: string, request: RunRequest): Promise<number | null> {
     const deadline = Date.now() + (request.leaseWaitMs ?? 0);
     for (;;) {
-      if (await deps.store.acquireLease(key, leaseHolder, leaseTtlMs)) return true;
+      const sentAt = performance.now();
+      if (await deps.store.acquireLease(key, leaseHolder, leaseTtlMs)) return sentAt;
       const left = deadline - Date.now();
-      if (left <= 0 || request.signal?.aborted) return false;
+      if (left <= 0 || request.signal?.aborted) return null;
       await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
     }
   }
@@ -181,7 +185,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const leaseKey = `job:${job.name}`;
     // Per run, not per process: two runs of a job in one process must not overlap either.
     const leaseHolder = `${holder}/${runId}`;
-    if (!(await takeLease(leaseKey, leaseHolder, request))) {
+    const leaseTakenAt = await takeLease(leaseKey, leaseHolder, request);
+    if (leaseTakenAt === null) {
       const lease = await deps.store.getLease(leaseKey);
       const error = new LeaseHeldError(
         job.name,
@@ -228,23 +233,19 @@ export function createRunner(deps: RunnerDeps): Runner {
     const onShutdown = () => controller.abort(new AbortedError('aborted by shutdown'));
     if (request.signal?.aborted) onShutdown();
     request.signal?.addEventListener('abort', onShutdown, { once: true });
-    let lostLease = false;
-    const heartbeat = setInterval(
-      () => {
-        deps.store
-          .renewLease(leaseKey, leaseHolder, leaseTtlMs)
-          .then((ok) => {
-            if (!ok && !lostLease) {
-              lostLease = true;
-              log.error('lost the job lease; aborting so two runs cannot overlap');
-              controller.abort(new AbortedError('lost the job lease'));
-            }
-          })
-          .catch((error: unknown) => log.warn({ err: error }, 'lease renewal failed'));
+    // The heartbeat renews the lease; the fence stops every forge write once it may be lost.
+    const fence = createLeaseFence({
+      store: deps.store,
+      key: leaseKey,
+      holder: leaseHolder,
+      ttlMs: leaseTtlMs,
+      onLost: (reason) => {
+        log.error(`lost the job lease (${reason}); aborting so two runs cannot overlap`);
+        controller.abort(new AbortedError(`lost the job lease: ${reason}`));
       },
-      Math.max(1000, leaseTtlMs / 3),
-    );
-    heartbeat.unref();
+      onRenewFailed: (error) => log.warn({ err: error }, 'lease renewal failed'),
+    });
+    fence.start(leaseTakenAt);
 
     let attempts = 0;
     let status: RunStatus = 'failed';
@@ -260,6 +261,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           dryRun,
           signal: controller.signal,
           onRequest: (event) => metrics.forgeRequest(event),
+          fence,
         });
         const ctx: JobContext = {
           job: job.name,
@@ -336,7 +338,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
     } finally {
       clearTimeout(timer);
-      clearInterval(heartbeat);
+      fence.stop();
       request.signal?.removeEventListener('abort', onShutdown);
     }
 
@@ -364,8 +366,9 @@ export function createRunner(deps: RunnerDeps): Runner {
       result: result ? maskDeep(result) : null,
       logs: lines.map(mask),
     };
-    await deps.store.updateRun(runId, record);
-    if (!lostLease) await deps.store.releaseLease(leaseKey, leaseHolder).catch(() => undefined);
+    const recorded = await recordRun(deps.store, runId, record, log);
+    if (!fence.lost() && recorded)
+      await deps.store.releaseLease(leaseKey, leaseHolder).catch(() => undefined);
     metrics.runFinished(job.name, status, record.durationMs ?? 0);
 
     if (status === 'failed' && failure && !(failure instanceof ConfigError)) {
@@ -375,7 +378,8 @@ export function createRunner(deps: RunnerDeps): Runner {
         .captureMessage(`${job.name} failed: ${result.summary}`, tags, { level: 'error' })
         .catch(() => undefined);
     }
-    if (!dryRun) {
+    // The streak needs the store's history: with the store unreachable there is none to tell.
+    if (!dryRun && recorded) {
       await notifyStreak({
         store: deps.store,
         notifier: deps.notifier(false),

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { registerSecret } from '../secrets/masker.js';
+import { storeTimeoutFromEnv, withDeadline } from './deadline.js';
 import { migratePostgres } from './pg-migrations.js';
 import { cleanText, RUN_COLUMNS, toJson, toParam, toRecord, type PgRunRow } from './pg-rows.js';
 import type { Lease, RunQuery, Store } from './types.js';
@@ -18,6 +19,8 @@ import type { Lease, RunQuery, Store } from './types.js';
 export interface PostgresStoreOptions {
   /** Connections per process: a run needs one at a time, plus the lease heartbeat. */
   poolSize?: number;
+  /** Longest a store call may take, connecting included (default RELEASE_BOT_STORE_TIMEOUT_SECONDS or 30 s). */
+  callTimeoutMs?: number;
 }
 
 /** host:port/database, for error messages: never the user or password. */
@@ -61,17 +64,21 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   } catch {
     // Not a parseable URL: pg reports it on connect.
   }
+  const callTimeoutMs = options.callTimeoutMs ?? storeTimeoutFromEnv();
+  const connectTimeoutMs = Math.min(10_000, callTimeoutMs);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 4,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: connectTimeoutMs,
     application_name: 'release-bot',
-    // A half-open connection (failover, dropped NAT entry) must fail, not hang a run forever:
-    // TCP keepalives notice the dead peer, the server cancels anything stuck for a minute.
+    // A half-open connection (partition, failover, dropped NAT entry) must fail, not hang a run
+    // forever. The server cancels a slow statement a little before the client gives up; when the
+    // server cannot be reached at all, the client's query_timeout fails the call and the pool
+    // destroys that connection (so closing the store does not wait for it either).
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-    statement_timeout: 60_000,
+    statement_timeout: Math.max(1, callTimeoutMs - 500),
     idle_in_transaction_session_timeout: 60_000,
   });
   // An idle connection dropped by the server (restart, failover) must not crash the daemon:
@@ -83,7 +90,13 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     sql: string,
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
-    return pool.query<R>(sql, values);
+    // Waiting for a pooled connection and the query each have their own limit; this bounds both.
+    return withDeadline(
+      // query_timeout per call, not per pool: a migration may wait for another replica's.
+      pool.query<R>({ text: sql, values, query_timeout: callTimeoutMs } as pg.QueryConfig),
+      connectTimeoutMs + callTimeoutMs + 1_000,
+      `PostgreSQL store at ${target(url)}`,
+    );
   }
 
   const store: Store = {

@@ -1,4 +1,10 @@
-import { DryRunWriteError, ForgeError, NotFastForwardError, TransientError } from '../../errors.js';
+import {
+  DryRunWriteError,
+  ForgeError,
+  LeaseLostError,
+  NotFastForwardError,
+  TransientError,
+} from '../../errors.js';
 import { mask } from '../../secrets/masker.js';
 
 /**
@@ -22,6 +28,7 @@ function innerCause(error: unknown): Error | undefined {
     if (
       current instanceof TransientError ||
       current instanceof DryRunWriteError ||
+      current instanceof LeaseLostError ||
       current instanceof ForgeError ||
       (current instanceof Error && (current.name === 'AbortError' || current.name === 'TimeoutError'))
     )

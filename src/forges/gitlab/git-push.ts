@@ -100,6 +100,9 @@ export async function pushBranch(
 ): Promise<void> {
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha))
     throw new Error(`updateBranch needs a full commit sha, got "${sha}"`);
+  const fence = client.options.http?.fence;
+  const what = `git push ${project} refs/heads/${branch} on ${client.forge}`;
+  await fence?.guard(what);
   const dir = await mkdtemp(join(tmpdir(), 'release-bot-push-'));
   const signal = client.options.http?.signal;
   try {
@@ -120,6 +123,8 @@ export async function pushBranch(
     await run(['init', '--bare', '--quiet']);
     await run(['fetch', '--quiet', '--no-tags', '--filter=blob:none', 'origin', sha]);
     const refspec = `${force ? '+' : ''}${sha}:refs/heads/${branch}`;
+    // The fetch above only reads (and may take a while); the push is the write the lease fences.
+    await fence?.guard(what);
     const out = await run(['push', '--porcelain', 'origin', refspec]);
     // --porcelain reports rejections on stdout with exit code 0 in some git versions.
     if (/^!\s/m.test(out)) throw classify(client, project, branch, out);

@@ -1,0 +1,271 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { validateConfig } from '../../src/config/load.js';
+import { buildConfigSchema } from '../../src/config/schema.js';
+import { LeaseLostError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { createSlackNotifier } from '../../src/notify/slack.js';
+import { createLeaseFence } from '../../src/runner/fence.js';
+import { defineJob, type JobContext } from '../../src/runner/job.js';
+import { createRunner } from '../../src/runner/runner.js';
+import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/types.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * Fencing in the runner and the forge layer. The store is the real SQLite one, with its lease
+ * renewal switched by the test to what a partitioned PostgreSQL looks like from the replica: no
+ * answer at all, or an error (test/scale/partition.test.ts does it with a real PostgreSQL behind
+ * a proxy that drops the traffic). The job ignores its abort signal on purpose, as a buggy job
+ * would: whatever it does after the lease is lost, the forge layer must refuse its writes.
+ */
+
+type Renewal = 'normal' | 'silent' | 'failing';
+
+function partitionable(store: Store) {
+  let mode: Renewal = 'normal';
+  let failures = 0;
+  const failed: (() => void)[] = [];
+  const wrapped: Store = Object.create(store) as Store;
+  wrapped.renewLease = (key, holder, ttlMs) => {
+    if (mode === 'silent') return new Promise<boolean>(() => undefined);
+    if (mode === 'failing') {
+      failures++;
+      // After the runner has seen this failure: its handlers are microtasks, this is a macrotask.
+      for (const notify of failed.splice(0)) setImmediate(notify);
+      return Promise.reject(new Error('connection to the store lost'));
+    }
+    return store.renewLease(key, holder, ttlMs);
+  };
+  return {
+    store: wrapped,
+    set: (next: Renewal) => (mode = next),
+    failures: () => failures,
+    /** Resolves at the next failed renewal. */
+    nextFailure: () => new Promise<void>((resolve) => failed.push(resolve)),
+  };
+}
+
+/** A gate the test opens; the job waits on it without looking at its abort signal. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+interface Attempt {
+  what: string;
+  error: string | null;
+}
+
+/** One write of each kind that needs no read first (a read would fail on the aborted signal). */
+async function tryWrites(ctx: JobContext, headSha: string, name: string): Promise<Attempt[]> {
+  const writes: [string, () => Promise<unknown>][] = [
+    ['gitlab API: create branch', () => ctx.forge('gitlab').repo.createBranch('org/app', name, 'main')],
+    [
+      'gitlab git push: move branch',
+      () => ctx.forge('gitlab').repo.updateBranch('org/app', `${name}-pushed`, headSha, { force: true }),
+    ],
+    [
+      'github API: comment',
+      () => ctx.forge('github').notes.create('org/app', { kind: 'issue', iid: 1 }, 'late'),
+    ],
+  ];
+  const attempts: Attempt[] = [];
+  for (const [what, write] of writes) {
+    try {
+      await write();
+      attempts.push({ what, error: null });
+    } catch (error) {
+      attempts.push({ what, error: (error as Error).name });
+    }
+  }
+  return attempts;
+}
+
+describe('fencing: a run that cannot keep its lease writes nothing more', () => {
+  const tmp = tempDir('release-bot-fence-');
+  let sim: Simulator;
+  let base: Store;
+  let headSha = '';
+
+  beforeAll(async () => {
+    sim = await startSimulator({ dir: join(tmp.dir, 'sim') });
+    sim.createUser('release-bot', { name: 'Release Bot', bot: true, token: 'glpat-fence-test-token' });
+    await sim.createProject({ forge: 'gitlab', path: 'org/app', members: ['release-bot'] });
+    await sim.createProject({ forge: 'github', path: 'org/app', members: ['release-bot'] });
+    // The healthy run comments on it for real.
+    sim.createIssue({ forge: 'github', project: 'org/app', title: 'a place to comment' });
+    const project = sim.project('gitlab', 'org/app');
+    headSha = (await project.repo.branchSha(project.defaultBranch))!;
+    base = openSqliteStore(join(tmp.dir, 'state.db'));
+    await base.migrate();
+  });
+  afterAll(async () => {
+    await base?.close();
+    await sim?.close();
+    tmp.cleanup();
+  });
+
+  function setup(renewals: ReturnType<typeof partitionable>, job: ReturnType<typeof defineJob>) {
+    const token = 'glpat-fence-test-token';
+    const config = validateConfig(
+      {
+        forges: {
+          gitlab: { type: 'gitlab', url: sim.gitlab.url, token, retries: 0 },
+          github: { type: 'github', url: sim.github.url, apiUrl: sim.github.apiUrl, token, retries: 0 },
+        },
+        jobs: { [job.name]: {} },
+      },
+      buildConfigSchema([job]),
+      'test',
+    );
+    return createRunner({
+      config,
+      jobs: [job],
+      store: renewals.store,
+      logger: silentLogger(),
+      notifier: (dryRun) => createSlackNotifier({ channels: {}, defaultChannel: undefined, dryRun }),
+      leaseTtlMs: 2_000,
+    });
+  }
+
+  it('renewals that never answer: the run is aborted and every later write is refused (API and git push, both forges)', async () => {
+    const renewals = partitionable(base);
+    const started = gate();
+    const resume = gate();
+    let attempts: Promise<Attempt[]> | undefined;
+    const job = defineJob({
+      name: 'silent-store',
+      description: 'writes after its store went silent',
+      schedule: 'manual',
+      options: z.object({}),
+      async run(ctx) {
+        await ctx.forge('gitlab').repo.getProject('org/app');
+        started.open();
+        await resume.opened;
+        attempts = tryWrites(ctx, headSha, 'silent');
+        await attempts;
+        return { status: 'ok', summary: 'wrote', actions: [], links: [] };
+      },
+    });
+    const runner = setup(renewals, job);
+    const outcome = runner.run(job.name, { trigger: 'manual' });
+    await started.opened;
+    const mark = sim.mark();
+    renewals.set('silent');
+
+    // The runner gives up on its own once the lease's confirmed expiry passes.
+    const { run } = await outcome;
+    expect(run.status).toBe('aborted');
+    expect(run.error).toMatch(/lost the job lease: the lease could not be renewed before it expired/);
+
+    resume.open();
+    await expect.poll(() => attempts, { timeout: 10_000 }).toBeDefined();
+    expect(await attempts).toEqual([
+      { what: 'gitlab API: create branch', error: 'LeaseLostError' },
+      { what: 'gitlab git push: move branch', error: 'LeaseLostError' },
+      { what: 'github API: comment', error: 'LeaseLostError' },
+    ]);
+    expect(sim.requests({ since: mark }).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(await sim.project('gitlab', 'org/app').repo.branchSha('silent-pushed')).toBeNull();
+  });
+
+  it('a renewal that fails: the next write is refused before the lease could expire, and the run aborts', async () => {
+    const renewals = partitionable(base);
+    const job = defineJob({
+      name: 'failing-store',
+      description: 'writes after a failed renewal',
+      schedule: 'manual',
+      options: z.object({}),
+      async run(ctx) {
+        await ctx.forge('github').repo.getProject('org/app');
+        const failed = renewals.nextFailure();
+        renewals.set('failing');
+        await failed;
+        const attempts = await tryWrites(ctx, headSha, 'failing');
+        return { status: 'ok', summary: 'wrote', actions: [], links: [], details: { attempts } };
+      },
+    });
+    const runner = setup(renewals, job);
+    const mark = sim.mark();
+    const { run } = await runner.run(job.name, { trigger: 'manual' });
+    expect(run.status).toBe('aborted');
+    expect(run.error).toMatch(/lost the job lease: the last lease renewal failed/);
+    expect(renewals.failures()).toBeGreaterThan(0);
+    expect(sim.requests({ since: mark }).filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('a healthy lease lets the same writes through', async () => {
+    const renewals = partitionable(base);
+    const job = defineJob({
+      name: 'healthy-store',
+      description: 'writes with its lease held',
+      schedule: 'manual',
+      options: z.object({}),
+      async run(ctx) {
+        const attempts = await tryWrites(ctx, headSha, 'healthy');
+        return { status: 'ok', summary: 'wrote', actions: [], links: [], details: { attempts } };
+      },
+    });
+    const runner = setup(renewals, job);
+    const { run, result } = await runner.run(job.name, { trigger: 'manual' });
+    expect(run.status).toBe('ok');
+    expect((result?.details as { attempts: Attempt[] }).attempts.map((a) => a.error)).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
+describe('the lease fence on its own (a clock the test moves)', () => {
+  function fence(renew: () => Promise<boolean>) {
+    let now = 0;
+    const lost: string[] = [];
+    const f = createLeaseFence({
+      store: { renewLease: renew },
+      key: 'job:x',
+      holder: 'me',
+      ttlMs: 60_000,
+      onLost: (reason) => lost.push(reason),
+      clock: () => now,
+    });
+    f.start(0);
+    return { f, lost, at: (ms: number) => (now = ms) };
+  }
+
+  it('lets writes through without asking the store while the lease is fresh', async () => {
+    let asked = 0;
+    const { f, at } = fence(() => Promise.resolve(++asked > 0));
+    at(44_000);
+    await f.guard('write');
+    expect(asked).toBe(0);
+    f.stop();
+  });
+
+  it('near the expiry a write waits for a renewal (a late heartbeat does not fail the run)', async () => {
+    let asked = 0;
+    const { f, at, lost } = fence(() => Promise.resolve(++asked > 0));
+    at(50_000); // inside the 15 s safety margin
+    await f.guard('write');
+    expect(asked).toBe(1);
+    expect(lost).toEqual([]);
+    at(80_000); // renewed at 50 s: good until 110 s, minus the margin
+    await f.guard('write');
+    expect(asked).toBe(1);
+    f.stop();
+  });
+
+  it('a renewal answered "not yours" loses the lease for good', async () => {
+    const { f, at, lost } = fence(() => Promise.resolve(false));
+    at(50_000);
+    await expect(f.guard('write')).rejects.toThrow(/another holder has the lease/);
+    expect(lost).toHaveLength(1);
+    at(0);
+    await expect(f.guard('write')).rejects.toBeInstanceOf(LeaseLostError);
+    f.stop();
+  });
+});
