@@ -1,4 +1,4 @@
-import type { SimJob, SimPipeline, SimProject } from '../../core/model.js';
+import type { SimDeployment, SimJob, SimPipeline, SimProject } from '../../core/model.js';
 import type { SimRequest } from '../../core/server.js';
 import { SimError } from '../../core/world.js';
 import {
@@ -13,6 +13,7 @@ import {
   type Gh,
 } from '../context.js';
 import { environmentNamed } from '../environments.js';
+import { deploymentJson } from './deployments.js';
 import { paged } from '../paging.js';
 import { environmentJson, jobJson, jobState, runEvent, runJson, runState } from '../serializers/actions.js';
 
@@ -223,8 +224,41 @@ export function registerActions(gh: Gh): void {
     if (pending.length === 0) throw unprocessableNoPending();
     if (state === 'rejected') await gh.ci.cancelPipeline(run);
     else for (const { job } of pending) await gh.ci.playJob(job, req.user!.id);
-    return ok(pending.map(({ env }) => ({ environment: env.name, id: env.id })));
+    return ok(pending.map(({ env, job }) => approvedDeployment(gh, project, run, env.id, job, req.user!.id)));
   });
+}
+
+/**
+ * GitHub answers an approval with the deployments it creates for the approved environments.
+ * The sim records a deployment when the deploy job succeeds, so until then the answer shows the
+ * deployment-to-be (same ref, sha, environment and payload; its id is not kept).
+ */
+function approvedDeployment(
+  gh: Gh,
+  project: SimProject,
+  run: SimPipeline,
+  environmentId: number,
+  job: SimJob,
+  userId: number,
+): Record<string, unknown> {
+  const now = gh.world.nowIso();
+  const deployment: SimDeployment = gh.world.deployments.find((d) => d.jobId === job.id) ?? {
+    id: gh.world.nextId('deployment'),
+    iid: 0,
+    projectId: project.id,
+    environmentId,
+    ref: run.ref,
+    sha: run.sha,
+    status: 'created',
+    userId,
+    jobId: job.id,
+    payload: { ...run.variables },
+    description: run.variables.DEPLOY_VERSION ?? null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  return deploymentJson(gh, project, deployment);
 }
 
 function unprocessableNoPending(): GhError {

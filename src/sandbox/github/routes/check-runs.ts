@@ -5,6 +5,7 @@ import { GhError, ghTime, nodeId, notFound, ok, repoOf, str, validationFailed, t
 import { objectType } from '../git-objects.js';
 import { paged } from '../paging.js';
 import { repoHtml, repoUrl } from '../serializers/repos.js';
+import { account } from '../serializers/users.js';
 import { commitOf } from './commits.js';
 
 const STATUSES = new Set(['queued', 'in_progress', 'completed']);
@@ -25,7 +26,14 @@ function appJson(gh: Gh, slug: string): Record<string, unknown> {
     id,
     slug,
     node_id: nodeId('A', id),
-    owner: { login: actions ? 'github' : slug, id, type: 'Organization', site_admin: false },
+    owner: account(
+      gh,
+      actions ? 'github' : slug,
+      actions ? 9919 : id,
+      nodeId('O', actions ? 9919 : id),
+      'Organization',
+      false,
+    ),
     name: actions ? 'GitHub Actions' : slug,
     description: actions ? 'Automate your workflow from idea to production' : '',
     external_url: actions ? 'https://help.github.com/en/actions' : gh.web(),

@@ -7,6 +7,7 @@ import { findPull, nextNumber } from '../numbers.js';
 import { paged, sortBy } from '../paging.js';
 import { commitJson, fileJson, loadCommit, remember } from '../serializers/commits.js';
 import { pullJson } from '../serializers/pulls.js';
+import { simpleUser } from '../serializers/users.js';
 import { repoSettings, type MergeMethod } from '../state.js';
 
 /** `owner:branch` or `branch` → branch of this repository, or null for another owner's fork. */
@@ -314,7 +315,7 @@ function registerReviews(gh: Gh, onChange: () => Promise<void>): void {
     return {
       id: r.id,
       node_id: `PRR_${r.id}`,
-      user: { login: user.username, id: user.id, type: user.bot ? 'Bot' : 'User', site_admin: user.admin },
+      user: simpleUser(gh, user),
       body: r.body,
       state: r.state,
       html_url: html,

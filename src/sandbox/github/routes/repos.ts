@@ -1,3 +1,4 @@
+import type { SimUser } from '../../core/model.js';
 import {
   bool,
   ghTime,
@@ -10,30 +11,32 @@ import {
   validationFailed,
   type Gh,
 } from '../context.js';
-import { repoJson } from '../serializers/repos.js';
+import { fullRepoJson } from '../serializers/repos.js';
 import { simpleUser } from '../serializers/users.js';
 import { repoSettings } from '../state.js';
 
 /** GET /user, GET /users/{username}, GET/PATCH /repos/{owner}/{repo}. */
 export function registerRepos(gh: Gh): void {
-  gh.add('GET', '/user', (req) => {
-    const user = requireUser(req);
-    return ok({
-      ...simpleUser(gh, user),
-      name: user.name,
-      company: null,
-      blog: '',
-      location: null,
-      email: user.email,
-      hireable: null,
-      bio: null,
-      public_repos: 0,
-      followers: 0,
-      following: 0,
-      created_at: ghTime(user.createdAt),
-      updated_at: ghTime(user.createdAt),
-    });
+  // The public profile (GitHub's "public-user"): what /users/{username} shows, and what /user
+  // shows a token without the `user` scope.
+  const publicUser = (user: SimUser) => ({
+    ...simpleUser(gh, user),
+    name: user.name,
+    company: null,
+    blog: '',
+    location: null,
+    email: user.email,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: ghTime(user.createdAt),
+    updated_at: ghTime(user.createdAt),
   });
+
+  gh.add('GET', '/user', (req) => ok(publicUser(requireUser(req))));
 
   gh.add(
     'GET',
@@ -41,12 +44,12 @@ export function registerRepos(gh: Gh): void {
     (req) => {
       const user = gh.world.userByName(req.params.username!);
       if (!user) throw notFound();
-      return ok({ ...simpleUser(gh, user), name: user.name, created_at: ghTime(user.createdAt) });
+      return ok(publicUser(user));
     },
     { anonymous: true },
   );
 
-  gh.add('GET', '/repos/:owner/:repo', (req) => ok(repoJson(gh, repoOf(gh, req), req.user)), {
+  gh.add('GET', '/repos/:owner/:repo', (req) => ok(fullRepoJson(gh, repoOf(gh, req), req.user)), {
     anonymous: true,
   });
 
@@ -75,6 +78,6 @@ export function registerRepos(gh: Gh): void {
     }
     if (!settings.allowMergeCommit && !settings.allowSquashMerge && !settings.allowRebaseMerge)
       throw new GhError(422, 'Sorry, you need to allow at least one merge strategy. (no_merge_method)');
-    return ok(repoJson(gh, project, req.user));
+    return ok(fullRepoJson(gh, project, req.user));
   });
 }

@@ -87,6 +87,8 @@ export function registerSearch(gh: Gh): void {
           total_count: page.total,
           incomplete_results: false,
           items: page.items.map((h) => ({ ...issueOrPullJson(gh, h.project, h.item), score: 1 })),
+          // Newer answers say which engine ran; the qualifiers the bot sends are lexical.
+          search_type: 'lexical',
         },
         200,
         page.headers,

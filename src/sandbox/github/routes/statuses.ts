@@ -3,7 +3,7 @@ import { combinedState, ghStatusState, latestPerContext, simStatusState, statuse
 import { ghTime, nodeId, ok, repoOf, str, validationFailed, type Gh } from '../context.js';
 import { objectType } from '../git-objects.js';
 import { paged } from '../paging.js';
-import { repoJson, repoUrl } from '../serializers/repos.js';
+import { minimalRepoJson, repoUrl } from '../serializers/repos.js';
 import { userJson } from '../serializers/users.js';
 import { commitOf } from './commits.js';
 
@@ -95,7 +95,7 @@ export function registerStatuses(gh: Gh, onChange: () => Promise<void>): void {
           }),
           sha,
           total_count: latest.length,
-          repository: repoJson(gh, project, null),
+          repository: minimalRepoJson(gh, project),
           commit_url: `${repoUrl(gh, project)}/commits/${sha}`,
           url: `${repoUrl(gh, project)}/commits/${sha}/status`,
         },

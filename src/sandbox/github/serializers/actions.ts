@@ -1,7 +1,7 @@
 import type { SimEnvironment, SimJob, SimPipeline, SimProject } from '../../core/model.js';
 import { ghTime, nodeId, type Gh } from '../context.js';
 import { loadCommit } from './commits.js';
-import { repoHtml, repoJson, repoUrl } from './repos.js';
+import { minimalRepoJson, repoHtml, repoUrl } from './repos.js';
 import { userJson } from './users.js';
 
 /**
@@ -73,7 +73,7 @@ export async function runJson(gh: Gh, project: SimProject, p: SimPipeline): Prom
   const url = `${repoUrl(gh, project)}/actions/runs/${p.id}`;
   const state = runState(gh, p);
   const commit = await loadCommit(gh, project, p.sha);
-  const repo = repoJson(gh, project, null);
+  const repo = minimalRepoJson(gh, project);
   return {
     id: p.id,
     name: WORKFLOW_NAME,
@@ -153,7 +153,8 @@ export function jobJson(gh: Gh, project: SimProject, job: SimJob): Record<string
         completed_at: ghTime(job.finishedAt),
       },
     ],
-    check_run_url: check ? `${repoUrl(gh, project)}/check-runs/${check.id}` : null,
+    // Every job is a check run on GitHub (the run may not exist in the sim before the job starts).
+    check_run_url: `${repoUrl(gh, project)}/check-runs/${check?.id ?? job.id}`,
     labels: ['ubuntu-latest'],
     runner_id: job.startedAt ? 1 : null,
     runner_name: job.startedAt ? 'GitHub Actions 1' : null,
@@ -162,6 +163,7 @@ export function jobJson(gh: Gh, project: SimProject, job: SimJob): Record<string
   };
 }
 
+/** The environment as a pending deployment names it (no timestamps there). */
 export function environmentJson(gh: Gh, project: SimProject, env: SimEnvironment): Record<string, unknown> {
   return {
     id: env.id,
@@ -169,7 +171,5 @@ export function environmentJson(gh: Gh, project: SimProject, env: SimEnvironment
     name: env.name,
     url: `${repoUrl(gh, project)}/environments/${encodeURIComponent(env.name)}`,
     html_url: `${repoHtml(gh, project)}/deployments/activity_log?environments_filter=${encodeURIComponent(env.name)}`,
-    created_at: ghTime(env.createdAt),
-    updated_at: ghTime(env.createdAt),
   };
 }

@@ -88,6 +88,7 @@ export async function pullJson(
       issue: { href: issueUrl },
       comments: { href: `${issueUrl}/comments` },
       review_comments: { href: `${url}/comments` },
+      review_comment: { href: `${repoUrl(gh, project)}/pulls/comments{/number}` },
       commits: { href: `${url}/commits` },
       statuses: { href: `${repoUrl(gh, project)}/statuses/${headSha}` },
     },

@@ -11,14 +11,54 @@ export function repoHtml(gh: Gh, project: SimProject): string {
   return `${gh.web()}/${project.path}`;
 }
 
-/** A full repository as GET /repos/{owner}/{repo} answers it (permissions when authenticated). */
-export function repoJson(gh: Gh, project: SimProject, viewer: SimUser | null): Record<string, unknown> {
+/** The URL templates every repository shape carries. */
+function repoUrls(gh: Gh, project: SimProject): Record<string, string> {
   const url = repoUrl(gh, project);
-  const settings = repoSettings(gh.world, project);
-  const openIssues =
-    gh.world.issues.filter((i) => i.projectId === project.id && i.state === 'opened').length +
-    gh.world.mergeRequests.filter((m) => m.projectId === project.id && m.state === 'opened').length;
-  const created = ghTime(project.createdAt);
+  return {
+    forks_url: `${url}/forks`,
+    keys_url: `${url}/keys{/key_id}`,
+    collaborators_url: `${url}/collaborators{/collaborator}`,
+    teams_url: `${url}/teams`,
+    hooks_url: `${url}/hooks`,
+    issue_events_url: `${url}/issues/events{/number}`,
+    events_url: `${url}/events`,
+    assignees_url: `${url}/assignees{/user}`,
+    branches_url: `${url}/branches{/branch}`,
+    tags_url: `${url}/tags`,
+    blobs_url: `${url}/git/blobs{/sha}`,
+    git_tags_url: `${url}/git/tags{/sha}`,
+    git_refs_url: `${url}/git/refs{/sha}`,
+    trees_url: `${url}/git/trees{/sha}`,
+    statuses_url: `${url}/statuses/{sha}`,
+    languages_url: `${url}/languages`,
+    stargazers_url: `${url}/stargazers`,
+    contributors_url: `${url}/contributors`,
+    subscribers_url: `${url}/subscribers`,
+    subscription_url: `${url}/subscription`,
+    commits_url: `${url}/commits{/sha}`,
+    git_commits_url: `${url}/git/commits{/sha}`,
+    comments_url: `${url}/comments{/number}`,
+    issue_comment_url: `${url}/issues/comments{/number}`,
+    contents_url: `${url}/contents/{+path}`,
+    compare_url: `${url}/compare/{base}...{head}`,
+    merges_url: `${url}/merges`,
+    archive_url: `${url}/{archive_format}{/ref}`,
+    downloads_url: `${url}/downloads`,
+    issues_url: `${url}/issues{/number}`,
+    pulls_url: `${url}/pulls{/number}`,
+    milestones_url: `${url}/milestones{/number}`,
+    notifications_url: `${url}/notifications{?since,all,participating}`,
+    labels_url: `${url}/labels{/name}`,
+    releases_url: `${url}/releases{/id}`,
+    deployments_url: `${url}/deployments`,
+  };
+}
+
+/**
+ * The "minimal repository" GitHub nests in workflow runs and combined statuses: identity, owner
+ * and URL templates, none of the settings.
+ */
+export function minimalRepoJson(gh: Gh, project: SimProject): Record<string, unknown> {
   return {
     id: project.id,
     node_id: nodeId('R', project.id),
@@ -29,23 +69,29 @@ export function repoJson(gh: Gh, project: SimProject, viewer: SimUser | null): R
     html_url: repoHtml(gh, project),
     description: project.description || null,
     fork: false,
-    url,
-    branches_url: `${url}/branches{/branch}`,
-    commits_url: `${url}/commits{/sha}`,
-    contents_url: `${url}/contents/{+path}`,
-    git_refs_url: `${url}/git/refs{/sha}`,
-    issues_url: `${url}/issues{/number}`,
-    labels_url: `${url}/labels{/name}`,
-    milestones_url: `${url}/milestones{/number}`,
-    pulls_url: `${url}/pulls{/number}`,
-    releases_url: `${url}/releases{/id}`,
-    statuses_url: `${url}/statuses/{sha}`,
-    deployments_url: `${url}/deployments`,
+    url: repoUrl(gh, project),
+    ...repoUrls(gh, project),
+  };
+}
+
+/** The "repository" GitHub nests in pull requests' head and base (permissions when authenticated). */
+export function repoJson(gh: Gh, project: SimProject, viewer: SimUser | null): Record<string, unknown> {
+  const settings = repoSettings(gh.world, project);
+  const openIssues =
+    gh.world.issues.filter((i) => i.projectId === project.id && i.state === 'opened').length +
+    gh.world.mergeRequests.filter((m) => m.projectId === project.id && m.state === 'opened').length;
+  const created = ghTime(project.createdAt);
+  const html = repoHtml(gh, project);
+  return {
+    ...minimalRepoJson(gh, project),
     created_at: created,
     updated_at: created,
     pushed_at: created,
-    git_url: `${repoHtml(gh, project)}.git`,
-    clone_url: `${repoHtml(gh, project)}.git`,
+    git_url: `${html.replace(/^https?:/, 'git:')}.git`,
+    ssh_url: `git@${new URL(html).host}:${project.path}.git`,
+    clone_url: `${html}.git`,
+    svn_url: html,
+    mirror_url: null,
     homepage: null,
     size: 0,
     stargazers_count: 0,
@@ -83,7 +129,10 @@ export function repoJson(gh: Gh, project: SimProject, viewer: SimUser | null): R
     squash_merge_commit_message: 'COMMIT_MESSAGES',
     merge_commit_title: 'MERGE_MESSAGE',
     merge_commit_message: 'PR_TITLE',
-    network_count: 0,
-    subscribers_count: 0,
   };
+}
+
+/** A full repository as GET /repos/{owner}/{repo} answers it: the nested shape plus counts. */
+export function fullRepoJson(gh: Gh, project: SimProject, viewer: SimUser | null): Record<string, unknown> {
+  return { ...repoJson(gh, project, viewer), network_count: 0, subscribers_count: 0 };
 }

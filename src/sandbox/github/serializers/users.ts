@@ -1,21 +1,42 @@
 import type { SimProject, SimUser } from '../../core/model.js';
 import { nodeId, type Gh } from '../context.js';
 
+/** GitHub's "simple user" for an account (user, bot or organisation); every field is required. */
+export function account(
+  gh: Gh,
+  login: string,
+  id: number,
+  node: string,
+  type: string,
+  admin: boolean,
+): Record<string, unknown> {
+  const url = `${gh.api()}/users/${login}`;
+  return {
+    login,
+    id,
+    node_id: node,
+    avatar_url: `${gh.web()}/avatars/u/${id}`,
+    gravatar_id: '',
+    url,
+    html_url: `${gh.web()}/${login}`,
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
+    type,
+    user_view_type: 'public',
+    site_admin: admin,
+  };
+}
+
 /** GitHub's "simple user" for a sim user. */
 export function simpleUser(gh: Gh, user: SimUser): Record<string, unknown> {
-  const api = gh.api();
-  return {
-    login: user.username,
-    id: user.id,
-    node_id: nodeId('U', user.id),
-    avatar_url: `${gh.web()}/avatars/u/${user.id}`,
-    gravatar_id: '',
-    url: `${api}/users/${user.username}`,
-    html_url: `${gh.web()}/${user.username}`,
-    type: user.bot ? 'Bot' : 'User',
-    site_admin: user.admin,
-    user_view_type: 'public',
-  };
+  return account(gh, user.username, user.id, nodeId('U', user.id), user.bot ? 'Bot' : 'User', user.admin);
 }
 
 export function userJson(gh: Gh, id: number | null | undefined): Record<string, unknown> | null {
@@ -39,18 +60,7 @@ export function ownerJson(gh: Gh, project: SimProject): Record<string, unknown> 
     id = gh.world.nextId('org');
     gh.state.orgIds.set(login, id);
   }
-  return {
-    login,
-    id,
-    node_id: nodeId('O', id),
-    avatar_url: `${gh.web()}/avatars/u/${id}`,
-    gravatar_id: '',
-    url: `${gh.api()}/users/${login}`,
-    html_url: `${gh.web()}/${login}`,
-    type: 'Organization',
-    site_admin: false,
-    user_view_type: 'public',
-  };
+  return account(gh, login, id, nodeId('O', id), 'Organization', false);
 }
 
 /** `author_association` of a user on a repository. */

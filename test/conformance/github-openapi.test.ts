@@ -1,0 +1,203 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedAnswer } from '../../src/sandbox/core/answer-recorder.js';
+import { adapterFixture, MINUTE, PROJECT, type AdapterFixture } from '../forges/github/helpers.js';
+import { checkGithubAnswers, formatViolation } from './support/check-answers.js';
+import { loadOpenApi, type OpenApi } from './support/openapi.js';
+
+/**
+ * Every GitHub REST operation the adapters call, driven through the real adapters against the
+ * simulator, and every answer checked against GitHub's OpenAPI description. The operations are
+ * read from the adapters' source, so a new call the tour does not cover fails here too.
+ */
+
+const ADAPTERS = fileURLToPath(new URL('../../src/forges/github/', import.meta.url));
+
+/** `METHOD /path/{param}` routes named in the adapters' source, as OpenAPI operation ids. */
+function adapterOperations(openapi: OpenApi): string[] {
+  const ids = new Set<string>();
+  for (const file of readdirSync(ADAPTERS).filter((f) => f.endsWith('.ts'))) {
+    const source = readFileSync(join(ADAPTERS, file), 'utf8');
+    for (const [, method, path] of source.matchAll(/'(GET|POST|PUT|PATCH|DELETE) (\/[^' ]+)'/g)) {
+      if (path === '/graphql') continue;
+      const op = openapi.operation(method!, path!.replace(/\{[^}]+\}/g, 'x'));
+      ids.add(op?.id ?? `unknown: ${method} ${path}`);
+    }
+  }
+  return [...ids].sort();
+}
+
+function readDir(dir: string): RecordedAnswer[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('github-'))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RecordedAnswer),
+    );
+}
+
+function stream(text: string): ReadableStream<Uint8Array> {
+  return new Blob([text]).stream();
+}
+
+describe('GitHub conformance: the simulator answers every operation the adapters use as GitHub describes it', () => {
+  let f: AdapterFixture;
+  let openapi: OpenApi;
+  const dir = mkdtempSync(join(tmpdir(), 'release-bot-conformance-'));
+
+  beforeAll(async () => {
+    openapi = loadOpenApi();
+    const previous = process.env.RELEASE_BOT_SIM_CONFORMANCE;
+    process.env.RELEASE_BOT_SIM_CONFORMANCE = dir; // read once, when the simulator's views start
+    try {
+      f = await adapterFixture({
+        protectedBranches: ['main'],
+        ciJobs: [
+          { name: 'build', stage: 'build', durationMs: MINUTE },
+          { name: 'test', stage: 'test', durationMs: MINUTE },
+          { name: 'deploy:staging', stage: 'deploy', when: 'manual', durationMs: MINUTE },
+        ],
+      });
+    } finally {
+      if (previous === undefined) delete process.env.RELEASE_BOT_SIM_CONFORMANCE;
+      else process.env.RELEASE_BOT_SIM_CONFORMANCE = previous;
+    }
+  });
+  afterAll(async () => {
+    await f?.sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a tour of the adapters: every answer matches its operation, and every adapter operation was answered', async () => {
+    const forge = f.forge;
+    await forge.currentUser();
+    await forge.repo.getProject(PROJECT);
+    const main = (await forge.repo.getBranch(PROJECT, 'main'))!;
+    expect(await forge.repo.getBranch(PROJECT, 'nope')).toBeNull();
+    await forge.repo.getCommit(PROJECT, main.sha);
+    await forge.repo.listCommits(PROJECT, 'main', { limit: 5 });
+    await forge.repo.getFile(PROJECT, 'VERSION', 'main');
+    expect(await forge.repo.getFile(PROJECT, 'missing', 'main')).toBeNull();
+    await forge.repo.createBranch(PROJECT, 'release-bot/tour', main.sha);
+    const bump = await forge.repo.commitFiles(PROJECT, {
+      branch: 'release-bot/tour',
+      message: 'Bump to 1.1.0',
+      actions: [{ action: 'update', path: 'VERSION', content: '1.1.0\n' }],
+    });
+    await forge.repo.commitFiles(PROJECT, {
+      branch: 'release-bot/fresh',
+      startFrom: 'main',
+      message: 'Fresh branch',
+      actions: [{ action: 'create', path: 'NOTES', content: 'x\n' }],
+    });
+    await forge.repo.listBranches(PROJECT, { prefix: 'release-bot/' });
+    await forge.repo.compare(PROJECT, main.sha, bump.sha);
+    await forge.repo.updateBranch(PROJECT, 'release-bot/fresh', main.sha, { force: true });
+    await forge.repo.deleteBranch(PROJECT, 'release-bot/fresh');
+
+    await forge.labels.ensure(PROJECT, { name: 'automation', color: 'ededed' });
+    await forge.labels.ensure(PROJECT, { name: 'automation', color: 'ededed' });
+    await forge.labels.currentMilestone(PROJECT);
+    const cr = await forge.changeRequests.create(PROJECT, {
+      sourceBranch: 'release-bot/tour',
+      targetBranch: 'main',
+      title: 'Bump to 1.1.0',
+      description: 'tour',
+      labels: ['automation'],
+      assignees: ['alice'],
+      reviewers: ['alice'],
+    });
+    await forge.changeRequests.list(PROJECT, { sourceBranch: 'release-bot/tour', state: 'opened' });
+    await forge.changeRequests.get(PROJECT, cr.iid);
+    await forge.changeRequests.update(PROJECT, cr.iid, {
+      title: 'Bump to 1.1.0 (tour)',
+      addLabels: ['tour'],
+    });
+    await forge.changeRequests.update(PROJECT, cr.iid, { removeLabels: ['tour'] });
+    await forge.changeRequests.update(PROJECT, cr.iid, { labels: ['automation'] });
+    await f.alice.changeRequests.approve(PROJECT, cr.iid, { sha: bump.sha });
+    await forge.changeRequests.enableAutoMerge(PROJECT, cr.iid, { sha: bump.sha });
+    const note = await forge.notes.create(PROJECT, { kind: 'change_request', iid: cr.iid }, 'hello');
+    await forge.notes.update(PROJECT, { kind: 'change_request', iid: cr.iid }, note.id, 'hello again');
+    await forge.notes.list(PROJECT, { kind: 'change_request', iid: cr.iid });
+    const other = await forge.repo.commitFiles(PROJECT, {
+      branch: 'release-bot/tour-merge',
+      startFrom: 'main',
+      message: 'Notes',
+      actions: [{ action: 'create', path: 'NOTES', content: 'y\n' }],
+    });
+    const direct = await forge.changeRequests.create(PROJECT, {
+      sourceBranch: 'release-bot/tour-merge',
+      targetBranch: 'main',
+      title: 'Notes',
+      description: 'merged directly',
+      removeSourceBranch: true,
+    });
+    await f.sim.advance(10 * MINUTE);
+    await f.alice.changeRequests.approve(PROJECT, direct.iid, { sha: other.sha });
+    await forge.changeRequests.merge(PROJECT, direct.iid, { sha: other.sha, removeSourceBranch: true });
+
+    const issue = await forge.issues.create(PROJECT, {
+      title: 'Tour issue',
+      description: 'x',
+      labels: ['automation'],
+    });
+    await forge.issues.get(PROJECT, issue.iid);
+    await forge.issues.list(PROJECT, { state: 'opened', labels: ['automation'] });
+    await forge.issues.update(PROJECT, issue.iid, { state: 'close' });
+
+    const flaky = await f.sim.push({
+      forge: 'github',
+      project: PROJECT,
+      branch: 'flaky',
+      files: { b: '1' },
+      message: 'Flaky [ci:flaky=test]',
+    });
+    await f.sim.advance(30 * MINUTE);
+    const [pipeline] = await forge.ci.listPipelines(PROJECT, { sha: flaky });
+    await forge.ci.getPipeline(PROJECT, pipeline!.id);
+    const jobs = await forge.ci.listJobs(PROJECT, pipeline!.id);
+    await forge.ci.retryJob(PROJECT, jobs.find((j) => j.status === 'failed')!.id);
+    await f.sim.advance(30 * MINUTE);
+    await forge.ci.retryPipeline(PROJECT, pipeline!.id).catch(() => undefined); // may have nothing to retry
+    const [onMain] = await forge.ci.listPipelines(PROJECT, { ref: 'main' });
+    const manual = (await forge.ci.listJobs(PROJECT, onMain!.id)).find((j) => j.manual);
+    if (manual) await forge.ci.playJob(PROJECT, manual.id);
+    await forge.ci.commitChecks(PROJECT, flaky);
+    await forge.ci.branchChecks(PROJECT, 'main', 5);
+    await forge.ci.listTagPipelines(PROJECT, 'v0.0.0');
+
+    const d = await forge.deployments.create(PROJECT, {
+      environment: 'gstg',
+      ref: 'main',
+      sha: main.sha,
+      version: '1.0.0',
+    });
+    await forge.deployments.get(PROJECT, d.id);
+    await forge.deployments.list(PROJECT, { environment: 'gstg' });
+
+    await forge.packages.upload(PROJECT, 'tour', '1.0.0', 'tour.txt', stream('tour\n'), 5);
+    await forge.packages.listFiles(PROJECT, 'tour', '1.0.0');
+    await new Response(await forge.packages.download(PROJECT, 'tour', '1.0.0', 'tour.txt')).text();
+
+    const answers = readDir(dir);
+    const violations = checkGithubAnswers(answers, openapi);
+    expect(violations.map(formatViolation)).toEqual([]);
+
+    // Answers without a JSON body (204, redirects) are not sampled: coverage comes from the request log.
+    const answered = new Set(
+      f.sim
+        .requests()
+        .filter((r) => r.forge === 'github' && r.route !== 'UNMATCHED')
+        .map((r) => openapi.operation(r.method, r.path)?.id),
+    );
+    const missing = adapterOperations(openapi).filter((id) => !answered.has(id));
+    expect(missing).toEqual([]);
+    expect(answers.some((a) => a.route === 'POST /graphql')).toBe(true);
+  });
+});
