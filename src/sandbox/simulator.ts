@@ -39,7 +39,36 @@ export interface SimulatorOptions {
   host?: string;
   gitlabPort?: number;
   githubPort?: number;
+  /**
+   * How awkward the simulated forges are (see docs/dev/forge-behaviour.md). On by default: pipelines
+   * are created after the push, GitLab MR lists show the mergeability of the last check. `false`
+   * turns all of it off (only for tests about something else).
+   */
+  realism?: Partial<SimRealism> | false;
+  /** GitLab version whose answers differ (e.g. `17`, `18`, `'17.11.2'`); default 18. */
+  gitlabVersion?: number | string;
 }
+
+export interface SimRealism {
+  /** Simulated ms from a push to its pipeline (GitLab default 30 s; GitHub 0 until its routes adopt it). */
+  pipelineDelayMs: { gitlab?: number; github?: number };
+  /** ... or that many API requests to the forge, whichever comes first (0: time only). */
+  pipelineDelayRequests: { gitlab?: number; github?: number };
+  /** GitLab MR lists show `merge_status` as of the last check; a single read starts a new check. */
+  lazyMergeability: boolean;
+}
+
+export const DEFAULT_REALISM: SimRealism = {
+  pipelineDelayMs: { gitlab: 30_000, github: 0 },
+  pipelineDelayRequests: { gitlab: 0, github: 0 },
+  lazyMergeability: true,
+};
+
+const NO_REALISM: SimRealism = {
+  pipelineDelayMs: {},
+  pipelineDelayRequests: {},
+  lazyMergeability: false,
+};
 
 export interface SimForgeEndpoint {
   /** Web origin, e.g. `http://127.0.0.1:4321`. */
@@ -133,16 +162,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     speed: options.speed,
   });
   const world = createWorld(dir, clock);
-  const ci = createCiEngine(world);
+  const realism: SimRealism =
+    options.realism === false ? NO_REALISM : { ...DEFAULT_REALISM, ...options.realism };
+  const ci = createCiEngine(world, {
+    delayMs: realism.pipelineDelayMs,
+    delayRequests: realism.pipelineDelayRequests,
+  });
   const faults = createFaultInjector(options.seed ?? 1);
   const log: RequestLogEntry[] = [];
   const host = options.host ?? '127.0.0.1';
   // In wall-clock mode CI catches up on every request; in manual mode only `advance` moves it.
-  const beforeRequest = options.clock === 'wall' ? () => ci.tick() : undefined;
+  // Every request also counts towards request-delayed pipeline creation.
+  const beforeRequest = (forge: SimForge) => async () => {
+    if (options.clock === 'wall') await ci.tick();
+    await ci.noteRequest(forge);
+  };
 
   const views: View[] = [
-    createGitlabView({ world, ci, faults, log, beforeRequest }),
-    createGithubView({ world, ci, faults, log, beforeRequest }),
+    createGitlabView({
+      world,
+      ci,
+      faults,
+      log,
+      beforeRequest: beforeRequest('gitlab'),
+      gitlabVersion: options.gitlabVersion ?? 18,
+      lazyMergeability: realism.lazyMergeability,
+    }),
+    createGithubView({ world, ci, faults, log, beforeRequest: beforeRequest('github') }),
   ];
   const gitlabUrl = await views[0]!.listen(options.gitlabPort ?? 0, host);
   const githubUrl = await views[1]!.listen(options.githubPort ?? 0, host);

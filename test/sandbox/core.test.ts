@@ -48,8 +48,13 @@ describe('simulator core', () => {
     });
     const project = sim.project('gitlab', 'org/app');
     expect((await project.repo.readFile('main', 'VERSION'))?.toString()).toBe('def\n');
+    // the pipeline is created asynchronously, as on GitLab: not within the push
+    expect(sim.ci.latestPipeline(project, sha)).toBeUndefined();
+    expect(sim.ci.creating(project, sha, 'main')).toBe(true);
+    await sim.ci.createScheduled();
     const pipeline = sim.ci.latestPipeline(project, sha)!;
     expect(pipeline.status).toBe('created');
+    expect(sim.ci.creating(project, sha, 'main')).toBe(false);
     await sim.advance(60 * 60_000);
     expect(pipeline.status).toBe('failed');
     const failed = sim.ci.jobsOf(pipeline).find((j) => j.status === 'failed')!;

@@ -1,4 +1,12 @@
-import type { CiOutcome, SimCheckRun, SimJob, SimJobSpec, SimPipeline, SimProject } from './model.js';
+import type {
+  CiOutcome,
+  SimCheckRun,
+  SimForge,
+  SimJob,
+  SimJobSpec,
+  SimPipeline,
+  SimProject,
+} from './model.js';
 import { SimError, type PushEvent, type World } from './world.js';
 
 /**
@@ -15,6 +23,29 @@ import { SimError, type PushEvent, type World } from './world.js';
  *   [ci skip] / [skip ci]           no pipeline
  */
 
+/**
+ * Pipelines are created asynchronously on the real forges: GitLab's PostReceive worker queues
+ * `CreatePipelineWorker` (an MR shows `head_pipeline: null` and "Checking pipeline status" meanwhile,
+ * gitlab-org/gitlab#353984), GitHub starts workflow runs and check suites from the push webhook.
+ * With a delay, a push schedules its pipeline instead of creating it inside the push: it appears
+ * once simulated time has passed `delayMs` or once the forge has served `delayRequests` more API
+ * requests, whichever comes first. Per forge; 0 (the default) creates it within the push.
+ */
+export interface CiTiming {
+  delayMs?: Partial<Record<SimForge, number>>;
+  delayRequests?: Partial<Record<SimForge, number>>;
+}
+
+interface ScheduledPipeline {
+  project: SimProject;
+  ref: string;
+  sha: string;
+  tag: boolean;
+  userId: number;
+  dueMs: number;
+  requestsLeft: number;
+}
+
 const QUEUE_MS = 10_000;
 const DEFAULT_JOB_MS = 5 * 60_000;
 const FINISHED = new Set(['success', 'failed', 'canceled', 'skipped']);
@@ -29,6 +60,8 @@ export interface CiEngine {
     userId: number;
     variables?: Record<string, string>;
     outcome?: CiOutcome;
+    /** When the pipeline was created (default now; a scheduled pipeline is created at its due time). */
+    atMs?: number;
   }): Promise<SimPipeline>;
   /** Progress every pipeline to the clock's current time. */
   tick(): Promise<void>;
@@ -40,6 +73,12 @@ export interface CiEngine {
   /** Latest pipeline for a ref+sha. */
   latestPipeline(project: SimProject, sha: string, ref?: string): SimPipeline | undefined;
   isFinished(status: string): boolean;
+  /** A push's pipeline is scheduled but not created yet (the forge is still creating it). */
+  creating(project: SimProject, sha: string, ref?: string): boolean;
+  /** Called once per API request a forge serves: request-counted pipeline delays move on. */
+  noteRequest(forge: SimForge): Promise<void>;
+  /** Create every scheduled pipeline now, as if the forge's workers caught up (clock unchanged). */
+  createScheduled(): Promise<void>;
 }
 
 export function parseMarkers(message: string): CiOutcome | 'skip' | undefined {
@@ -69,8 +108,9 @@ export function parseMarkers(message: string): CiOutcome | 'skip' | undefined {
   return outcome;
 }
 
-export function createCiEngine(world: World): CiEngine {
+export function createCiEngine(world: World, timing: CiTiming = {}): CiEngine {
   const iidCounters = new Map<number, number>();
+  const scheduled: ScheduledPipeline[] = [];
 
   function nextIid(projectId: number): number {
     const n = (iidCounters.get(projectId) ?? 0) + 1;
@@ -155,6 +195,7 @@ export function createCiEngine(world: World): CiEngine {
     outcome: CiOutcome,
     attempt: number,
     userId: number,
+    now = world.nowIso(),
   ): SimJob {
     const failing = new Set(outcome.failJobs ?? []);
     const manual = spec.when === 'manual';
@@ -162,7 +203,6 @@ export function createCiEngine(world: World): CiEngine {
       (outcome.result === 'failed' || outcome.result === 'flaky') &&
       (failing.size > 0 ? failing.has(spec.name) : spec.name === defaultFailJob(outcome, pipeline));
     const willFail = isFailTarget && (outcome.result === 'failed' || attempt === 0);
-    const now = world.nowIso();
     return {
       id: world.nextId('job'),
       pipelineId: pipeline.id,
@@ -316,10 +356,11 @@ export function createCiEngine(world: World): CiEngine {
       userId,
       variables = {},
       outcome,
+      atMs,
     }) {
       const resolved = outcome ?? (await resolveOutcome(project, ref, sha));
       if (resolved === 'skip') throw new SimError(400, 'Pipeline skipped by commit message', 'skipped');
-      const now = world.nowIso();
+      const now = atMs === undefined ? world.nowIso() : new Date(atMs).toISOString();
       const pipeline: SimPipeline = {
         id: world.nextId('pipeline'),
         iid: nextIid(project.id),
@@ -339,7 +380,7 @@ export function createCiEngine(world: World): CiEngine {
       };
       world.pipelines.push(pipeline);
       for (const spec of specsFor(project, resolved)) {
-        const job = makeJob(pipeline, spec, resolved, 0, userId);
+        const job = makeJob(pipeline, spec, resolved, 0, userId, now);
         world.jobs.push(job);
         if (job.status !== 'manual') {
           addCheckRun(project, job, sha);
@@ -361,6 +402,7 @@ export function createCiEngine(world: World): CiEngine {
 
     async tick() {
       const nowMs = world.clock.nowMs();
+      await createDue((p) => p.dueMs <= nowMs);
       for (const pipeline of world.pipelines) {
         if (pipeline.status === 'canceled') continue;
         let changed = false;
@@ -452,25 +494,63 @@ export function createCiEngine(world: World): CiEngine {
     isFinished(status) {
       return FINISHED.has(status);
     },
+
+    creating(project, sha, ref) {
+      return scheduled.some((p) => p.project === project && p.sha === sha && (!ref || p.ref === ref));
+    },
+
+    async createScheduled() {
+      await createDue(() => true);
+    },
+
+    async noteRequest(forge) {
+      for (const p of scheduled) if (p.project.forge === forge) p.requestsLeft--;
+      await createDue((p) => p.requestsLeft <= 0);
+    },
   };
+
+  /** Create the scheduled pipelines that are due, oldest first, each at its own due time. */
+  async function createDue(due: (p: ScheduledPipeline) => boolean): Promise<void> {
+    const ready = scheduled.filter(due).sort((a, b) => a.dueMs - b.dueMs);
+    if (ready.length === 0) return;
+    for (const p of ready) scheduled.splice(scheduled.indexOf(p), 1);
+    const nowMs = world.clock.nowMs();
+    for (const p of ready) await createNow(p, Math.min(p.dueMs, nowMs));
+  }
+
+  async function createNow(
+    p: Omit<ScheduledPipeline, 'dueMs' | 'requestsLeft'>,
+    atMs?: number,
+  ): Promise<void> {
+    try {
+      await engine.createPipeline({
+        project: p.project,
+        ref: p.ref,
+        sha: p.sha,
+        tag: p.tag,
+        source: 'push',
+        userId: p.userId,
+        atMs,
+      });
+    } catch (error) {
+      if (!(error instanceof SimError && error.code === 'skipped')) throw error;
+    }
+  }
 
   world.onPush(async (event: PushEvent) => {
     if (!event.after) return;
     const project = event.project;
     if (!event.tag) await onBranchMoved(event);
     if (!project.ciEnabled) return;
-    try {
-      await engine.createPipeline({
-        project,
-        ref: event.ref,
-        sha: event.after,
-        tag: event.tag,
-        source: 'push',
-        userId: event.userId,
-      });
-    } catch (error) {
-      if (!(error instanceof SimError && error.code === 'skipped')) throw error;
-    }
+    const push = { project, ref: event.ref, sha: event.after, tag: event.tag, userId: event.userId };
+    const delayMs = timing.delayMs?.[project.forge] ?? 0;
+    const delayRequests = timing.delayRequests?.[project.forge] ?? 0;
+    if (delayMs <= 0 && delayRequests <= 0) return createNow(push);
+    scheduled.push({
+      ...push,
+      dueMs: world.clock.nowMs() + (delayMs > 0 ? delayMs : Number.POSITIVE_INFINITY),
+      requestsLeft: delayRequests > 0 ? delayRequests : Number.POSITIVE_INFINITY,
+    });
   });
 
   async function onBranchMoved(event: PushEvent): Promise<void> {

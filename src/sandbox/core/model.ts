@@ -75,6 +75,11 @@ export interface SimProject {
   allowAutoMerge: boolean;
   /** GitLab: approvals needed before merge (0: none). */
   approvalsRequired: number;
+  /**
+   * GitLab `only_allow_merge_if_pipeline_succeeds` ("Pipelines must succeed"). When false, an MR
+   * with a running or missing pipeline is mergeable, and some auto-merge strategies merge it.
+   */
+  pipelineMustSucceed: boolean;
   /** GitLab: the author may not approve their own MR. */
   preventAuthorApproval: boolean;
   /** GitLab generic packages: reject a file that already exists in the same package version. */

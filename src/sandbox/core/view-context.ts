@@ -10,4 +10,8 @@ export interface ViewContext {
   faults: FaultInjector;
   log: RequestLogEntry[];
   beforeRequest?: () => Promise<void>;
+  /** GitLab only: the version whose answers differ (see gitlab/version.ts). */
+  gitlabVersion?: number | string;
+  /** GitLab only: MR lists show the last mergeability check, not a fresh one. */
+  lazyMergeability?: boolean;
 }

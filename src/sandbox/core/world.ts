@@ -64,6 +64,8 @@ export interface CreateProjectInput {
   description?: string;
   allowAutoMerge?: boolean;
   approvalsRequired?: number;
+  /** GitLab "Pipelines must succeed" (default true in the simulator). */
+  pipelineMustSucceed?: boolean;
   preventAuthorApproval?: boolean;
   packageDuplicatesAllowed?: boolean;
   ciReports?: SimProject['ciReports'];
@@ -270,6 +272,7 @@ export function createWorld(dir: string, clock: SimClock): World {
         protectedBranches: new Map(),
         allowAutoMerge: input.allowAutoMerge ?? true,
         approvalsRequired: input.approvalsRequired ?? 0,
+        pipelineMustSucceed: input.pipelineMustSucceed ?? true,
         preventAuthorApproval: input.preventAuthorApproval ?? true,
         packageDuplicatesAllowed: input.packageDuplicatesAllowed ?? false,
         ciReports: input.ciReports ?? 'checks',

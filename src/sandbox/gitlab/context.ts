@@ -10,11 +10,16 @@ import {
 } from '../core/server.js';
 import { ACCESS, type World } from '../core/world.js';
 import { forbidden, insufficientScope, notFound } from './errors.js';
+import { gitlabBehaviour, type GitlabBehaviour } from './version.js';
 
 /** What every GitLab route file gets: the world, CI, and a route registrar that enforces token scopes. */
 export interface Gitlab {
   world: World;
   ci: CiEngine;
+  /** Answers that differ by GitLab version. */
+  behaviour: GitlabBehaviour;
+  /** MR lists show the last mergeability check (GitLab's `merge_status` column), not a fresh one. */
+  lazyMergeability: boolean;
   /** Web origin of the GitLab listener (links, web_url). */
   web(): string;
   add(method: string, template: string, handler: Handler, options?: RouteOptions): void;
@@ -25,10 +30,17 @@ export const P = `${API}/projects/:id`;
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-export function createGitlab(view: View, world: World, ci: CiEngine): Gitlab {
+export function createGitlab(
+  view: View,
+  world: World,
+  ci: CiEngine,
+  options: { version?: number | string; lazyMergeability?: boolean } = {},
+): Gitlab {
   return {
     world,
     ci,
+    behaviour: gitlabBehaviour(options.version ?? 18),
+    lazyMergeability: options.lazyMergeability ?? false,
     web: () => world.webUrl.gitlab,
     add(method, template, handler, options) {
       view.add(

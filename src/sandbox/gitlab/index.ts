@@ -53,7 +53,10 @@ export function createGitlabView(ctx: ViewContext): View {
     },
     commonHeaders: createRateLimitHeaders(),
   });
-  const gl = createGitlab(view, ctx.world, ctx.ci);
+  const gl = createGitlab(view, ctx.world, ctx.ci, {
+    version: ctx.gitlabVersion,
+    lazyMergeability: ctx.lazyMergeability,
+  });
   registerUsers(gl);
   registerProjects(gl);
   registerBranches(gl);

@@ -15,6 +15,8 @@ describe('GitLab commits and commit statuses', () => {
     shas.push(...importCommits(fx, 'main', imported));
     await fx.sim.advance(24 * 3600_000);
     shas.push(await push(fx, 'main', { 'f0.txt': 'v24\n' }, 'commit 24'));
+    // GitLab creates the push's pipeline in a background worker; let it catch up.
+    await fx.sim.ci.createScheduled();
   });
   afterAll(() => fx.close());
 

@@ -133,6 +133,9 @@ describe('GitLab repository files, tree, compare and tags', () => {
     const tag = await fx.api.Tags.create('org/app', 'v1.0.0', 'main');
     expect(tag).toMatchObject({ name: 'v1.0.0', protected: false });
     expect((tag.commit as { id: string }).id).toMatch(SHA);
+    // the tag pipeline is created by a background worker after the push, not within it
+    expect(await fx.api.Pipelines.all('org/app', { ref: 'v1.0.0' })).toEqual([]);
+    await fx.sim.advance(30_000);
     const pipelines = await fx.api.Pipelines.all('org/app', { ref: 'v1.0.0' });
     expect(pipelines).toHaveLength(1);
     const p = await fx.api.Pipelines.show('org/app', pipelines[0]!.id);

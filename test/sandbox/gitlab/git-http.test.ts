@@ -80,6 +80,8 @@ describe('GitLab git smart HTTP', () => {
     await git(repo, ['push', '-q', 'origin', 'topic'], fx.token);
     expect((await fx.api.Branches.show('org/app', 'topic')).commit).toMatchObject({ id: sha });
     expect((await fx.api.MergeRequests.show('org/app', mr.iid)).sha).toBe(sha);
+    expect(await fx.api.Pipelines.all('org/app', { sha })).toHaveLength(0);
+    await fx.sim.advance(30_000);
     expect(await fx.api.Pipelines.all('org/app', { sha })).toHaveLength(1);
     expect(fx.sim.requests({ forge: 'gitlab', method: 'POST' }).at(-1)?.route).toBe(
       'POST /:p1/:p2/git-receive-pack',

@@ -21,6 +21,8 @@ describe('GitLab pipelines and jobs on simulated CI', () => {
 
   it('success: created → pending → running → success, with GitLab pipeline shapes', async () => {
     const sha = await push(fx, 'ok', { 'a.txt': 'a\n' }, 'fine');
+    expect(await fx.api.Pipelines.all('org/app', { sha })).toEqual([]);
+    await fx.sim.ci.createScheduled();
     const [listed] = await fx.api.Pipelines.all('org/app', { sha });
     expect(listed).toMatchObject({ sha, ref: 'ok', status: 'created', source: 'push' });
     expect(listed!.web_url).toBe(`${fx.sim.gitlab.url}/org/app/-/pipelines/${listed!.id}`);

@@ -5,7 +5,12 @@ import { currentUser, loadProject, P, type Gitlab } from '../context.js';
 import { apiError, notAllowed, notFound, unauthorized } from '../errors.js';
 import { systemNote } from '../issuables.js';
 import { bool, str } from '../params.js';
-import { isActivePipeline, mergeRequestDetail, mergeRequestFacts } from '../serializers/merge-request.js';
+import {
+  isActivePipeline,
+  mergeRequestDetail,
+  mergeRequestFacts,
+  type MergeRequestFacts,
+} from '../serializers/merge-request.js';
 import { userBasic } from '../serializers/user.js';
 import { canMerge, findMergeRequest } from './merge-requests.js';
 
@@ -26,7 +31,7 @@ async function approvalsEntity(gl: Gitlab, req: SimRequest, project: SimProject,
     state: mr.state,
     created_at: mr.createdAt,
     updated_at: mr.updatedAt,
-    merge_status: (await mergeRequestFacts(gl, mr)).conflicts ? 'cannot_be_merged' : 'can_be_merged',
+    merge_status: (await mergeRequestFacts(gl, mr, 'list')).mergeStatus,
     approved: left === 0,
     approvals_required: project.approvalsRequired,
     approvals_left: left,
@@ -53,11 +58,56 @@ function canApprove(gl: Gitlab, req: SimRequest, project: SimProject, mr: SimMer
   return !(project.preventAuthorApproval && mr.authorId === user.id);
 }
 
-/** An approval can be the last thing an armed auto-merge waited for. */
-async function mergeIfReady(gl: Gitlab, project: SimProject, mr: SimMergeRequest): Promise<void> {
-  if (!mr.autoMerge || mr.approvedBy.length < project.approvalsRequired) return;
+/**
+ * GitLab's `mergeable_state?` and `mergeable?` (app/models/merge_request.rb) over the simulated MR:
+ * open, not draft, approved, the pipeline check (skipped when asked or when the project does not
+ * require pipelines to succeed) and, from 17 on, conflicts as one more merge check.
+ */
+function mergeability(gl: Gitlab, project: SimProject, mr: SimMergeRequest, facts: MergeRequestFacts) {
+  const approved = mr.approvedBy.length >= project.approvalsRequired;
+  const pipelineSuccess = facts.headPipeline?.status === 'success';
+  const ciOk = !project.pipelineMustSucceed || pipelineSuccess;
+  const conflictsInState = gl.behaviour.conflictStatus === 405;
+  const state = (skipCi: boolean) =>
+    mr.state === 'opened' &&
+    !mr.draft &&
+    approved &&
+    (skipCi || ciOk) &&
+    !(conflictsInState && facts.conflicts);
+  return {
+    pipelineSuccess,
+    pipelineActive: isActivePipeline(facts.headPipeline),
+    // `diff_head_pipeline_considered_in_progress?`: a pipeline still being created counts.
+    inProgress: facts.pipelineCreating || isActivePipeline(facts.headPipeline),
+    mergeableState: state,
+    mergeable: (skipCi: boolean) => state(skipCi) && !facts.conflicts,
+  };
+}
+
+/** Is the project's default auto-merge strategy available for this MR (AutoMergeService)? */
+function autoMergeAvailable(gl: Gitlab, m: ReturnType<typeof mergeability>): boolean {
+  // MWPS: only while the diff head pipeline is active; a pipeline still being created is not
+  // (the 405 right after a push, gitlab-org/gitlab#353984).
+  if (gl.behaviour.autoMerge === 'mwps') return m.pipelineActive && m.mergeableState(true);
+  // MWCP: unless the MR could be merged now with no pipeline in progress.
+  return !(m.mergeable(false) && !m.inProgress);
+}
+
+/**
+ * An armed auto-merge's `process` step (AutoMergeProcessWorker after arming, approving, a pipeline
+ * finishing). MWPS and 18's MWCP merge only on a successful head pipeline; 17's MWCP merges as
+ * soon as the MR is `mergeable?` — with "pipelines must succeed" off, untested.
+ */
+async function processAutoMerge(gl: Gitlab, project: SimProject, mr: SimMergeRequest): Promise<void> {
+  if (!mr.autoMerge || mr.state !== 'opened') return;
   const facts = await mergeRequestFacts(gl, mr);
-  if (facts.head !== mr.autoMerge.sha || facts.headPipeline?.status !== 'success') return;
+  if (facts.head !== mr.autoMerge.sha) return;
+  const m = mergeability(gl, project, mr, facts);
+  const waitsForPipeline =
+    gl.behaviour.autoMerge === 'mwps' ||
+    (gl.behaviour.autoMerge === 'mwcp-wait-for-pipeline' && project.ciEnabled);
+  if (waitsForPipeline && !m.pipelineSuccess) return;
+  if (!m.mergeable(false)) return;
   mr.squash = mr.autoMerge.squash || mr.squash;
   mr.removeSourceBranch = mr.autoMerge.removeSourceBranch || mr.removeSourceBranch;
   await gl.world.mergeMergeRequest(mr, mr.autoMerge.userId).catch((error: unknown) => {
@@ -67,10 +117,11 @@ async function mergeIfReady(gl: Gitlab, project: SimProject, mr: SimMergeRequest
 
 export function registerMergeRequestActions(gl: Gitlab): void {
   /**
-   * PUT .../merge: 401 when the user may not merge, 405 when the MR is not open or not mergeable
-   * yet (draft, approvals, pipeline pending or failed — the simulated projects require pipelines to
-   * succeed), 406 on conflicts, 409 when `sha` is not the head. With `auto_merge` (or the older
-   * `merge_when_pipeline_succeeds`) and a pipeline still running, auto-merge is set instead.
+   * PUT .../merge, in the order of lib/api/merge_requests.rb: 401 when the user may not merge;
+   * 405 unless it can merge now or the default auto-merge strategy is available; 406 (≤ 16) /
+   * 422 (17+) "Branch cannot be merged" when `mergeable?` fails; 409 when `sha` is not the head;
+   * then merge now (422 if that fails) or arm auto-merge. `auto_merge` (17+) and
+   * `merge_when_pipeline_succeeds` ask for the same thing.
    */
   gl.add('PUT', `${P}/merge_requests/:iid/merge`, async (req) => {
     const project = loadProject(gl, req, ACCESS.reporter);
@@ -78,46 +129,50 @@ export function registerMergeRequestActions(gl: Gitlab): void {
     const user = currentUser(req);
     if (!canMerge(gl, req, project, mr)) throw unauthorized();
     const auto = (bool(req, 'auto_merge') ?? false) || (bool(req, 'merge_when_pipeline_succeeds') ?? false);
-    if (mr.state !== 'opened' || mr.draft) throw notAllowed();
     const facts = await mergeRequestFacts(gl, mr);
+    const m = mergeability(gl, project, mr, facts);
+    const automatically = auto && mr.state === 'opened' && autoMergeAvailable(gl, m);
+    const immediately = auto ? m.pipelineSuccess && mr.state === 'opened' : m.mergeableState(false);
+    if (!immediately && !automatically) throw notAllowed();
+    const cannotMerge = apiError(gl.behaviour.failedMergeStatus, 'Branch cannot be merged');
+    if (gl.behaviour.failedMergeStatus === 406) {
+      if (!m.mergeable(automatically)) throw cannotMerge;
+    } else if (!automatically && !m.mergeable(false)) throw cannotMerge;
     const sha = str(req, 'sha');
     if (sha !== undefined && sha !== facts.head) throw shaMismatch(facts.head);
-    if (facts.conflicts) throw apiError(406, 'Branch cannot be merged');
     const squash = bool(req, 'squash');
     const removeSource = bool(req, 'should_remove_source_branch');
-    const pipelineActive = isActivePipeline(facts.headPipeline);
-    const approved = mr.approvedBy.length >= project.approvalsRequired;
-    const pipelineOk = !facts.headPipeline || facts.headPipeline.status === 'success';
-    if (auto && (pipelineActive || (!approved && pipelineOk))) {
-      if (!mr.autoMerge || mr.autoMerge.sha !== facts.head) {
-        mr.autoMerge = {
-          userId: user.id,
-          sha: facts.head,
-          squash: squash ?? mr.squash,
-          removeSourceBranch: removeSource ?? mr.removeSourceBranch,
-          method: 'merge_when_checks_pass',
-        };
-        systemNote(
-          gl,
-          project,
-          { type: 'MergeRequest', iid: mr.iid },
-          `enabled an automatic merge when all merge checks for ${facts.head} pass`,
-          user,
-        );
+    if (squash) mr.squash = squash;
+    if (immediately) {
+      if (removeSource !== undefined) mr.removeSourceBranch = removeSource;
+      try {
+        await gl.world.mergeMergeRequest(mr, user.id);
+      } catch (error) {
+        if (error instanceof SimError) throw cannotMerge;
+        throw error;
       }
-      mr.updatedAt = gl.world.nowIso();
       return { body: await mergeRequestDetail(gl, mr, true) };
     }
-    if (!approved || !pipelineOk) throw notAllowed();
-    if (squash !== undefined) mr.squash = squash;
-    if (removeSource !== undefined) mr.removeSourceBranch = removeSource;
-    try {
-      await gl.world.mergeMergeRequest(mr, user.id);
-    } catch (error) {
-      if (error instanceof SimError)
-        throw apiError(error.status === 406 ? 406 : 422, 'Branch cannot be merged');
-      throw error;
+    if (!mr.autoMerge || mr.autoMerge.sha !== facts.head) {
+      mr.autoMerge = {
+        userId: user.id,
+        sha: facts.head,
+        squash: squash ?? mr.squash,
+        removeSourceBranch: removeSource ?? mr.removeSourceBranch,
+        method: gl.behaviour.autoMerge === 'mwps' ? 'merge_when_pipeline_succeeds' : 'merge_when_checks_pass',
+      };
+      systemNote(
+        gl,
+        project,
+        { type: 'MergeRequest', iid: mr.iid },
+        gl.behaviour.autoMerge === 'mwps'
+          ? `enabled an automatic merge when the pipeline for ${facts.head} succeeds`
+          : `enabled an automatic merge when all merge checks for ${facts.head} pass`,
+        user,
+      );
     }
+    mr.updatedAt = gl.world.nowIso();
+    await processAutoMerge(gl, project, mr);
     return { body: await mergeRequestDetail(gl, mr, true) };
   });
 
@@ -150,6 +205,9 @@ export function registerMergeRequestActions(gl: Gitlab): void {
     const sha = str(req, 'sha');
     const head = await gl.world.mrHeadSha(mr);
     if (sha !== undefined && sha !== head) throw shaMismatch(head);
+    // A repeated approval: 401 from the refusing ApprovalService, 304 on 18 (see version.ts).
+    if (mr.approvedBy.includes(currentUser(req).id) && gl.behaviour.repeatApproval === 304)
+      return { status: 304, body: undefined };
     // GitLab answers 401 to an approval it will not take (own MR, already approved, no rights).
     if (!canApprove(gl, req, project, mr)) throw unauthorized();
     mr.approvedBy.push(currentUser(req).id);
@@ -161,7 +219,7 @@ export function registerMergeRequestActions(gl: Gitlab): void {
       'approved this merge request',
       currentUser(req),
     );
-    await mergeIfReady(gl, project, mr);
+    await processAutoMerge(gl, project, mr);
     return { status: 201, body: await approvalsEntity(gl, req, project, mr) };
   });
 

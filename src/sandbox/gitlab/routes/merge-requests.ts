@@ -17,7 +17,12 @@ import {
 } from '../issuables.js';
 import { bool, int, intList, list, oneOf, required, str } from '../params.js';
 import { commitBasic } from '../serializers/commit.js';
-import { closedBy, mergeRequestBasic, mergeRequestDetail } from '../serializers/merge-request.js';
+import {
+  closedBy,
+  mergeRequestBasic,
+  mergeRequestDetail,
+  mergeRequestFacts,
+} from '../serializers/merge-request.js';
 import { pipelineBasic } from '../serializers/pipeline.js';
 
 const UPDATE_PARAMS = [
@@ -112,8 +117,16 @@ export function registerMergeRequests(gl: Gitlab): void {
       sort,
     );
     const { items, headers } = page(gl, req, mrs);
+    // Lists answer the stored merge_status; `with_merge_status_recheck` starts checks (for users
+    // who may update MRs) and answers `checking` meanwhile (lib/api/merge_requests.rb).
+    const recheck =
+      bool(req, 'with_merge_status_recheck') === true &&
+      gl.world.accessLevel(currentUser(req), project) >= ACCESS.developer;
     const body = [];
-    for (const mr of items) body.push(await mergeRequestBasic(gl, mr));
+    for (const mr of items)
+      body.push(
+        await mergeRequestBasic(gl, mr, await mergeRequestFacts(gl, mr, recheck ? 'single' : 'list')),
+      );
     return { body, headers };
   });
 

@@ -1,6 +1,7 @@
 import type { SimMergeRequest, SimPipeline } from '../../core/model.js';
 import type { Gitlab } from '../context.js';
 import { fileDiffs, mergeBase, mergesCleanly } from '../git-extra.js';
+import { mergeStatusOf, type MergeabilityRead, type MergeStatus } from '../mergeability.js';
 import { milestoneById } from './milestone.js';
 import { pipelineBasic, pipelineDetail } from './pipeline.js';
 import { projectUrl } from './project.js';
@@ -18,29 +19,60 @@ export interface MergeRequestFacts {
   targetSha: string | null;
   baseSha: string | null;
   headPipeline: SimPipeline | undefined;
+  /** The push's pipeline is still being created (`head_pipeline` is null meanwhile). */
+  pipelineCreating: boolean;
+  /** Conflicts as GitLab reports them: as of the last mergeability check unless read `fresh`. */
   conflicts: boolean;
+  mergeStatus: MergeStatus;
   detailedStatus: string;
 }
 
-export async function mergeRequestFacts(gl: Gitlab, mr: SimMergeRequest): Promise<MergeRequestFacts> {
+/**
+ * `read` says how the answer sees the `merge_status` column (mergeability.ts): lists see the last
+ * check, single reads start one, the merge action checks inline. Without lazy mergeability every
+ * read is fresh.
+ */
+export async function mergeRequestFacts(
+  gl: Gitlab,
+  mr: SimMergeRequest,
+  read: MergeabilityRead = 'fresh',
+): Promise<MergeRequestFacts> {
   const project = gl.world.projects.get(mr.projectId)!;
   const head = await gl.world.mrHeadSha(mr);
   const targetSha = await project.repo.branchSha(mr.targetBranch);
-  const headPipeline =
-    gl.ci.latestPipeline(project, head, mr.sourceBranch) ?? gl.ci.latestPipeline(project, head);
-  let conflicts = false;
+  // `head_pipeline` is the pipeline of the MR's diff head, on its source branch.
+  const headPipeline = gl.ci.latestPipeline(project, head, mr.sourceBranch);
+  const pipelineCreating = !headPipeline && gl.ci.creating(project, head, mr.sourceBranch);
+  let actualConflicts = false;
   let baseSha: string | null = null;
   if (targetSha) {
     baseSha = await mergeBase(project.repo.dir, targetSha, head);
-    if (mr.state === 'opened') conflicts = !(await mergesCleanly(project.repo.dir, targetSha, head));
+    if (mr.state === 'opened') actualConflicts = !(await mergesCleanly(project.repo.dir, targetSha, head));
   }
+  const { status: mergeStatus, conflicts } =
+    mr.state !== 'opened'
+      ? { status: 'can_be_merged' as const, conflicts: false }
+      : mergeStatusOf(mr, `${head}:${targetSha}`, actualConflicts, gl.lazyMergeability ? read : 'fresh');
   let detailedStatus = 'mergeable';
+  const pipelineOk = headPipeline?.status === 'success' || !project.pipelineMustSucceed;
   if (mr.state !== 'opened') detailedStatus = 'not_open';
   else if (mr.draft) detailedStatus = 'draft_status';
+  else if (mergeStatus === 'unchecked' || mergeStatus === 'checking') detailedStatus = mergeStatus;
   else if (conflicts) detailedStatus = 'conflict';
   else if (mr.approvedBy.length < project.approvalsRequired) detailedStatus = 'not_approved';
-  else if (headPipeline && ACTIVE.has(headPipeline.status)) detailedStatus = 'ci_still_running';
-  return { head, targetSha, baseSha, headPipeline, conflicts, detailedStatus };
+  else if (pipelineCreating || (headPipeline && ACTIVE.has(headPipeline.status)))
+    detailedStatus = 'ci_still_running';
+  else if (!pipelineOk) detailedStatus = 'ci_must_pass';
+  return {
+    head,
+    targetSha,
+    baseSha,
+    headPipeline,
+    pipelineCreating,
+    conflicts,
+    mergeStatus,
+    detailedStatus,
+  };
 }
 
 export function isActivePipeline(p: SimPipeline | undefined): boolean {
@@ -53,7 +85,7 @@ export async function mergeRequestBasic(
   mr: SimMergeRequest,
   known?: MergeRequestFacts,
 ): Promise<Record<string, unknown>> {
-  const facts = known ?? (await mergeRequestFacts(gl, mr));
+  const facts = known ?? (await mergeRequestFacts(gl, mr, 'list'));
   const project = gl.world.projects.get(mr.projectId)!;
   const assignees = mr.assigneeIds.map((id) => userById(gl, id)).filter(Boolean);
   const mergeUserId = mr.autoMerge?.userId ?? mr.mergedById;
@@ -93,7 +125,7 @@ export async function mergeRequestBasic(
     work_in_progress: mr.draft,
     milestone: milestoneById(gl, mr.milestoneId),
     merge_when_pipeline_succeeds: mr.autoMerge !== null,
-    merge_status: facts.conflicts ? 'cannot_be_merged' : 'can_be_merged',
+    merge_status: facts.mergeStatus,
     detailed_merge_status: facts.detailedStatus,
     merge_after: null,
     sha: facts.head,
@@ -127,7 +159,7 @@ export async function mergeRequestDetail(
   mr: SimMergeRequest,
   canMerge: boolean,
 ): Promise<Record<string, unknown>> {
-  const facts = await mergeRequestFacts(gl, mr);
+  const facts = await mergeRequestFacts(gl, mr, 'single');
   const project = gl.world.projects.get(mr.projectId)!;
   const head = facts.headPipeline;
   const changes =

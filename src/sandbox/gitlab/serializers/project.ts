@@ -70,7 +70,7 @@ export function projectEntity(gl: Gitlab, project: SimProject, accessLevel: numb
       .length,
     ci_default_git_depth: 20,
     public_jobs: true,
-    only_allow_merge_if_pipeline_succeeds: false,
+    only_allow_merge_if_pipeline_succeeds: project.pipelineMustSucceed,
     allow_merge_on_skipped_pipeline: null,
     only_allow_merge_if_all_discussions_are_resolved: false,
     remove_source_branch_after_merge: true,
