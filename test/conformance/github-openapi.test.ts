@@ -200,4 +200,36 @@ describe('GitHub conformance: the simulator answers every operation the adapters
     expect(missing).toEqual([]);
     expect(answers.some((a) => a.route === 'POST /graphql')).toBe(true);
   });
+
+  it('names the operation, the place and the rule of a wrong answer (missing field, wrong type, single shape in a list)', async () => {
+    const get = async (path: string) => {
+      const res = await fetch(`${f.sim.github.url}${path}`, {
+        headers: { authorization: `token ${f.botToken}` },
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const pull = await get(`/repos/${PROJECT}/pulls/1`);
+    expect(openapi.check('GET', `/repos/${PROJECT}/pulls/1`, 200, pull)).toEqual([]);
+
+    const broken = { ...pull, number: String(pull.number) } as Record<string, unknown>;
+    delete broken.html_url;
+    expect(openapi.check('GET', `/repos/${PROJECT}/pulls/1`, 200, broken).map(formatViolation)).toEqual([
+      'pulls/get → 200 at $.html_url: missing required field "html_url" (required)',
+      'pulls/get → 200 at $.number: expected integer, got string (type)',
+    ]);
+    // A list item in the single-item shape: pulls.list items are pull-request-simple.
+    const list = openapi
+      .check('GET', `/repos/${PROJECT}/pulls`, 200, [pull])
+      .map((v) => `${v.operation} ${v.at} ${v.rule}`);
+    expect(list).toEqual(
+      expect.arrayContaining([
+        'pulls/list $[0].mergeable additionalProperties',
+        'pulls/list $[0].merged additionalProperties',
+      ]),
+    );
+    expect(openapi.check('GET', `/repos/${PROJECT}/pulls/1`, 201, pull)[0]).toMatchObject({ rule: 'status' });
+    expect(openapi.check('GET', `/repos/${PROJECT}/no-such-thing/1`, 200, {})[0]).toMatchObject({
+      rule: 'operation',
+    });
+  });
 });

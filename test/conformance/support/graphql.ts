@@ -62,8 +62,8 @@ function describe(query: string): string {
   }
 }
 
-/** Schema errors of a document and of its variables; empty when GitHub would accept it. */
-export function checkDocument(query: string, variables: Record<string, unknown> = {}): string[] {
+/** Schema errors of a document and, when given, of its variables; empty when GitHub would accept it. */
+export function checkDocument(query: string, variables?: Record<string, unknown>): string[] {
   const schema = githubSchema();
   let doc;
   try {
@@ -72,7 +72,7 @@ export function checkDocument(query: string, variables: Record<string, unknown> 
     return [(error as Error).message];
   }
   const errors = validate(schema, doc).map((e) => e.message);
-  if (errors.length > 0) return errors;
+  if (errors.length > 0 || variables === undefined) return errors;
   const { op } = operationOf(query);
   const coerced = getVariableValues(schema, op.variableDefinitions ?? [], variables);
   return (coerced.errors ?? []).map((e) => e.message);

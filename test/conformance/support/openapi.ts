@@ -45,7 +45,7 @@ export interface Violation {
 interface Template {
   path: string;
   strict: RegExp;
-  /** The last parameter may hold `/` or be empty (refs, file paths), tried when no strict template matches. */
+  /** A trailing ref or path parameter may hold `/` or be empty, tried when no strict template matches. */
   loose: RegExp;
   params: number;
   literals: number;
@@ -85,7 +85,8 @@ function escape(text: string): string {
 
 function compile(path: string): Template {
   const parts = path.split(/(\{[^}]+\})/).filter(Boolean);
-  const last = parts.findLastIndex((p) => p.startsWith('{'));
+  // Only a trailing ref or file path may span segments (`git/refs/heads/main`, `contents/a/b`).
+  const last = parts.findLastIndex((p) => /^\{(ref|path|basehead)\}$/.test(p));
   const build = (param: string, tail: string) =>
     new RegExp(
       `^${parts.map((p, i) => (!p.startsWith('{') ? escape(p) : i === last ? tail : param)).join('')}/?$`,
