@@ -42,8 +42,12 @@ function each(list: any[], check: (item: any) => Mismatch | undefined): Mismatch
 const iidAsked: Same = (args, a) => equal('iid', a.iid, args[1]);
 const branchAsked: Same = (args, a) => equal('name', a.name, args[1]);
 
-/** Every Forge method and what its answer must be. A method missing here is refused (see wrap). */
-export const ANSWER_RULES: Record<string, Rule> = {
+type Group = (typeof GROUPS)[number];
+/** `repo.getBranch`, ...: a Forge method added without a rule below fails the type check. */
+type Operation = 'currentUser' | { [G in Group]: `${G}.${Extract<keyof Forge[G], string>}` }[Group];
+
+/** Every Forge method and what its answer must be. */
+export const ANSWER_RULES: Record<Operation, Rule> = {
   currentUser: { schema: (s) => s.user },
   'repo.getProject': {
     schema: (s) => s.project,
@@ -186,7 +190,7 @@ function shown(value: unknown): string {
 
 /** Check one answer of `operation`; throws ForgeAnswerError, returns the answer unchanged. */
 export function checkAnswer<T>(forge: string, host: string, operation: string, args: Args, answer: T): T {
-  const rule = ANSWER_RULES[operation];
+  const rule = (ANSWER_RULES as Record<string, Rule | undefined>)[operation];
   if (!rule)
     throw new ForgeAnswerError(
       forge,

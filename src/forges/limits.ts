@@ -79,8 +79,9 @@ export async function readAnswerText(
   route: string,
 ): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
+  // Cancels are not awaited: a cancelled clone (tee) settles only once its twin is cancelled too.
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel();
+    void response.body?.cancel().catch(() => undefined);
     throw tooLarge(forge, route, maxBytes, `${declared} bytes`);
   }
   if (!response.body) return '';
@@ -92,7 +93,7 @@ export async function readAnswerText(
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      void reader.cancel().catch(() => undefined);
       throw tooLarge(forge, route, maxBytes, `more than ${maxBytes} bytes`);
     }
     chunks.push(value);
