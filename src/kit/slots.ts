@@ -23,6 +23,17 @@ export interface CronSchedule {
   expression: string;
   timezone: string;
   followsRealTime: boolean;
+  /** The matching values of each field, from cron-parser (ascending). */
+  seconds: number[];
+  minutes: number[];
+  hours: number[];
+  daysOfMonth: Set<number>;
+  months: Set<number>;
+  daysOfWeek: Set<number>;
+  /** Cron's rule: when both day fields are restricted, a day matching either one counts. */
+  dayOr: boolean;
+  domAny: boolean;
+  dowAny: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -30,18 +41,64 @@ const DAY = 24 * HOUR;
 
 const schedules = new Map<string, CronSchedule>();
 
-/** A parsed schedule (throws on an expression cron-parser rejects). */
+function numbers(values: readonly (number | string)[], field: string): number[] {
+  return values.map((v) => {
+    if (typeof v !== 'number') throw new Error(`${field}: "${v}" is not supported`);
+    return v;
+  });
+}
+
+/** A parsed schedule (throws on an expression cron-parser rejects or that uses L or #). */
 export function cronSchedule(expression: string, timezone: string): CronSchedule {
   const key = `${timezone} ${expression}`;
   let s = schedules.get(key);
   if (!s) {
-    CronExpressionParser.parse(expression, { tz: 'UTC' });
-    const fields = expression.trim().split(/\s+/);
-    const timeFields = fields.length === 6 ? fields.slice(0, 3) : fields.slice(0, 2);
-    s = { expression, timezone, followsRealTime: timeFields.some((f) => f.startsWith('*')) };
+    const { fields } = CronExpressionParser.parse(expression, { tz: 'UTC' });
+    const text = expression.trim().split(/\s+/);
+    const timeFields = text.length === 6 ? text.slice(0, 3) : text.slice(0, 2);
+    const domAny = fields.dayOfMonth.isWildcard;
+    const dowAny = fields.dayOfWeek.isWildcard;
+    s = {
+      expression,
+      timezone,
+      followsRealTime: timeFields.some((f) => f.startsWith('*')),
+      seconds: numbers(fields.second.values, 'second'),
+      minutes: numbers(fields.minute.values, 'minute'),
+      hours: numbers(fields.hour.values, 'hour'),
+      daysOfMonth: new Set(numbers(fields.dayOfMonth.values, 'day of month')),
+      months: new Set(numbers(fields.month.values, 'month')),
+      daysOfWeek: new Set(numbers(fields.dayOfWeek.values, 'day of week').map((d) => d % 7)),
+      dayOr: !domAny && !dowAny,
+      domAny,
+      dowAny,
+    };
     schedules.set(key, s);
   }
   return s;
+}
+
+function dayMatches(s: CronSchedule, day: Date): boolean {
+  if (!s.months.has(day.getUTCMonth() + 1)) return false;
+  const dom = s.daysOfMonth.has(day.getUTCDate());
+  const dow = s.daysOfWeek.has(day.getUTCDay());
+  if (s.dayOr) return dom || dow;
+  return (s.domAny || dom) && (s.dowAny || dow);
+}
+
+/** Wall-clock matches (ms in a zone-less calendar) from `from` on, ascending. */
+function* wallTimes(s: CronSchedule, from: number): Generator<number> {
+  for (let day = Math.floor(from / DAY) * DAY; ; day += DAY) {
+    if (!dayMatches(s, new Date(day))) {
+      yield -day; // a marker: nothing on this day, but the walk got this far
+      continue;
+    }
+    for (const h of s.hours)
+      for (const m of s.minutes)
+        for (const sec of s.seconds) {
+          const t = day + h * HOUR + m * 60_000 + sec * 1000;
+          if (t >= from) yield t;
+        }
+  }
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -64,13 +121,31 @@ function formatter(timezone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
-export function offsetAt(instant: number, timezone: string): number {
+function rawOffset(instant: number, timezone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(timezone).formatToParts(new Date(instant)))
     if (part.type !== 'literal') p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
   return wall - (instant - (((instant % 1000) + 1000) % 1000));
+}
+
+// Offsets change at most once in a quarter hour: one that is the same at both ends of a quarter
+// holds all through it, so Intl is asked twice per quarter instead of on every call.
+const QUARTER = 15 * 60_000;
+const quarters = new Map<string, number | null>();
+
+/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
+export function offsetAt(instant: number, timezone: string): number {
+  const start = Math.floor(instant / QUARTER) * QUARTER;
+  const key = `${timezone} ${start}`;
+  let steady = quarters.get(key);
+  if (steady === undefined) {
+    const first = rawOffset(start, timezone);
+    steady = rawOffset(start + QUARTER - 1000, timezone) === first ? first : null;
+    if (quarters.size > 100_000) quarters.clear();
+    quarters.set(key, steady);
+  }
+  return steady ?? rawOffset(instant, timezone);
 }
 
 type Placement = { kind: 'once' | 'repeated'; at: number[] } | { kind: 'skipped'; jump: number };
@@ -106,45 +181,59 @@ function place(wall: number, timezone: string): Placement {
   return placement;
 }
 
-/** Wall-clock matches of the expression in [from, to] (zone-less ms). */
-function wallMatches(expression: string, from: number, to: number): number[] {
-  const it = CronExpressionParser.parse(expression, {
-    tz: 'UTC',
-    currentDate: new Date(from - 1),
-    endDate: new Date(to),
-  });
-  const out: number[] = [];
-  while (it.hasNext()) out.push(it.next().getTime());
-  return out;
+/** The instants a wall-clock match stands for under the job's DST rules. */
+function instantsOf(s: CronSchedule, wall: number): number[] {
+  const p = place(wall, s.timezone);
+  if (p.kind === 'skipped') return s.followsRealTime ? [] : [p.jump];
+  if (p.kind === 'repeated' && !s.followsRealTime) return [p.at[0]!];
+  return p.at;
+}
+
+/**
+ * Slots after `from`, oldest first, until `enough` says stop (asked after each wall-clock match
+ * with the slots so far, sorted, and how far the walk is). A wall time maps to an instant at
+ * most a few hours from itself (offsets change by two hours at most), so the walk starts three
+ * hours early and a caller may stop once the walk is three hours past what it needs.
+ */
+function walk(s: CronSchedule, from: number, enough: (found: number[], wall: number) => boolean): number[] {
+  const found: number[] = [];
+  const limit = from + 5 * 366 * DAY;
+  for (const yielded of wallTimes(s, from + offsetAt(from, s.timezone) - 3 * HOUR)) {
+    const wall = Math.abs(yielded);
+    if (yielded >= 0)
+      for (const t of instantsOf(s, wall)) {
+        if (t <= from || found.includes(t)) continue;
+        found.push(t);
+        // Nearly always appended in order; a repeated hour can put one back.
+        for (let i = found.length - 1; i > 0 && found[i - 1]! > found[i]!; i--)
+          [found[i - 1], found[i]] = [found[i]!, found[i - 1]!];
+      }
+    if (enough(found, wall) || wall > limit) return found;
+  }
+  return found;
+}
+
+/** A walk is past every wall time of instants up to `t` once it is this far beyond `t`'s wall time. */
+function settled(s: CronSchedule, t: number): number {
+  return t + offsetAt(t, s.timezone) + 3 * HOUR;
 }
 
 /** The slots in (from, to], oldest first. */
 export function slotsBetween(s: CronSchedule, from: number, to: number): number[] {
   if (to <= from) return [];
-  const oFrom = offsetAt(from, s.timezone);
-  const oTo = offsetAt(to, s.timezone);
-  // A short range holds at most one offset change, so its ends bound the wall times; a long
-  // one may hold a whole summer, so take every offset there is (UTC-12 to UTC+14).
-  const short = to - from <= 6 * HOUR;
-  const wallFrom = short ? from + Math.min(oFrom, oTo) : from - 14 * HOUR;
-  const wallTo = short ? to + Math.max(oFrom, oTo) : to + 14 * HOUR;
-  const out = new Set<number>();
-  for (const wall of wallMatches(s.expression, wallFrom, wallTo)) {
-    const p = place(wall, s.timezone);
-    if (p.kind === 'skipped') {
-      if (!s.followsRealTime) out.add(p.jump);
-    } else if (p.kind === 'repeated' && !s.followsRealTime) out.add(p.at[0]!);
-    else for (const t of p.at) out.add(t);
-  }
-  return [...out].filter((t) => t > from && t <= to).sort((a, b) => a - b);
+  const end = settled(s, to);
+  return walk(s, from, (_, wall) => wall > end).filter((t) => t <= to);
 }
 
 /** The next `count` slots after an instant (fewer only if the schedule is that rare). */
 export function nextSlots(s: CronSchedule, after: number, count: number): number[] {
-  for (let span = 60_000; ; span *= 4) {
-    const found = slotsBetween(s, after, after + span);
-    if (found.length >= count || span > 5 * 365 * DAY) return found.slice(0, count);
-  }
+  let end = Infinity;
+  return walk(s, after, (found, wall) => {
+    if (found.length < count) return false;
+    // Settled once the count-th slot is known; a repeated hour may still slip one in before it.
+    if (end === Infinity || found[count - 1]! + 3 * HOUR < end) end = settled(s, found[count - 1]!);
+    return wall > end;
+  }).slice(0, count);
 }
 
 /** The newest slot in (after, atOrBefore], if any. */

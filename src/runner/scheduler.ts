@@ -56,6 +56,8 @@ export interface Scheduler {
   /** Runs in progress, by job. */
   inFlight(): string[];
   running(): boolean;
+  /** When (on its clock, ms) the scheduler has its next slot to decide; undefined: never. */
+  nextDue(): number | undefined;
   /** The next slots this scheduler will fire for a job (ISO), from its own clock and cursor. */
   nextRuns(job: string, count?: number): string[];
   /** Resolves once every run started so far has finished. */
@@ -229,9 +231,12 @@ export function startScheduler(input: {
           continue;
         }
         if (job.next === undefined || now < job.next) continue;
-        const newest = latestSlot(job.slots, now, job.cursor);
+        // Usually only the slot we waited for is due; after a stall, take the newest one.
+        const following = nextSlots(job.slots, job.next, 1)[0];
+        const newest =
+          following === undefined || following > now ? job.next : latestSlot(job.slots, now, job.cursor);
         job.cursor = now;
-        job.next = nextSlots(job.slots, now, 1)[0];
+        job.next = following === undefined || following > now ? following : nextSlots(job.slots, now, 1)[0];
         if (newest !== undefined) await fire(job, newest, now);
       }
     } finally {
@@ -256,6 +261,10 @@ export function startScheduler(input: {
     })),
     inFlight: () => [...inFlight.values()],
     running: () => !stopped,
+    nextDue() {
+      const due = table.map((j) => j.next).filter((t): t is number => t !== undefined);
+      return due.length > 0 ? Math.min(...due) : undefined;
+    },
     nextRuns(name, count = 3) {
       const job = table.find((j) => j.job === name);
       if (!job) return [];
