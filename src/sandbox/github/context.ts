@@ -45,25 +45,39 @@ export function errorBody(status: number, message: string, extra: Record<string,
   return { message, ...extra, documentation_url: DOCS, status: String(status) };
 }
 
+const REPO_PREFIX = '/repos/:owner/:repo/';
+
 export function createGh(view: View, ctx: ViewContext): Gh {
   return {
     ...ctx,
     state: githubState(ctx.world),
     add(method, template, handler, options) {
-      view.add(
-        method,
-        template,
-        async (req) => {
-          try {
-            return await handler(req);
-          } catch (error) {
-            if (error instanceof GhError)
-              return { status: error.status, body: errorBody(error.status, error.message, error.extra) };
-            throw error;
-          }
-        },
-        options,
-      );
+      const wrapped: Handler = async (req) => {
+        try {
+          return await handler(req);
+        } catch (error) {
+          if (error instanceof GhError)
+            return { status: error.status, body: errorBody(error.status, error.message, error.extra) };
+          throw error;
+        }
+      };
+      view.add(method, template, wrapped, options);
+      // GitHub's pagination links name the repository by id (`/repositories/1296269/issues?page=2`);
+      // those URLs answer like the `/repos/{owner}/{repo}` ones.
+      if (method === 'GET' && template.startsWith(REPO_PREFIX))
+        view.add(
+          method,
+          `/repositories/:repository_id/${template.slice(REPO_PREFIX.length)}`,
+          (req) => {
+            const project = ctx.world.projects.get(Number(req.params.repository_id));
+            if (!project || project.forge !== 'github') throw new SimError(404, 'Not Found', 'unknown_route');
+            return wrapped({
+              ...req,
+              params: { ...req.params, owner: project.namespace, repo: project.name },
+            });
+          },
+          options,
+        );
     },
     api: () => ctx.world.webUrl.github,
     web: () => ctx.world.webUrl.github,

@@ -5,6 +5,7 @@ import type { Gh } from './context.js';
  * GitHub offset pagination: `per_page` (default 30, at most 100) and `page`, with a `Link` header
  * like GitHub's: `next` and `last` on the first page, `prev`, `next`, `last`, `first` in the
  * middle, `prev` and `first` on the last page, and no header when everything fits on one page.
+ * The links name the repository by id (`/repositories/{id}/...`), as GitHub's do.
  */
 
 export function pageParams(req: SimRequest, defaultPerPage = 30): { page: number; perPage: number } {
@@ -17,8 +18,15 @@ export function pageParams(req: SimRequest, defaultPerPage = 30): { page: number
 
 export function linkHeader(gh: Gh, req: SimRequest, page: number, lastPage: number): string | undefined {
   if (lastPage <= 1 && page <= 1) return undefined;
+  // Like GitHub, the links address the repository by id, not by name.
+  const project = req.params.owner
+    ? gh.world.findProject('github', `${req.params.owner}/${req.params.repo}`)
+    : undefined;
+  const path = project
+    ? req.url.pathname.replace(/^\/repos\/[^/]+\/[^/]+\//, `/repositories/${project.id}/`)
+    : req.url.pathname;
   const link = (p: number, rel: string) => {
-    const url = new URL(req.url.pathname + req.url.search, gh.api());
+    const url = new URL(path + req.url.search, gh.api());
     url.searchParams.set('page', String(p));
     return `<${url.toString()}>; rel="${rel}"`;
   };

@@ -130,7 +130,9 @@ export function loadOpenApi(): OpenApi {
 
   function operation(method: string, rawPath: string) {
     const verb = method.toLowerCase();
-    const path = rawPath.split('?')[0]!;
+    // Pagination links address a repository by id (`/repositories/1000/issues`): undocumented,
+    // the same operation as its `/repos/{owner}/{repo}` twin.
+    const path = rawPath.split('?')[0]!.replace(/^\/repositories\/\d+\//, '/repos/_/_/');
     const rank = (a: Template, b: Template) => a.params - b.params || b.literals - a.literals;
     const candidates = templates.filter((t) => spec.paths[t.path]![verb]);
     const found =
