@@ -46,7 +46,9 @@ export function contract(
   };
   const query = new URLSearchParams(
     Object.entries(c.request.query ?? {}).flatMap(([k, v]) =>
-      Array.isArray(v) ? v.map((x) => [k, String(x)]) : [[k, String(v)]],
+      Array.isArray(v)
+        ? v.map((x): [string, string] => [k, String(x)])
+        : [[k, String(v)] as [string, string]],
     ),
   ).toString();
   return {
