@@ -1,8 +1,10 @@
 import { jobs } from '../../jobs/index.js';
 import { loadAppConfig } from '../app/app.js';
+import type { Config } from '../config/schema.js';
 import { nextRuns, timeIn } from '../kit/time.js';
 import { jobSettings } from '../runner/settings.js';
 import { openStore } from '../store/open.js';
+import type { RunRecord } from '../store/types.js';
 import { EXIT } from './exit.js';
 import { mark, table } from './format.js';
 
@@ -19,13 +21,9 @@ export interface JobListing {
   lastRun: { id: string; status: string; startedAt: string; summary: string } | null;
 }
 
-export async function listCommand(options: { json?: boolean }, global: { config?: string }): Promise<number> {
-  const { config } = await loadAppConfig({ configPath: global.config });
-  const store = await openStore(config.store);
-  await store.migrate();
-  const last = await store.lastRuns();
-  await store.close();
-  const listings: JobListing[] = jobs.map((job) => {
+/** What `list` shows for each job, next runs counted from `now` (the scheduler's computation). */
+export function jobListings(config: Config, last: Record<string, RunRecord>, now = new Date()): JobListing[] {
+  return jobs.map((job) => {
     // A job without a config section is listed with its defaults (its options may be required).
     const s = config.jobs[job.name]
       ? jobSettings(config, job)
@@ -38,12 +36,22 @@ export async function listCommand(options: { json?: boolean }, global: { config?
       configured: s.configured,
       schedule: s.schedule,
       timezone: s.timezone,
-      nextRuns: s.enabled && s.configured ? nextRuns(s.schedule, s.timezone).map((d) => d.toISOString()) : [],
+      nextRuns:
+        s.enabled && s.configured ? nextRuns(s.schedule, s.timezone, 3, now).map((d) => d.toISOString()) : [],
       lastRun: run
         ? { id: run.id, status: run.status, startedAt: run.startedAt, summary: run.summary }
         : null,
     };
   });
+}
+
+export async function listCommand(options: { json?: boolean }, global: { config?: string }): Promise<number> {
+  const { config } = await loadAppConfig({ configPath: global.config });
+  const store = await openStore(config.store);
+  await store.migrate();
+  const last = await store.lastRuns();
+  await store.close();
+  const listings = jobListings(config, last);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);
     return EXIT.ok;

@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import { cronSchedule, nextSlots } from './slots.js';
 
 /** Times as people read them, in a job's time zone; a schedule's next runs. */
 
@@ -43,13 +43,11 @@ export function timeIn(iso: string, timezone: string): string {
   return text;
 }
 
-/** The next `count` times a cron schedule fires in its time zone (none for `manual`). */
-export function nextRuns(schedule: string, timezone: string, count = 3): Date[] {
+/**
+ * The next `count` times a cron schedule fires in its time zone after `from` (none for
+ * `manual`): kit/slots.ts, the computation the scheduler fires by, DST rules included.
+ */
+export function nextRuns(schedule: string, timezone: string, count = 3, from: Date = new Date()): Date[] {
   if (schedule === 'manual') return [];
-  const task = cron.createTask(schedule, () => undefined, { timezone });
-  try {
-    return task.getNextRuns(count);
-  } finally {
-    void task.destroy();
-  }
+  return nextSlots(cronSchedule(schedule, timezone), from.getTime(), count).map((t) => new Date(t));
 }

@@ -181,7 +181,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
     if (cached && cached.until > at.getTime()) return cached;
     let dates: Date[];
     try {
-      dates = nextRuns(info.schedule, info.timezone, 3);
+      dates = nextRuns(info.schedule, info.timezone, 3, at);
     } catch {
       dates = [];
     }
