@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { branchName } from '../../src/kit/ref-name.js';
+import { projectPath } from '../../src/kit/repo-path.js';
 import { duration } from '../../src/kit/duration.js';
 
 /**
@@ -7,11 +9,6 @@ import { duration } from '../../src/kit/duration.js';
  * who may approve the move.
  */
 
-const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
-const branchName = z
-  .string()
-  .min(1)
-  .regex(/^(?!-)[^\s~^:?*[\\]+$/, 'not a valid branch name');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /** Flags of `release-bot run move-stable-branches`: a repo named like one would be ambiguous as `--<repo>=<sha>`. */
@@ -41,7 +38,7 @@ export const ciGateSchema = z
     /** The canary repository where stage validation reports (Packit: `packit/hello-world`). */
     project: projectPath,
     /** Default: the project's default branch. Its latest commit is judged. */
-    ref: z.string().min(1).optional(),
+    ref: branchName.optional(),
     /** Check or status names that count, e.g. `*stage*` (newest run per name only). */
     checks: z.array(z.string().min(1)).min(1, 'list at least one check name pattern'),
     /** Every matching check must have finished within this long. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { projectPath } from '../../src/kit/repo-path.js';
 import { duration } from '../../src/kit/duration.js';
 
 /**
@@ -8,7 +9,6 @@ import { duration } from '../../src/kit/duration.js';
  * the runner rebuilds the section from this object's shape and would drop object-level refines.
  */
 
-const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
 
 /** What GitLab accepts as a generic package or file name. */
 export const PACKAGE_NAME = /^[A-Za-z0-9._+~-]+$/;

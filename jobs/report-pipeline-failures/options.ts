@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { branchName, branchPart } from '../../src/kit/ref-name.js';
+import { projectPath } from '../../src/kit/repo-path.js';
 
 /**
  * Config of `report-pipeline-failures`: what to watch (the bot's own MRs by branch prefix, and
@@ -6,7 +8,6 @@ import { z } from 'zod';
  * and how to triage.
  */
 
-const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
 
 const reporting = {
   /** Slack channel (a name under `slack.channels`); default: the job's `slackChannel`. */
@@ -31,7 +32,8 @@ export const mergeRequestTargetSchema = z
     /** The consuming repo where the bot opens its MRs. */
     project: projectPath,
     /** The bot's branches: update-component uses `release-bot/update-<component>`. */
-    branchPrefix: z.string().min(1).default('release-bot/update-'),
+    // A prefix: valid when the branches it starts are (`release-bot/` ends in "/", which a branch may not).
+    branchPrefix: branchPart((prefix) => `${prefix}x`).default('release-bot/update-'),
     ...reporting,
     /**
      * When an MR failed because its target branch was broken: once that branch is green again,
@@ -60,7 +62,7 @@ export const projectTargetSchema = z
     forge: z.string(),
     project: projectPath,
     /** Refs to watch; default: the project's default branch. */
-    refs: z.array(z.string().min(1)).min(1).optional(),
+    refs: z.array(branchName).min(1).optional(),
     ...reporting,
     /**
      * From this many failed pipelines in a row on a ref, each further failure is also a Sentry

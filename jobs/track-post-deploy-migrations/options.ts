@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { projectPath } from '../../src/kit/repo-path.js';
 import { isSafeRepoPath } from '../../src/kit/config-checks.js';
 import { duration } from '../../src/kit/duration.js';
 
 /** Config of `track-post-deploy-migrations` (seed 002). */
 
-const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
 const environment = z.string().regex(/^[\w.-]+$/, 'an environment name like gprd or gstg-cny');
 
 export const optionsSchema = z.object({

@@ -1,21 +1,23 @@
 import { z } from 'zod';
-import { isSafeRepoPath } from '../../src/kit/config-checks.js';
+import { branchName, branchPart } from '../../src/kit/ref-name.js';
+import { projectPath, repoFilePath } from '../../src/kit/repo-path.js';
 import { duration } from '../../src/kit/duration.js';
 
 /** Config of `update-component`: one entry per component whose version a consuming repo pins. */
 
-const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
-
 export const componentSchema = z
   .object({
     /** Short name: used in the branch `release-bot/update-<name>`, titles and `--component`. */
-    name: z.string().regex(/^[a-z0-9][\w.-]*$/i, 'letters, digits, dot, dash, underscore'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][\w.-]*$/i, 'letters, digits, dot, dash, underscore')
+      .pipe(branchPart((name) => `release-bot/update-${name}`)),
     source: z
       .object({
         forge: z.string(),
         project: projectPath,
         /** Default: the project's default branch. */
-        branch: z.string().optional(),
+        branch: branchName.optional(),
         /** Job (or check) name patterns that must have passed, e.g. `build-assets-image` (rejects docs-only pipelines). */
         requiredJobs: z.array(z.string().min(1)).default([]),
         maxCommitsToCheck: z.number().int().min(1).max(1000).default(100),
@@ -25,10 +27,8 @@ export const componentSchema = z
       .object({
         forge: z.string(),
         project: projectPath,
-        branch: z.string().optional(),
-        versionFile: z
-          .string()
-          .refine(isSafeRepoPath, 'must be a relative path inside the repository (no "..", no leading "/")'),
+        branch: branchName.optional(),
+        versionFile: repoFilePath,
         /** How the file is written; `{sha}` is the commit. E.g. `VERSION={sha}\n`. */
         format: z
           .string()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { projectPath } from '../../src/kit/repo-path.js';
 import { duration, parseDuration } from '../../src/kit/duration.js';
 
 /**
@@ -10,7 +11,6 @@ import { duration, parseDuration } from '../../src/kit/duration.js';
  * (GitHub payload `version`) or else its ref (GitLab deployers deploy a package tag).
  */
 
-const projectPath = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a project path like group/name');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const ratio = z.number().min(0).max(1);
 

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { readFile, stat } from 'node:fs/promises';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
@@ -40,9 +40,40 @@ export function registerConfigSecrets(value: unknown, key = ''): void {
     for (const [k, v] of Object.entries(value)) registerConfigSecrets(v, k);
 }
 
-/** Parse YAML text; a syntax error names the line and column. */
+/** A config is a few KiB; a file far larger is a mistake (or an attack) and is refused unread. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Alias expansions allowed per anchor: plenty for shared `definitions`, far too few for a "billion laughs". */
+const MAX_ALIAS_COUNT = 100;
+
+/** Where the expansion blew up: the first alias of an anchor whose own value holds aliases. */
+function aliasBombAt(
+  doc: Document,
+  lines: LineCounter,
+): { line: number; col: number; name: string } | undefined {
+  let found: { line: number; col: number; name: string } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const target = node.resolve(doc);
+      let nested = false;
+      if (target)
+        visit(target as never, {
+          Alias() {
+            nested = true;
+            return visit.BREAK;
+          },
+        });
+      if (!nested || !node.range) return undefined;
+      found = { ...lines.linePos(node.range[0]), name: node.source };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** Parse YAML text; a syntax error or an alias bomb names the file, line and column. */
 export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
@@ -50,8 +81,19 @@ export function parseYaml(text: string, source: string): unknown {
     });
     throw new ConfigError(`invalid YAML in ${source}`, problems);
   }
-  return doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // toJS raises a ReferenceError only for excessive aliasing.
+    if (!(error instanceof ReferenceError)) throw error;
+    const at = aliasBombAt(doc, lines);
+    const where = at ? `${source}:${at.line}:${at.col}` : source;
+    const problem = `${where}: aliases expand too far (more than ${MAX_ALIAS_COUNT} uses of an anchor${at ? `, *${at.name}` : ''}): a YAML alias bomb?`;
+    throw new ConfigError(`invalid YAML in ${source}`, [problem]);
+  }
 }
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** `--set a.b[0].c=value`: the value is read as YAML, so numbers and booleans keep their type. */
 export function applyOverrides(target: Record<string, unknown>, overrides: string[]): void {
@@ -62,6 +104,9 @@ export function applyOverrides(target: Record<string, unknown>, overrides: strin
     const raw = override.slice(eq + 1);
     const keys = path.match(/[^.[\]]+/g);
     if (!keys || /[^\w.[\]-]/.test(path)) throw new ConfigError(`--set ${override}: bad path "${path}"`);
+    // These would walk into Object.prototype (or a constructor) instead of the config.
+    const reserved = keys.find((k) => FORBIDDEN_KEYS.has(k));
+    if (reserved) throw new ConfigError(`--set ${override}: "${reserved}" is not a config key`);
     const value = parseYaml(raw, `--set ${path}`);
     let node: Record<string, unknown> = target;
     keys.forEach((key, i) => {
@@ -128,8 +173,14 @@ export async function loadConfig(
 ): Promise<Config> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_CONFIG_BYTES)
+      throw new ConfigError(`config ${path} is too large`, [
+        `${path}: ${size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit for a config file (is this the right file?)`,
+      ]);
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : String(error);
     throw new ConfigError(`cannot read config ${path}: ${why}`, [

@@ -16,6 +16,7 @@ export function refNameProblem(name: string): string | undefined {
   const bad = FORBIDDEN_CHAR.exec(name);
   if (bad) {
     const ch = bad[0];
+    if (ch === ' ') return 'contains a space';
     const shown =
       ch.charCodeAt(0) < 0x21 || ch === '\x7f' ? `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}` : ch;
     return `contains "${shown}" (no spaces, control characters or ~ ^ : ? * [ \\)`;
@@ -40,10 +41,13 @@ export function isValidBranchName(name: string): boolean {
 }
 
 /** A config or CLI value that is a branch name. */
-export const branchName = z.string().superRefine((value, ctx) => {
-  const problem = refNameProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid git branch name: ${problem}` });
-});
+export const branchName = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = refNameProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `not a valid git branch name: ${problem}` });
+  })
+  .meta({ description: 'a git branch name (git check-ref-format --branch)', minLength: 1 });
 
 /**
  * A value that becomes part of a branch name (`release-bot/update-<name>`): valid when the branch

@@ -45,18 +45,28 @@ export function projectPathProblem(path: string): string | undefined {
 }
 
 /** A project path in the config: `group/sub/project` on GitLab, `owner/repo` on GitHub. */
-export const projectPath = z.string().superRefine((value, ctx) => {
-  const problem = projectPathProblem(value);
-  if (problem)
-    ctx.addIssue({ code: 'custom', message: `expected a project path like group/name: ${problem}` });
-});
+export const projectPath = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = projectPathProblem(value);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: `expected a project path like group/name: ${problem}` });
+  })
+  // For editors (config/schema.json); the refinement above is the check.
+  .meta({
+    pattern: '^[A-Za-z0-9_.][\\w.-]*(/[A-Za-z0-9_.][\\w.-]*)+$',
+    description: 'group/sub/project (GitLab) or owner/repo (GitHub); no "." or ".." segments',
+  });
 
 /** A file inside a repository. */
-export const repoFilePath = z.string().superRefine((value, ctx) => {
-  const problem = repoFilePathProblem(value);
-  if (problem)
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be a relative path inside the repository (no "..", no leading "/"): ${problem}`,
-    });
-});
+export const repoFilePath = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = repoFilePathProblem(value);
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a relative path inside the repository (no "..", no leading "/"): ${problem}`,
+      });
+  })
+  .meta({ description: 'a path inside the repository: relative, no "..", no ".git/", no NUL', minLength: 1 });

@@ -19,12 +19,14 @@ import { writePart } from './support/figures.js';
  * Placeholders in a case: {config} (the case's config file), {gitlab} and {token} (the simulator
  * and a token of this case's own user), {offBranchSha}, {missing} (a path that does not exist).
  * `config: standard` is a working config on the simulator; `config: broken` points the forge at a
- * server answering `forge` to every request.
+ * server answering `forge` to every request; `config: oversized` is the standard one past 1 MiB.
  */
 
 interface Case {
   file: string;
   description: string;
+  /** `input-grammar`: a case of the input-grammar promise (SECURITY.md), counted on its own line too. */
+  principle?: string;
   args: string[];
   config?: string;
   forge?: { status: number; contentType: string; body: string };
@@ -112,6 +114,9 @@ describe('bad input corpus', () => {
       let brokenWrites = 0;
       let text = c.config ?? '';
       if (c.config === 'standard') text = standardConfig(sim.gitlab.url, sim.github.url, token, store);
+      // A working config padded with comments past the size limit: refused for its size alone.
+      if (c.config === 'oversized')
+        text = `${standardConfig(sim.gitlab.url, sim.github.url, token, store)}${`# ${'x'.repeat(98)}\n`.repeat(11_000)}`;
       if (c.config === 'broken') {
         const answer = c.forge!;
         const body = answer.body === 'huge' ? `<html>${'x'.repeat(50 * 1024 * 1024)}</html>` : answer.body;
@@ -147,11 +152,19 @@ describe('bad input corpus', () => {
   }, 600_000);
 
   let held = 0;
+  const heldFiles = new Set<string>();
   afterAll(async () => {
     writePart('bad-input', {
       summary: `bad input: ${held}/${cases.length} cases gave a clear error (exit 2 or a recorded failed run) with zero writes`,
       checked: cases.length,
       held,
+    });
+    const grammar = cases.filter((c) => c.principle === 'input-grammar');
+    const refused = grammar.filter((c) => heldFiles.has(c.file)).length;
+    writePart('input-grammar', {
+      summary: `input grammar: ${refused}/${grammar.length} bad names, branches, paths, --set keys, alias bombs and oversized configs refused (exit 2, nothing written)`,
+      checked: grammar.length,
+      held: refused,
     });
     for (const s of servers) await s.close();
     await sim.close();
@@ -173,6 +186,7 @@ describe('bad input corpus', () => {
       expect(writes, 'writes to a forge').toBe(c.expect.writes ?? 0);
       if (c.expect.recorded) expect(recorded).toContain(c.expect.recorded);
       held++;
+      heldFiles.add(c.file);
     });
   }
 });
