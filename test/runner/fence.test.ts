@@ -13,6 +13,7 @@ import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { tempDir } from '../helpers/tmp.js';
+import { writePart } from '../reliability/support/figures.js';
 
 /**
  * Fencing in the runner and the forge layer. The store is the real SQLite one, with its lease
@@ -85,6 +86,9 @@ async function tryWrites(ctx: JobContext, headSha: string, name: string): Promis
   return attempts;
 }
 
+/** Figures for the reliability summary: writes tried after the lease was lost, and how many got out. */
+const tally = { tried: 0, refused: 0, reached: 0, cases: 0, held: 0 };
+
 describe('fencing: a run that cannot keep its lease writes nothing more', () => {
   const tmp = tempDir('release-bot-fence-');
   let sim: Simulator;
@@ -104,6 +108,14 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     await base.migrate();
   });
   afterAll(async () => {
+    writePart('fencing', {
+      summary: `fencing, lease lost in the runner (renewals silent or failing): ${tally.reached} of ${tally.tried} writes tried afterwards reached the forge (API and git push, GitLab and GitHub); ${tally.refused} refused with LeaseLostError`,
+      checked: tally.cases,
+      held: tally.held,
+      tried: tally.tried,
+      refused: tally.refused,
+      reached: tally.reached,
+    });
     await base?.close();
     await sim?.close();
     tmp.cleanup();
@@ -164,17 +176,25 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
 
     resume.open();
     await expect.poll(() => attempts, { timeout: 10_000 }).toBeDefined();
-    expect(await attempts).toEqual([
+    const tried = await attempts!;
+    const reached = sim.requests({ since: mark }).filter((r) => r.method !== 'GET');
+    tally.cases++;
+    tally.tried += tried.length;
+    tally.refused += tried.filter((t) => t.error === 'LeaseLostError').length;
+    tally.reached += reached.length;
+    expect(tried).toEqual([
       { what: 'gitlab API: create branch', error: 'LeaseLostError' },
       { what: 'gitlab git push: move branch', error: 'LeaseLostError' },
       { what: 'github API: comment', error: 'LeaseLostError' },
     ]);
-    expect(sim.requests({ since: mark }).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(reached).toEqual([]);
     expect(await sim.project('gitlab', 'org/app').repo.branchSha('silent-pushed')).toBeNull();
+    tally.held++;
   });
 
   it('a renewal that fails: the next write is refused before the lease could expire, and the run aborts', async () => {
     const renewals = partitionable(base);
+    let tried: Attempt[] | undefined;
     const job = defineJob({
       name: 'failing-store',
       description: 'writes after a failed renewal',
@@ -185,8 +205,8 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
         const failed = renewals.nextFailure();
         renewals.set('failing');
         await failed;
-        const attempts = await tryWrites(ctx, headSha, 'failing');
-        return { status: 'ok', summary: 'wrote', actions: [], links: [], details: { attempts } };
+        tried = await tryWrites(ctx, headSha, 'failing');
+        return { status: 'ok', summary: 'wrote', actions: [], links: [] };
       },
     });
     const runner = setup(renewals, job);
@@ -195,7 +215,16 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     expect(run.status).toBe('aborted');
     expect(run.error).toMatch(/lost the job lease: the last lease renewal failed/);
     expect(renewals.failures()).toBeGreaterThan(0);
-    expect(sim.requests({ since: mark }).filter((r) => r.method !== 'GET')).toEqual([]);
+    // The job goes on in the background (it ignores its signal): every write it tries is refused.
+    await expect.poll(() => tried, { timeout: 10_000 }).toBeDefined();
+    const reached = sim.requests({ since: mark }).filter((r) => r.method !== 'GET');
+    tally.cases++;
+    tally.tried += tried!.length;
+    tally.refused += tried!.filter((t) => t.error === 'LeaseLostError').length;
+    tally.reached += reached.length;
+    expect(tried!.map((t) => t.error)).toEqual(['LeaseLostError', 'LeaseLostError', 'LeaseLostError']);
+    expect(reached).toEqual([]);
+    tally.held++;
   });
 
   it('a healthy lease lets the same writes through', async () => {
