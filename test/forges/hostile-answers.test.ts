@@ -42,8 +42,9 @@ let cases = 0;
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   await readBody(req);
-  if (req.method !== 'GET' && req.method !== 'HEAD') writes++;
   const url = new URL(req.url ?? '/', base);
+  // A GraphQL query is a read sent by POST.
+  if (req.method !== 'GET' && req.method !== 'HEAD' && url.pathname !== '/graphql') writes++;
   const route = routes.get(`${req.method} ${decodeURIComponent(url.pathname)}`);
   if (!route) {
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -392,6 +393,28 @@ describe('GitHub: hostile answers fail the call (Octokit through the real adapte
       'notes.list followed 100 pages',
     );
     expect(served).toBe(100);
+  });
+
+  it('a GraphQL history that says "next page" with nothing on it ends', async () => {
+    let served = 0;
+    routes.set('POST /graphql', () => {
+      served++;
+      return {
+        body: {
+          data: {
+            repository: {
+              ref: {
+                target: { history: { pageInfo: { hasNextPage: true, endCursor: `c${served}` }, nodes: [] } },
+              },
+            },
+          },
+        },
+      };
+    });
+    cases++;
+    expect(await forge.ci.branchChecks('org/app', 'main', 20)).toEqual([]);
+    expect(served).toBe(1);
+    refused++;
   });
 
   it('a 50 MiB answer is refused while reading', async () => {

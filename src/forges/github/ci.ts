@@ -433,7 +433,8 @@ export function createCiApi(gh: GithubClient): CiApi {
             : (contexts?.nodes ?? []).filter((n): n is GqlContext => n !== null).map(contextCheck);
           out.push({ commit: { sha: c.oid, shortSha: c.abbreviatedOid, webUrl: c.url }, checks });
         }
-        if (!history.pageInfo.hasNextPage || !history.pageInfo.endCursor) break;
+        // An empty page that says "more" would loop for ever (the HTTP page cap sees no Link here).
+        if (!history.pageInfo.hasNextPage || !history.pageInfo.endCursor || history.nodes.length === 0) break;
         after = history.pageInfo.endCursor;
       }
       return out.slice(0, limit);
