@@ -23,3 +23,25 @@ export function checkChannel(config: Config, name: string | undefined, path: str
 export function isSafeRepoPath(path: string): boolean {
   return isSafeRepoFilePath(path);
 }
+
+/**
+ * Wherever a job's options name a `forge` and a `project` side by side, a GitHub project must be
+ * `owner/repo` (GitLab allows subgroups, so more segments are fine there). Generic, so every
+ * job gets it without a check of its own.
+ */
+export function checkProjectKinds(config: Config, value: unknown, path = ''): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => checkProjectKinds(config, v, `${path}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  const node = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof node.forge === 'string' && typeof node.project === 'string') {
+    const kind = config.forges[node.forge]?.type;
+    if (kind === 'github' && node.project.split('/').length !== 2)
+      problems.push(
+        `${path ? `${path}.` : ''}project: a GitHub project is owner/repo, got "${node.project}" (forge "${node.forge}" is github)`,
+      );
+  }
+  for (const [key, child] of Object.entries(node))
+    problems.push(...checkProjectKinds(config, child, path ? `${path}.${key}` : key));
+  return problems;
+}

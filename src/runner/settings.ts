@@ -3,6 +3,7 @@ import { formatIssues } from '../config/issues.js';
 import { jobCommonShape, type Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { JobDefinition } from './job.js';
+import { checkProjectKinds } from '../kit/config-checks.js';
 
 /** A job's effective settings: its config section (or defaults) merged with the job's own defaults. */
 export interface JobSettings {
@@ -41,7 +42,10 @@ export function jobSettings(config: Config, job: JobDefinition): JobSettings {
   const data = parsed.data as Record<string, unknown> & z.infer<z.ZodObject<typeof jobCommonShape>>;
   const { enabled, schedule, timezone, timeoutSeconds, retries, slackChannel, dryRun, catchUp, ...options } =
     data;
-  const crossProblems = job.checkConfig?.(options as never, config) ?? [];
+  const crossProblems = [
+    ...(job.checkConfig?.(options as never, config) ?? []),
+    ...checkProjectKinds(config, options),
+  ];
   if (crossProblems.length > 0) {
     throw new ConfigError(
       `jobs.${job.name}: ${crossProblems.length} problem(s)`,
