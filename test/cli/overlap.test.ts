@@ -3,24 +3,30 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { pollUntil } from '../../src/sandbox/receivers/local-server.js';
 import { collect, spawnCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startHttpTap, type HttpTap } from '../support/http-tap.js';
 
 /** Two `release-bot run` processes on one store: the second is refused while the first runs. */
 describe('overlap across processes', () => {
   const tmp = tempDir();
   let sim: Simulator;
+  let tap: HttpTap;
   let config: string;
 
   beforeAll(async () => {
     sim = await startSimulator({ dir: join(tmp.dir, 'sim') });
+    // The bot reaches GitLab through a tap that can hold its requests (the run is busy).
+    tap = await startHttpTap(sim.gitlab.url);
+    sim.world.webUrl.gitlab = tap.url;
     const { token } = sim.createUser('release-bot', { bot: true });
     config = join(tmp.dir, 'config.yaml');
     writeFileSync(
       config,
       [
         'forges:',
-        `  gitlab: { type: gitlab, url: "${sim.gitlab.url}", token: "${token}" }`,
+        `  gitlab: { type: gitlab, url: "${tap.url}", token: "${token}" }`,
         `store: { path: ${JSON.stringify(join(tmp.dir, 'state.db'))} }`,
         'jobs:',
         '  heartbeat: {}',
@@ -28,27 +34,19 @@ describe('overlap across processes', () => {
     );
   });
   afterAll(async () => {
+    await tap?.close();
     await sim.close();
     tmp.cleanup();
   });
 
   it('refuses the second run with exit 3 and records it, while the first completes', async () => {
-    sim.addFault({ forge: 'gitlab', route: 'GET /api/v4/user', latencyMs: 6_000, times: 1 });
+    // The first run's request waits in the tap until the second run has been refused.
+    tap.hold((r) => r.method === 'GET' && r.path === '/api/v4/user');
     const first = spawnCli(['--config', config, 'run', 'heartbeat']);
     const firstDone = collect(first);
-    let stderr = '';
-    first.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error('first run did not start')), 20_000);
-      const timer = setInterval(() => {
-        if (stderr.includes('run started')) {
-          clearInterval(timer);
-          clearTimeout(deadline);
-          resolve();
-        }
-      }, 50);
-    });
+    await pollUntil(() => tap.held() > 0, 60_000, 'the first run to ask GitLab who it is');
     const second = await collect(spawnCli(['--config', config, 'run', 'heartbeat']));
+    tap.release();
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/refused: job heartbeat is already running \(held by .+\)/);
     const firstResult = await firstDone;

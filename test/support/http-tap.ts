@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
  * answers stream through untouched (git's smart HTTP included); the forge still sees every
  * request in its own request log. Point the simulator's public URL at the tap
  * (`sim.world.webUrl`) so the links it answers with are on the origin the clients were given.
+ * `hold()` keeps matching requests waiting here until `release()`: a forge that is slow exactly
+ * as long as a test needs, with no guess at how long that is.
  */
 
 export interface TappedRequest {
@@ -25,12 +27,20 @@ export interface HttpTap {
   /** `http://127.0.0.1:<port>`: give this to the client instead of the server's origin. */
   url: string;
   requests(): TappedRequest[];
+  /** Hold requests that match (from now on) until `release()`. */
+  hold(match: (request: TappedRequest) => boolean): void;
+  /** Requests waiting in the hold. */
+  held(): number;
+  /** Forward every held request and stop holding. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startHttpTap(target: string): Promise<HttpTap> {
   const upstream = new URL(target);
   const seen: TappedRequest[] = [];
+  let holding: ((request: TappedRequest) => boolean) | undefined;
+  let waiting: (() => void)[] = [];
   const server = createServer((req, res) => {
     const credential = String(req.headers.authorization ?? req.headers['private-token'] ?? '');
     const entry: TappedRequest = {
@@ -45,22 +55,36 @@ export async function startHttpTap(target: string): Promise<HttpTap> {
       if (entry.bodyStart.length < 200) entry.bodyStart += chunk.toString('latin1').slice(0, 200);
     });
     const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host };
-    const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    // The client giving up (an aborted request) reaches the server as a closed connection.
-    res.on('close', () => forward.destroy());
-    req.pipe(forward);
+    const send = () => {
+      const forward = request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => res.destroy());
+      // The client giving up (an aborted request) reaches the server as a closed connection.
+      res.on('close', () => forward.destroy());
+      req.pipe(forward);
+    };
+    if (holding?.(entry)) {
+      req.pause();
+      waiting.push(send);
+    } else send();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: () => [...seen],
+    hold: (match) => void (holding = match),
+    held: () => waiting.length,
+    release() {
+      holding = undefined;
+      const queued = waiting;
+      waiting = [];
+      for (const send of queued) send();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
