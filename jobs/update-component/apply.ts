@@ -100,8 +100,13 @@ export async function applyPlan(ctx: JobContext, plan: ComponentPlan): Promise<A
           squash: component.mergeRequest.squash,
           removeSourceBranch: component.mergeRequest.removeSourceBranch,
         });
-        if (outcome === 'unsupported') {
-          // The repository does not allow auto-merge (GitHub setting): merge once the head is green.
+        if (outcome === 'pending') {
+          // No pipeline for this head yet (created after the push) or not mergeable now: the next
+          // run asks again; asking now could merge an untested head.
+          action.description = `MR !${mr!.iid}: no pipeline for ${shortSha(sha)} yet; auto-merge will be set by a later run`;
+        } else if (outcome === 'unsupported') {
+          // Auto-merge is not allowed (GitHub setting) or could merge untested (GitLab project
+          // without "pipelines must succeed"): merge once the head is green.
           const verdict = checksVerdict(await target.ci.commitChecks(project, sha));
           if (verdict === 'green') {
             await target.changeRequests.merge(project, mr!.iid, {
@@ -109,9 +114,9 @@ export async function applyPlan(ctx: JobContext, plan: ComponentPlan): Promise<A
               squash: component.mergeRequest.squash,
               removeSourceBranch: component.mergeRequest.removeSourceBranch,
             });
-            action.description = `merged MR !${mr!.iid} (auto-merge is not allowed in this repository; its checks are green)`;
+            action.description = `merged MR !${mr!.iid} (auto-merge is not allowed or not safe in this repository; its checks are green)`;
           } else {
-            action.description = `auto-merge is not allowed here; MR !${mr!.iid} will be merged by a later run once its checks pass (now: ${verdict})`;
+            action.description = `auto-merge is not allowed or not safe here; MR !${mr!.iid} will be merged by a later run once its checks pass (now: ${verdict})`;
           }
         }
         action.url = mr!.webUrl;

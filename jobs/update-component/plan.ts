@@ -201,7 +201,11 @@ export async function planComponent(
       branch,
     );
     const branchSha = onBranch ? extract(component.target.format, onBranch.content, 'sha') : undefined;
-    const needsCommit = !branchSha || !sameCommit(branchSha, green.sha) || mr.mergeable === false;
+    // Lists may answer a stale or unknown mergeability (GitLab checks it asynchronously, after a
+    // single read); ask once so a conflicted MR is refreshed on this run or the next.
+    const mergeable =
+      mr.mergeable ?? (await target.changeRequests.get(component.target.project, mr.iid))?.mergeable;
+    const needsCommit = !branchSha || !sameCommit(branchSha, green.sha) || mergeable === false;
     if (needsCommit) plan.steps.push(commitStep(true));
     const marker = readMarker<BumpMarker>(mr.description, MARKER_KIND);
     if (needsCommit || marker?.sha !== green.sha || mr.title !== wantedTitle)

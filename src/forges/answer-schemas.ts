@@ -200,7 +200,7 @@ export function answerSchemas(host: string) {
     }),
     file: z.object({ path: filePath, ref: z.string(), content: z.string(), blobSha }),
     changeRequest,
-    autoMerge: z.enum(['enabled', 'already-enabled', 'unsupported']),
+    autoMerge: z.enum(['enabled', 'already-enabled', 'unsupported', 'pending']),
     note,
     issue,
     label: z.object({ name: z.string().min(1), color: z.string(), description: z.string() }),

@@ -151,7 +151,11 @@ export interface UpdateChangeRequestInput {
   state?: 'close' | 'reopen';
 }
 
-export type AutoMergeResult = 'enabled' | 'already-enabled' | 'unsupported';
+/**
+ * `pending`: not now, ask again on a later run — the head commit has no pipeline yet (GitLab
+ * creates it asynchronously after the push) or the forge refused auto-merge for a passing reason.
+ */
+export type AutoMergeResult = 'enabled' | 'already-enabled' | 'unsupported' | 'pending';
 
 export interface Note {
   id: number;

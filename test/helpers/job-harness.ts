@@ -7,7 +7,7 @@ import type { JobDefinition } from '../../src/runner/job.js';
 import type { RunOutcome, RunRequest } from '../../src/runner/runner.js';
 import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
 import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sandbox/simulator.js';
 import { tempDir } from './tmp.js';
 
 /**
@@ -42,11 +42,13 @@ export interface JobHarnessOptions {
   sentry?: boolean;
   /** Forge retries (keep small so fault tests are quick). */
   retries?: number;
+  /** Simulator options (GitLab version, realism); the directory is the harness's own. */
+  simulator?: Omit<SimulatorOptions, 'dir'>;
 }
 
 export async function jobHarness(options: JobHarnessOptions): Promise<JobHarness> {
   const tmp = tempDir('release-bot-job-');
-  const sim = await startSimulator({ dir: join(tmp.dir, 'sim') });
+  const sim = await startSimulator({ ...options.simulator, dir: join(tmp.dir, 'sim') });
   const slack = await startSlackReceiver();
   const sentry = options.sentry ? await startSentryReceiver() : undefined;
   const { token: botToken } = sim.createUser('release-bot', { name: 'Release Bot', bot: true });
@@ -99,7 +101,7 @@ export async function jobHarness(options: JobHarnessOptions): Promise<JobHarness
     dir: tmp.dir,
     async run(job, request = {}) {
       const outcome = await app.runner.run(job, { trigger: 'manual', ...request });
-      await app.sentry.flush(3000);
+      await app.sentry.flush(30_000);
       return outcome;
     },
     async restart() {

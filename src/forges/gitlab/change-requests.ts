@@ -13,6 +13,20 @@ export function createChangeRequestApi(client: GitlabClient): ChangeRequestApi {
     return (await client.find(() => api.MergeRequests.show(project, iid))) as Json | null;
   }
 
+  // "Pipelines must succeed" is a project setting that rarely changes: read once per adapter.
+  const mustSucceed = new Map<string, Promise<boolean>>();
+  function pipelinesMustSucceed(project: string): Promise<boolean> {
+    let known = mustSucceed.get(project);
+    if (!known) {
+      known = api.Projects.show(project).then(
+        (p) => (p as unknown as Json).only_allow_merge_if_pipeline_succeeds === true,
+      );
+      known.catch(() => mustSucceed.delete(project));
+      mustSucceed.set(project, known);
+    }
+    return known;
+  }
+
   return {
     async list(project, query) {
       const mrs = await api.MergeRequests.all({
@@ -84,9 +98,17 @@ export function createChangeRequestApi(client: GitlabClient): ChangeRequestApi {
     },
 
     /**
-     * `auto_merge` (GitLab 17+) and the older `merge_when_pipeline_succeeds` are both sent; the
-     * `sha` guard makes GitLab refuse (409) when the head moved since the caller looked. If the
-     * pipeline already passed, GitLab merges right away — that is "enabled" too.
+     * `auto_merge` (GitLab 17+) and the older `merge_when_pipeline_succeeds` are both sent, with
+     * the `sha` guard (409 when the head moved since the caller looked). Guarded so it cannot
+     * merge an untested head (docs/dev/forge-behaviour.md):
+     * - asked only once the head pipeline of exactly this sha exists: GitLab creates it after the
+     *   push, and before it exists 16 answers 405 (gitlab-org/gitlab#353984) while 17's
+     *   merge-when-checks-pass may merge at once → `pending`, a later run asks again;
+     * - on a project that does not require pipelines to succeed, 17's strategy merges as soon as
+     *   the other checks pass (an approval while the pipeline runs) → `unsupported`: the caller
+     *   merges itself once the head is green;
+     * - a 405 (not mergeable now: pipeline failed, a check pending) → `pending`.
+     * If the pipeline already passed, GitLab merges right away — that is "enabled" too.
      */
     async enableAutoMerge(project, iid, options) {
       client.write(`enable auto-merge of !${iid} in ${project}`);
@@ -94,22 +116,37 @@ export function createChangeRequestApi(client: GitlabClient): ChangeRequestApi {
       if (!current) throw new ForgeError(`${client.forge}: ${project}!${iid} not found`, 404, client.forge);
       if (current.merge_when_pipeline_succeeds === true && current.sha === options.sha)
         return 'already-enabled';
-      await api.MergeRequests.merge(project, iid, {
-        sha: options.sha,
-        autoMerge: true,
-        mergeWhenPipelineSucceeds: true,
-        squash: options.squash,
-        shouldRemoveSourceBranch: options.removeSourceBranch,
-      } as never);
+      // A head that moved since the caller looked is GitLab's to refuse (409) below.
+      if (current.sha === options.sha) {
+        const pipeline = current.head_pipeline as Json | null | undefined;
+        if (pipeline?.sha !== options.sha) return 'pending';
+        if (!(await pipelinesMustSucceed(project))) return 'unsupported';
+      }
+      try {
+        await api.MergeRequests.merge(project, iid, {
+          sha: options.sha,
+          autoMerge: true,
+          mergeWhenPipelineSucceeds: true,
+          squash: options.squash,
+          shouldRemoveSourceBranch: options.removeSourceBranch,
+        } as never);
+      } catch (error) {
+        if (error instanceof ForgeError && error.status === 405) return 'pending';
+        throw error;
+      }
       return 'enabled';
     },
 
-    /** Approving twice is not an error here (GitLab answers 401 to a repeated approval). */
+    /**
+     * Approving twice is not an error here: GitLab 18 answers 304 Not Modified to a repeated
+     * approval, older versions 401 (then the approval state says whether it was ours).
+     */
     async approve(project, iid, options) {
       client.write(`approve !${iid} in ${project}`);
       try {
         await api.MergeRequestApprovals.approve(project, iid, { sha: options.sha });
       } catch (error) {
+        if (error instanceof ForgeError && error.status === 304) return;
         if (!(error instanceof ForgeError) || error.status !== 401) throw error;
         const state = (await api.MergeRequestApprovals.showConfiguration(project, {
           mergerequestIId: iid,

@@ -86,6 +86,8 @@ export interface ViewOptions {
   tokenFrom: (req: IncomingMessage, url: URL) => string | undefined;
   /** Headers added to every answer (rate-limit headers and the like). */
   commonHeaders?: () => Record<string, string>;
+  /** Headers of a throttled (429) answer, in this forge's form (default: `retry-after` only). */
+  throttledHeaders?: (retryAfterSeconds: number) => Record<string, string>;
   /** Called before each request is handled (the CI engine catches up with the clock). */
   beforeRequest?: () => Promise<void>;
   /** Body size limit for parsed bodies. */
@@ -267,9 +269,14 @@ export function createView(options: ViewOptions): View {
     if (decision.kind === 'rate_limit') {
       record({ ...base, status: 429, durationMs: performance.now() - started, fault: 'rate_limit' });
       req.resume();
-      send(res, 429, options.errorBody(429, 'API rate limit exceeded'), {
-        'retry-after': String(decision.retryAfterSeconds),
-      });
+      send(
+        res,
+        429,
+        options.errorBody(429, 'API rate limit exceeded'),
+        options.throttledHeaders?.(decision.retryAfterSeconds) ?? {
+          'retry-after': String(decision.retryAfterSeconds),
+        },
+      );
       return;
     }
 

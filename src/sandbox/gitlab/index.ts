@@ -28,6 +28,7 @@ import { registerUsers } from './routes/users.js';
  * `<namespace>/<project>.git`. Error bodies follow GitLab's helpers (see errors.ts).
  */
 export function createGitlabView(ctx: ViewContext): View {
+  const rateLimit = createRateLimitHeaders();
   const view = createView({
     forge: 'gitlab',
     world: ctx.world,
@@ -51,7 +52,8 @@ export function createGitlabView(ctx: ViewContext): View {
       }
       return url.searchParams.get('private_token') ?? undefined;
     },
-    commonHeaders: createRateLimitHeaders(),
+    commonHeaders: rateLimit.common,
+    throttledHeaders: rateLimit.throttled,
   });
   const gl = createGitlab(view, ctx.world, ctx.ci, {
     version: ctx.gitlabVersion,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../../src/errors.js';
+import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
+import { startSimulator } from '../../../src/sandbox/simulator.js';
 import { setup, type AdapterFixture } from './helpers.js';
 
 const TEN_MINUTES = 10 * 60_000;
@@ -53,7 +55,8 @@ describe('GitLab adapter: merge requests', () => {
       labels: ['release-bot'],
       author: 'bot',
       autoMerge: false,
-      mergeable: true,
+      // GitLab checks mergeability asynchronously: the create answer says `checking`
+      mergeable: null,
       mergedAt: null,
       webUrl: `${fx.sim.gitlab.url}/org/app/-/merge_requests/1`,
     });
@@ -91,8 +94,12 @@ describe('GitLab adapter: merge requests', () => {
     expect((dup as ForgeError).message).toContain('Another open merge request already exists');
   });
 
-  it('enableAutoMerge: enabled, then already-enabled; merges when the pipeline passes', async () => {
+  it('enableAutoMerge: pending until the head pipeline exists, then enabled, then already-enabled; merges when the pipeline passes', async () => {
     const head = (await fx.forge.changeRequests.get('org/app', 1))!.headSha;
+    const since = fx.sim.mark();
+    expect(await fx.forge.changeRequests.enableAutoMerge('org/app', 1, { sha: head })).toBe('pending');
+    expect(fx.sim.requests({ since, method: 'PUT' })).toEqual([]);
+    await fx.sim.advance(30_000);
     expect(
       await fx.forge.changeRequests.enableAutoMerge('org/app', 1, { sha: head, removeSourceBranch: true }),
     ).toBe('enabled');
@@ -146,13 +153,74 @@ describe('GitLab adapter: merge requests', () => {
     const approver = fx.make({ token: fx.devToken });
     await approver.changeRequests.approve('org/app', mr.iid, { sha: head });
     await approver.changeRequests.approve('org/app', mr.iid, { sha: head });
+    // the second approval answered 304 Not Modified (GitLab 18)
+    const approvals = fx.sim.requests({ method: 'POST' }).filter((r) => r.route.endsWith('/approve'));
+    expect(approvals.map((r) => r.status).slice(-2)).toEqual([201, 304]);
     await expect(
       approver.changeRequests.approve('org/app', mr.iid, { sha: 'b'.repeat(40) }),
     ).rejects.toMatchObject({
       status: 409,
     });
+    await fx.sim.advance(30_000);
     expect(await fx.forge.changeRequests.enableAutoMerge('org/app', mr.iid, { sha: head })).toBe('enabled');
     await fx.sim.advance(TEN_MINUTES);
     expect((await fx.forge.changeRequests.get('org/app', mr.iid))!.state).toBe('merged');
+  });
+
+  it('enableAutoMerge is `unsupported` where pipelines need not succeed (auto-merge could merge untested)', async () => {
+    fx.sim.project('gitlab', 'org/app').approvalsRequired = 0;
+    fx.sim.project('gitlab', 'org/app').pipelineMustSucceed = false;
+    const forge = fx.make(); // a fresh adapter: the project setting is read once per adapter
+    const head = await bumpBranch('release-bot/update-d', '1.4.0');
+    const mr = await forge.changeRequests.create('org/app', {
+      sourceBranch: 'release-bot/update-d',
+      targetBranch: 'main',
+      title: 'Bump to 1.4.0',
+      description: '',
+    });
+    await fx.sim.advance(30_000);
+    const since = fx.sim.mark();
+    expect(await forge.changeRequests.enableAutoMerge('org/app', mr.iid, { sha: head })).toBe('unsupported');
+    expect(fx.sim.requests({ since, method: 'PUT' })).toEqual([]);
+    fx.sim.project('gitlab', 'org/app').pipelineMustSucceed = true;
+  });
+});
+
+describe('GitLab adapter on GitLab 17: a repeated approval answers 401', () => {
+  it('is tolerated when the approval state lists us; refused otherwise', async () => {
+    const sim = await startSimulator({ gitlabVersion: 17 });
+    try {
+      const bot = sim.createUser('bot', { bot: true });
+      const dev = sim.createUser('dev');
+      await sim.createProject({ forge: 'gitlab', path: 'org/app', members: ['bot', 'dev:30'] });
+      const make = (token: string) =>
+        createGitlabForge({ name: 'gl', url: sim.gitlab.url, token, dryRun: false, http: { backoffMs: 1 } });
+      const head = await sim.push({
+        forge: 'gitlab',
+        project: 'org/app',
+        branch: 'b',
+        files: { a: '1' },
+        message: 'a',
+        username: 'bot',
+      });
+      const mr = await make(bot.token).changeRequests.create('org/app', {
+        sourceBranch: 'b',
+        targetBranch: 'main',
+        title: 't',
+        description: '',
+      });
+      const approver = make(dev.token);
+      await approver.changeRequests.approve('org/app', mr.iid, { sha: head });
+      await approver.changeRequests.approve('org/app', mr.iid, { sha: head });
+      const answers = sim.requests({ method: 'POST' }).filter((r) => r.route.endsWith('/approve'));
+      expect(answers.map((r) => r.status)).toEqual([201, 401]);
+      await expect(
+        make(bot.token).changeRequests.approve('org/app', mr.iid, { sha: head }),
+      ).rejects.toMatchObject({
+        status: 401,
+      });
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -132,6 +132,7 @@ describe('GitLab adapter: CI', () => {
       'main',
       fx.sim.world.userByName('bot')!.id,
     );
+    await fx.sim.ci.createScheduled(); // the tag pipeline is created after the tag push
     const tagPipelines = await fx.forge.ci.listTagPipelines('org/app', 'v1.2.3');
     expect(tagPipelines).toHaveLength(1);
     expect(tagPipelines[0]!.ref).toBe('v1.2.3');

@@ -126,6 +126,7 @@ describe('GitLab adapter: repository', () => {
     await fx.forge.repo.createBranch('org/app', 'stable', 'main');
     const moved = await fx.forge.repo.updateBranch('org/app', 'stable', head);
     expect(moved).toMatchObject({ name: 'stable', sha: head });
+    await fx.sim.ci.createScheduled(); // the push's pipeline comes from a background worker
     const pipelines = fx.sim.world.pipelines.filter((p) => p.ref === 'stable' && p.sha === head);
     expect(pipelines).toHaveLength(1);
 

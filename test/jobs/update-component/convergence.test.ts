@@ -9,6 +9,8 @@ import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
  */
 
 const HOUR = 3_600_000;
+/** The simulator's default delay between a push and its pipeline: auto-merge waits for it. */
+const PIPELINE_DELAY = 30_000;
 const BRANCH = 'release-bot/update-gitaly';
 const ROUTES = {
   createMr: 'POST /api/v4/projects/:id/merge_requests',
@@ -65,7 +67,14 @@ describe('update-component converges after a run stopped between steps', () => {
     return sha;
   }
 
+  /** Once the MR pipeline exists, the next run arms auto-merge (it is never asked before). */
+  async function armOnceThePipelineExists(): Promise<void> {
+    await h.sim.advance(PIPELINE_DELAY);
+    expect((await h.run('update-component')).run.status).not.toBe('failed');
+  }
+
   async function expectConverged(sha: string): Promise<void> {
+    await armOnceThePipelineExists();
     const target = h.sim.project('gitlab', 'org/gitlab');
     const open = h.sim.world.mergeRequests.filter((m) => m.projectId === target.id && m.state === 'opened');
     expect(open).toHaveLength(1);
@@ -98,6 +107,9 @@ describe('update-component converges after a run stopped between steps', () => {
 
   it('after opening the MR, before auto-merge', async () => {
     const sha = await greenCommit('a');
+    // the first run opens the MR and leaves auto-merge to a run that sees the MR pipeline
+    expect((await h.run('update-component')).run.status).toBe('ok');
+    await h.sim.advance(PIPELINE_DELAY);
     await stopBefore(ROUTES.merge);
     expect(h.sim.world.mergeRequests[0]?.autoMerge).toBeNull();
     expect((await h.run('update-component')).run.status).toBe('ok');
@@ -125,6 +137,7 @@ describe('update-component converges after a run stopped between steps', () => {
   it('re-arms auto-merge with the new head when someone pushed to the bot branch (a stale sha can never merge)', async () => {
     const sha = await greenCommit('a');
     await h.run('update-component');
+    await armOnceThePipelineExists();
     const target = h.sim.project('gitlab', 'org/gitlab');
     const armedAt = h.sim.world.mergeRequests[0]!.autoMerge!.sha;
     await h.sim.push({

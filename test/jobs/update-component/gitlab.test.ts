@@ -8,9 +8,15 @@ import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
 import type { Simulator } from '../../../src/sandbox/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 
-/** update-component, GitLab → GitLab, through the real @gitbeaker/rest client against the simulator. */
+/**
+ * update-component, GitLab → GitLab, through the real @gitbeaker/rest client against the simulator,
+ * on the two latest GitLab majors, with the simulator's realism on: pipelines appear after the push,
+ * MR lists answer the last mergeability check.
+ */
 
 const HOUR = 3_600_000;
+/** The simulator's default delay between a push and its pipeline (src/sandbox/simulator.ts). */
+const PIPELINE_DELAY = 30_000;
 const BRANCH = 'release-bot/update-gitaly';
 
 function writes(sim: Simulator, since: number) {
@@ -28,12 +34,14 @@ async function versionOnMain(sim: Simulator): Promise<string> {
     .repo.readFile('main', 'GITALY_SERVER_VERSION'))!.toString();
 }
 
-describe('update-component on GitLab', () => {
+describe.each([17, 18])('update-component on GitLab %i', (gitlabVersion) => {
   let h: JobHarness;
   let c1: string;
+  let c2: string;
 
   beforeAll(async () => {
     h = await jobHarness({
+      simulator: { gitlabVersion },
       seed: async (sim) => {
         sim.createUser('alice');
         sim.createUser('approver');
@@ -91,8 +99,8 @@ describe('update-component on GitLab', () => {
     expect(h.sim.requests({ since: again }).length).toBeLessThanOrEqual(3 + 1 /* requiredJobs check */);
   });
 
-  it('opens one MR for the newest green commit, skipping red and running ones', async () => {
-    const c2 = await h.sim.push({
+  it('opens one MR for the newest green commit, skipping red and running ones; auto-merge once its pipeline exists', async () => {
+    c2 = await h.sim.push({
       forge: 'gitlab',
       project: 'org/gitaly',
       branch: 'master',
@@ -127,6 +135,18 @@ describe('update-component on GitLab', () => {
     const mrs = openMrs(h.sim);
     expect(mrs).toHaveLength(1);
     const mr = mrs[0]!;
+    // the MR's pipeline is not created yet: auto-merge is not asked for an untested head
+    expect(mr.autoMerge).toBeNull();
+    expect(result?.actions.find((a) => a.kind === 'auto-merge')?.description).toContain('no pipeline');
+    await h.sim.advance(PIPELINE_DELAY);
+    const head = await h.sim.project('gitlab', 'org/gitlab').repo.branchSha(BRANCH);
+    const since = h.sim.mark();
+    expect((await h.run('update-component')).run.status).toBe('ok');
+    expect(writes(h.sim, since).map((r) => r.route)).toEqual([
+      'PUT /api/v4/projects/:id/merge_requests/:iid/merge',
+    ]);
+    expect(openMrs(h.sim)).toHaveLength(1);
+    expect(await h.sim.project('gitlab', 'org/gitlab').repo.branchSha(BRANCH)).toBe(head);
     expect(mr.sourceBranch).toBe(BRANCH);
     expect(mr.title).toBe('Update gitaly version');
     expect(mr.labels).toEqual(['group::gitaly']);
@@ -189,7 +209,52 @@ describe('update-component on GitLab', () => {
     const branchHead = (await project.repo.branchSha(BRANCH))!;
     const commit = await project.repo.getCommit(branchHead);
     expect(commit?.parents).toEqual([await project.repo.branchSha('main')]);
+    expect(mrs[0]!.autoMerge).toBeNull();
+    await h.sim.advance(PIPELINE_DELAY);
+    await h.run('update-component');
     expect(mrs[0]!.autoMerge?.sha).toBe(branchHead);
+  });
+
+  it('refreshes a conflicted MR onto the new target head (the list shows conflicts only after a check)', async () => {
+    const project = h.sim.project('gitlab', 'org/gitlab');
+    const mr = openMrs(h.sim)[0]!;
+    const marker = readMarker<{ sha: string }>(mr.description, 'update-component')!;
+    // someone moves the version on main by hand: the bot's one-line change now conflicts
+    await h.sim.push({
+      forge: 'gitlab',
+      project: 'org/gitlab',
+      branch: 'main',
+      files: { GITALY_SERVER_VERSION: `${c2}\n` },
+      message: 'Pin gitaly by hand',
+      username: 'alice',
+    });
+    const before = await project.repo.branchSha(BRANCH);
+    // run 1: the list says `unchecked`; the bot's single read starts GitLab's check (`checking`)
+    const since = h.sim.mark();
+    const first = await h.run('update-component');
+    expect(first.run.status).not.toBe('failed');
+    expect(h.sim.requests({ forge: 'gitlab', since }).map((r) => r.route)).toContain(
+      'GET /api/v4/projects/:id/merge_requests/:iid',
+    );
+    expect(await project.repo.branchSha(BRANCH)).toBe(before);
+    // run 2: the list now says `cannot_be_merged`: the branch is reset onto main with one commit
+    const second = await h.run('update-component');
+    expect(second.run.status).toBe('ok');
+    expect(openMrs(h.sim)).toHaveLength(1);
+    expect(openMrs(h.sim)[0]!.iid).toBe(mr.iid);
+    const head = (await project.repo.branchSha(BRANCH))!;
+    expect((await project.repo.getCommit(head))?.parents).toEqual([await project.repo.branchSha('main')]);
+    expect((await project.repo.readFile(BRANCH, 'GITALY_SERVER_VERSION'))?.toString()).toBe(
+      `${marker.sha}\n`,
+    );
+    expect(readMarker(openMrs(h.sim)[0]!.description, 'update-component')).toMatchObject({
+      sha: marker.sha,
+      from: c2,
+    });
+    // run 3, once the new pipeline exists: auto-merge is armed for the new head
+    await h.sim.advance(PIPELINE_DELAY);
+    await h.run('update-component');
+    expect(openMrs(h.sim)[0]!.autoMerge?.sha).toBe(head);
   });
 
   it('merges itself when the MR pipeline passes; the target then holds the new sha', async () => {

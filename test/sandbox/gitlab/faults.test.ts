@@ -20,6 +20,15 @@ describe('GitLab faults appear as configured and are counted', () => {
     const first = await fx.raw('/api/v4/projects/org%2Fapp/repository/branches/main');
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('3');
+    // Gitlab::RackAttack#throttled_response_headers: nothing remaining, reset when the throttle lifts
+    expect(first.headers.get('ratelimit-name')).toBe('throttle_authenticated_api');
+    expect(first.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(first.headers.get('ratelimit-observed'))).toBeGreaterThan(
+      Number(first.headers.get('ratelimit-limit')),
+    );
+    const reset = Number(first.headers.get('ratelimit-reset'));
+    expect(Math.abs(reset - (Math.floor(Date.now() / 1000) + 3))).toBeLessThanOrEqual(2);
+    expect(first.headers.get('ratelimit-resettime')).toBe(new Date(reset * 1000).toUTCString());
     expect(first.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await first.text()).toBe('Retry later\n');
     // gitbeaker's own client retries 429 by itself; the second injected 429 is absorbed.
