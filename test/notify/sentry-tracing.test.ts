@@ -28,7 +28,7 @@ describe('Sentry with tracing enabled', () => {
         async () => undefined,
       );
     });
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     const [transaction] = receiver.ofType<{ transaction: string; spans: Array<{ description: string }> }>(
       'transaction',
     );

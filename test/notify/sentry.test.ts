@@ -51,7 +51,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
       extra: { pipeline: 981 },
     });
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    expect(await sentry.flush(2000)).toBe(true);
+    expect(await sentry.flush(30_000)).toBe(true);
 
     const [event] = receiver.events();
     expect(event).toBeDefined();
@@ -81,7 +81,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
   it('sends the error cause chain (linked errors)', async () => {
     const error = new Error('update-component failed', { cause: new TypeError('fetch failed') });
     sentry.captureRunFailure(error, run);
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     const values = receiver.events()[0]?.exception?.values ?? [];
     expect(values.map((v) => v.value)).toEqual(['fetch failed', 'update-component failed']);
   });
@@ -94,7 +94,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
       tags: { package: 'gitlab-ee' },
       fingerprint: ['promote', 'gitlab-ee'],
     });
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     const [event] = receiver.events();
     expect(event?.message).toBe('package gitlab-ee 17.2.1 failed to promote');
     expect(event?.level).toBe('error');
@@ -105,7 +105,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
   it('sends check-ins in_progress then ok around a good run, with the monitor config', async () => {
     const result = await sentry.withCheckIn(monitor, async () => 'done');
     expect(result).toBe('done');
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     const checkIns = receiver.checkIns();
     expect(checkIns.map((c) => c.status)).toEqual(['in_progress', 'ok']);
     expect(checkIns[1]?.check_in_id).toBe(checkIns[0]?.check_in_id);
@@ -128,7 +128,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     expect(receiver.checkIns().map((c) => c.status)).toEqual(['in_progress', 'error']);
     expect(receiver.checkIns()[0]?.monitor_config?.schedule).toEqual({ type: 'crontab', value: '0 * * * *' });
   });
@@ -138,7 +138,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
       isFailure: (r) => r.status === 'failed',
     });
     expect(result).toEqual({ status: 'failed' });
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     expect(receiver.checkIns().map((c) => c.status)).toEqual(['in_progress', 'error']);
   });
 
@@ -163,7 +163,7 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
       },
     });
     sentry.captureMessage(`promotion failed with token ${canary}`, { ...run, extra: { late } });
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
 
     expect(receiver.events()).toHaveLength(2);
     const raw = receiver.envelopes.map((e) => e.raw);
@@ -182,17 +182,17 @@ describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', ()
   it('sends no transactions or sessions: tracing is off unless configured', async () => {
     await Sentry.startSpan({ name: 'run update-component' }, async () => undefined);
     sentry.captureMessage('after a span', run);
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     expect(receiver.items.map((i) => i.type)).toEqual(['event']);
   });
 
   it('gives up quietly when the ingest endpoint refuses (a run never fails because Sentry is down)', async () => {
     receiver.failNext(1, 503);
     sentry.captureMessage('first', run);
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     expect(receiver.events()).toHaveLength(0);
     sentry.captureMessage('second', run);
-    await sentry.flush(2000);
+    await sentry.flush(30_000);
     expect(receiver.events().map((e) => e.message)).toEqual(['second']);
   });
 });

@@ -204,7 +204,7 @@ describe('Sentry receiver', () => {
     ).toBe(200);
     expect(await post('/api/7/envelope/', 'wrong', envelope())).toBe(401);
     expect(await post('/api/8/envelope/', 'abc123', envelope())).toBe(404);
-    const items = await sentry.waitFor((all) => all.length === 3, 1000);
+    const items = await sentry.waitFor((all) => all.length === 3, 30_000);
     expect(items.map((i) => i.type)).toEqual(['event', 'attachment', 'check_in']);
     expect(sentry.events()).toEqual([{ message: 'hello', level: 'error' }]);
     expect(sentry.checkIns()).toEqual([{ monitor_slug: 'm', status: 'ok' }]);

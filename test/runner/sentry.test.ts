@@ -30,7 +30,7 @@ describe('runner → Sentry', () => {
   it('sends check-ins in_progress then ok for a good scheduled run', async () => {
     receiver.clear();
     await h.runner.run('bump', { trigger: 'schedule' });
-    await reporter.flush(5000);
+    await reporter.flush(30_000);
     const checkIns = receiver.checkIns();
     expect(checkIns.map((c) => c.status)).toEqual(['in_progress', 'ok']);
     expect(checkIns[0]?.monitor_slug).toContain('bump');
@@ -49,7 +49,7 @@ describe('runner → Sentry', () => {
       throw new Error('forge said 403 Forbidden');
     };
     const { run } = await h.runner.run('bump', { trigger: 'schedule' });
-    await reporter.flush(5000);
+    await reporter.flush(30_000);
     expect(receiver.checkIns().map((c) => c.status)).toEqual(['in_progress', 'error']);
     const [event] = receiver.events();
     expect(event?.tags).toMatchObject({ job: 'bump', run_id: run.id, trigger: 'schedule', dry_run: 'false' });
@@ -65,7 +65,7 @@ describe('runner → Sentry', () => {
       links: [],
     });
     await h.runner.run('bump', { trigger: 'schedule' });
-    await reporter.flush(5000);
+    await reporter.flush(30_000);
     expect(receiver.checkIns().map((c) => c.status)).toEqual(['in_progress', 'error']);
     expect(JSON.stringify(receiver.events()[0])).toContain('1 of 2 components failed');
   });
@@ -74,7 +74,7 @@ describe('runner → Sentry', () => {
     receiver.clear();
     behaviour.current = async () => ok();
     await h.runner.run('bump', { trigger: 'manual' });
-    await reporter.flush(5000);
+    await reporter.flush(30_000);
     expect(receiver.checkIns()).toHaveLength(0);
   });
 });

@@ -80,7 +80,7 @@ export interface SentryReceiver {
   checkIns(): SentryCheckInPayload[];
   /** Payloads of the items of one type. */
   ofType<T = unknown>(type: string): T[];
-  /** Resolves with all items once `predicate(items)` holds; rejects after `timeoutMs` (default 5000). */
+  /** Resolves with all items once `predicate(items)` holds; rejects after `timeoutMs` (default 30 s). */
   waitFor(predicate: (items: SentryItem[]) => boolean, timeoutMs?: number): Promise<SentryItem[]>;
   /** Answer the next `count` envelopes with `status` (e.g. 429, 503) and drop them. */
   failNext(count: number, status: number, retryAfterSeconds?: number): void;
@@ -142,7 +142,7 @@ export async function startSentryReceiver(options: SentryReceiverOptions = {}): 
     events: () => ofType<SentryEventPayload>('event'),
     checkIns: () => ofType<SentryCheckInPayload>('check_in'),
     ofType,
-    waitFor: (predicate, timeoutMs = 5000) =>
+    waitFor: (predicate, timeoutMs = 30_000) =>
       pollUntil(() => predicate(items) && items, timeoutMs, 'Sentry items'),
     failNext(count, status, retryAfterSeconds) {
       for (let i = 0; i < count; i++) failures.push({ status, retryAfterSeconds });

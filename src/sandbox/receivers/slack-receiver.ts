@@ -155,7 +155,7 @@ export async function startSlackReceiver(options: SlackReceiverOptions = {}): Pr
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },
-    waitFor: (predicate, timeoutMs = 5000) =>
+    waitFor: (predicate, timeoutMs = 30_000) =>
       pollUntil(() => predicate(messages) && messages, timeoutMs, 'Slack messages'),
     clear() {
       messages.length = 0;

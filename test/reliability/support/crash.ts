@@ -212,7 +212,7 @@ export async function runInProcess(
   });
   try {
     const outcome = await app.runner.run(job, { trigger: 'manual', ...request });
-    await app.sentry.flush(3000);
+    await app.sentry.flush(30_000);
     return outcome;
   } finally {
     await app.close();

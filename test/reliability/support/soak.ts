@@ -142,7 +142,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   try {
     await Promise.all([loop(faulty, true), loop(reference, false)]);
-    await faulty.app.sentry.flush(5000);
+    await faulty.app.sentry.flush(30_000);
 
     const invariants: Invariant[] = [];
     const check = (name: string, found: string[]) =>

@@ -554,7 +554,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
     },
     async run(job, args) {
       const outcome = await app.runner.run(job, { trigger: 'schedule', args });
-      await app.sentry.flush(3000);
+      await app.sentry.flush(30_000);
       return outcome;
     },
     async close() {
