@@ -150,6 +150,8 @@ describe('report-pipeline-failures on the bot MRs (GitLab, with update-component
     h.sim.setCi('gitlab', 'org/gitlab', { branch: BRANCH }, { result: 'success' });
     await h.run('update-component');
     await h.sim.advance(HOUR);
+    // the MR pipeline is created after the bot's push: the next hourly run finds it green and merges
+    await h.run('update-component');
     const [mr] = mrs(h.sim);
     expect(mr!.state).toBe('merged');
     expect(readMarker<{ sha: string }>(mr!.description, 'update-component')!.sha).toBe(c3);
@@ -222,6 +224,7 @@ describe('report-pipeline-failures on the bot MRs (GitLab, with update-component
     const fresh = mrs(h.sim).find((m) => m.state === 'opened')!;
     expect(fresh.iid).not.toBe(stale.iid);
     await h.sim.advance(HOUR);
+    await h.run('update-component'); // its pipeline exists (and passed) only now
     expect(fresh.state).toBe('merged');
     await h.run(JOB);
     expect(fresh.labels).toContain('workflow::merged');
