@@ -15,6 +15,8 @@ export interface RecordedAnswer {
   method: string;
   /** The request path as sent (still encoded). */
   path: string;
+  /** The query string as sent (`?a=b`), when there was one. */
+  query?: string;
   /** The simulator's route template, or `UNMATCHED`. */
   route: string;
   status: number;

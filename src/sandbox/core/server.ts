@@ -314,6 +314,7 @@ export function createView(options: ViewOptions): View {
       recordAnswer?.({
         method,
         path: url.pathname,
+        query: url.search,
         route: routeName,
         status,
         body: answer.body,
@@ -329,7 +330,14 @@ export function createView(options: ViewOptions): View {
       if (!res.headersSent) {
         const errorBody = options.errorBody(status, simError.message, simError.code);
         send(res, status, errorBody, {});
-        recordAnswer?.({ method, path: url.pathname, route: routeName, status, body: errorBody });
+        recordAnswer?.({
+          method,
+          path: url.pathname,
+          query: url.search,
+          route: routeName,
+          status,
+          body: errorBody,
+        });
       } else res.destroy();
     } finally {
       record({ ...base, status, durationMs: performance.now() - started, ...(detail ? { detail } : {}) });

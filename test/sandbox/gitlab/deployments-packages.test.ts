@@ -33,7 +33,9 @@ describe('GitLab deployments, environments and generic packages', () => {
     expect(d).toMatchObject({ iid: 1, ref: 'main' });
     expect(d.sha).toMatch(SHA);
     expect(d.created_at).toMatch(ISO);
-    expect(d.environment).toMatchObject({ name: 'gstg', state: 'available' });
+    // A deployment nests GitLab's EnvironmentBasic: no state or tier (those are in the environments API).
+    expect(d.environment).toMatchObject({ name: 'gstg', slug: 'gstg' });
+    expect(d.environment).not.toHaveProperty('state');
     const deployable = d.deployable as Record<string, unknown>;
     expect(deployable).toMatchObject({ name: 'deploy:gstg', stage: 'deploy', status: 'success' });
     expect((deployable.pipeline as { sha: string }).sha).toBe(d.sha);

@@ -3,7 +3,7 @@ import { ACCESS } from '../../core/world.js';
 import { currentUser, loadProject, P, page, sortBy, type Gitlab } from '../context.js';
 import { badRequest, invalidValue, notFound, validation } from '../errors.js';
 import { date, oneOf, required, str } from '../params.js';
-import { deploymentEntity, environmentBasic, environmentDetail } from '../serializers/deployment.js';
+import { deploymentEntity, environmentDetail, environmentEntity } from '../serializers/deployment.js';
 
 const STATUSES = ['created', 'running', 'success', 'failed', 'canceled', 'skipped', 'blocked'] as const;
 const WRITABLE = ['running', 'success', 'failed', 'canceled'] as const;
@@ -158,7 +158,7 @@ export function registerDeployments(gl: Gitlab): void {
       )
       .sort((a, b) => a.id - b.id);
     const { items, headers } = page(gl, req, envs);
-    return { body: items.map((e) => environmentBasic(gl, e)), headers };
+    return { body: items.map((e) => environmentEntity(gl, e)), headers };
   });
 
   gl.add('GET', `${P}/environments/:environment_id`, async (req) => {
@@ -177,6 +177,6 @@ export function registerDeployments(gl: Gitlab): void {
       throw validation({ name: ['has already been taken'] });
     const env = findOrCreateEnvironment(gl, project, name!);
     env.externalUrl = str(req, 'external_url') ?? null;
-    return { status: 201, body: environmentBasic(gl, env) };
+    return { status: 201, body: environmentEntity(gl, env) };
   });
 }

@@ -20,8 +20,8 @@ function tier(name: string): string {
   return 'other';
 }
 
-export function environmentBasic(gl: Gitlab, env: SimEnvironment): Record<string, unknown> {
-  const project = gl.world.projects.get(env.projectId)!;
+/** `Entities::EnvironmentBasic`, as nested in deployments: identity, URL and timestamps only. */
+export function environmentBasic(env: SimEnvironment): Record<string, unknown> {
   return {
     id: env.id,
     name: env.name,
@@ -29,6 +29,14 @@ export function environmentBasic(gl: Gitlab, env: SimEnvironment): Record<string
     external_url: env.externalUrl,
     created_at: env.createdAt,
     updated_at: env.createdAt,
+  };
+}
+
+/** `Entities::Environment`: what the environments API answers (state, tier and the rest). */
+export function environmentEntity(gl: Gitlab, env: SimEnvironment): Record<string, unknown> {
+  const project = gl.world.projects.get(env.projectId)!;
+  return {
+    ...environmentBasic(env),
     state: env.state,
     tier: tier(env.name),
     description: null,
@@ -54,10 +62,9 @@ export async function deploymentEntity(gl: Gitlab, d: SimDeployment): Promise<Re
     sha: d.sha,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
-    finished_at: d.finishedAt,
     status: d.status,
     user: userById(gl, d.userId),
-    environment: environmentBasic(gl, env),
+    environment: environmentBasic(env),
     deployable,
   };
 }
@@ -71,7 +78,7 @@ export async function environmentDetail(gl: Gitlab, env: SimEnvironment): Promis
     undefined,
   );
   return {
-    ...environmentBasic(gl, env),
+    ...environmentEntity(gl, env),
     project: { id: env.projectId },
     last_deployment: last ? await deploymentEntity(gl, last) : null,
   };
