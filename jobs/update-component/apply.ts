@@ -4,6 +4,7 @@ import type { Action, JobContext } from '../../src/runner/job.js';
 import { shortSha } from './description.js';
 import { botBranch } from './options.js';
 import type { ComponentPlan, Step } from './plan.js';
+import { reportForeign } from './provenance.js';
 import { warnStale } from './stale.js';
 
 /**
@@ -27,6 +28,8 @@ export function describeStep(plan: ComponentPlan, step: Step): string {
       return `set the MR${step.iid ? ` !${step.iid}` : ''} to merge when its pipeline passes (guarded by the new head sha)`;
     case 'warn-stale':
       return `warn on Slack that MR !${step.mr.iid} has been open since ${step.mr.createdAt}`;
+    case 'report-foreign':
+      return `${step.foreign.disarm ? `turn off auto-merge of ${step.foreign.subject}, ` : ''}report on Slack and Sentry that ${step.foreign.subject} is not the bot's own, and leave it alone`;
   }
 }
 
@@ -124,6 +127,9 @@ export async function applyPlan(ctx: JobContext, plan: ComponentPlan): Promise<A
       }
       case 'warn-stale':
         await warnStale(ctx, component, step.mr);
+        break;
+      case 'report-foreign':
+        await reportForeign(ctx, component, step.foreign);
         break;
     }
     action.done = true;

@@ -41,7 +41,7 @@ function itemFor(plan: ComponentPlan, actions: Action[], dryRun: boolean): ItemR
   const mrUrl = mrAction?.url ?? plan.mr?.webUrl;
   if (mrUrl) links.push({ text: `${plan.component.name} MR`, url: mrUrl });
   if (plan.compareUrl) links.push({ text: `${plan.component.name} changes`, url: plan.compareUrl });
-  const changing = actions.some((a) => a.kind !== 'warn-stale');
+  const changing = actions.some((a) => a.kind !== 'warn-stale' && a.kind !== 'report-foreign');
   const warnings = plan.warnings.length ? ` (warning: ${plan.warnings.join('; ')})` : '';
   return {
     name: plan.component.name,

@@ -9,6 +9,7 @@ import { commitMessage, description, MARKER_KIND, shortSha, title, type BumpMark
 import { findLatestGreen, type GreenCommit } from './latest-green.js';
 import { botBranch, type Component } from './options.js';
 import { alreadyWarned } from './stale.js';
+import { foreignBump, leaveForeign, type ForeignBump } from './provenance.js';
 
 /**
  * Reads the forges and decides what to do for one component. Pure decisions over what was
@@ -28,7 +29,8 @@ export type Step =
   | { kind: 'update-mr'; iid: number; title: string; description: string }
   | { kind: 'approve'; iid: number | null }
   | { kind: 'auto-merge'; iid: number | null }
-  | { kind: 'warn-stale'; mr: ChangeRequest };
+  | { kind: 'warn-stale'; mr: ChangeRequest }
+  | { kind: 'report-foreign'; foreign: ForeignBump };
 
 export interface ComponentPlan {
   component: Component;
@@ -195,6 +197,9 @@ export async function planComponent(
   });
 
   if (mr) {
+    // Provenance: only an MR the bot provably wrote is updated, approved or merged.
+    const foreign = await foreignBump(ctx, component, { mr, branch, head: mr.headSha, targetBranch });
+    if (foreign) return leaveForeign(plan, foreign);
     const onBranch = await target.repo.getFile(
       component.target.project,
       component.target.versionFile,
@@ -225,6 +230,15 @@ export async function planComponent(
   const existing = await target.repo.getBranch(component.target.project, branch);
   let reuse = false;
   if (existing) {
+    // A branch of that name that holds anything but the bot's one commit is not reset silently.
+    const foreign = await foreignBump(ctx, component, {
+      mr: null,
+      branch,
+      head: existing.sha,
+      targetBranch,
+      branchUrl: existing.webUrl,
+    });
+    if (foreign) return leaveForeign(plan, foreign);
     const onBranch = await target.repo.getFile(
       component.target.project,
       component.target.versionFile,

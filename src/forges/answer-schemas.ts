@@ -104,7 +104,14 @@ export function answerSchemas(host: string) {
     autoMerge: z.boolean(),
     mergeable: z.boolean().nullable(),
   });
-  const note = z.object({ id, body: z.string(), author: z.string(), createdAt: date, system: z.boolean() });
+  const note = z.object({
+    id,
+    body: z.string(),
+    author: z.string(),
+    createdAt: date,
+    system: z.boolean(),
+    updatedAt: date.optional(),
+  });
   const issue = z.object({
     id,
     iid: id,
@@ -202,6 +209,7 @@ export function answerSchemas(host: string) {
     changeRequest,
     autoMerge: z.enum(['enabled', 'already-enabled', 'unsupported', 'pending']),
     note,
+    noteEdits: z.object({ noteId: id, editedAt: date, editors: z.array(z.string().min(1)).nullable() }),
     issue,
     label: z.object({ name: z.string().min(1), color: z.string(), description: z.string() }),
     milestone: z.string().min(1).nullable(),

@@ -120,6 +120,19 @@ export const ANSWER_RULES: Record<Operation, Rule> = {
   'changeRequests.approve': { schema: (s) => s.nothing },
   'notes.list': { schema: (s) => s.note.array() },
   'notes.create': { schema: (s) => s.note },
+  'changeRequests.disableAutoMerge': { schema: () => z.boolean() },
+  'notes.edits': {
+    schema: (s) => s.noteEdits.array(),
+    // Edits of the notes asked about, not of some other note.
+    same: (args, list) => {
+      const asked = new Set((args[2] as { id: number }[]).map((n) => n.id));
+      return each(list, (e) =>
+        asked.has(e.noteId)
+          ? undefined
+          : ['noteId', `expected one of the notes asked about, got ${show(e.noteId)}`],
+      );
+    },
+  },
   'notes.update': { schema: (s) => s.note, same: (args, a) => equal('id', a.id, args[2]) },
   'issues.list': { schema: (s) => s.issue.array() },
   'issues.get': { schema: (s) => s.issue.nullable(), same: (args, a) => a && iidAsked(args, a) },

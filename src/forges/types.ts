@@ -19,6 +19,11 @@ export interface ForgeUser {
   id: number;
   username: string;
   name?: string;
+  /**
+   * The author email the forge writes on commits this user makes through the API (GitLab
+   * `commit_email`), when the forge says; how the bot recognises its own commits on GitLab.
+   */
+  commitEmail?: string;
 }
 
 export interface ForgeProject {
@@ -55,6 +60,11 @@ export interface Commit {
   createdAt: string;
   parentShas: string[];
   webUrl: string;
+  /**
+   * The account the forge links the commit author to (GitHub `author.login`); undefined where the
+   * forge links none (GitLab), null when the email belongs to no account.
+   */
+  authorUsername?: string | null;
 }
 
 export interface ChangedFile {
@@ -123,6 +133,8 @@ export interface ChangeRequest {
   autoMerge: boolean;
   /** `false` when the forge reports conflicts; `null` when unknown yet. */
   mergeable: boolean | null;
+  /** The source branch lives in another project (a fork); undefined when the adapter cannot tell. */
+  fromFork?: boolean;
 }
 
 export interface CreateChangeRequestInput {
@@ -163,6 +175,20 @@ export interface Note {
   author: string;
   createdAt: string;
   system: boolean;
+  /** Last change (an edit, on both forges); equal to `createdAt` for a note never changed. */
+  updatedAt?: string;
+}
+
+/** Who changed a note after it was written (`NoteApi.edits`). */
+export interface NoteEdits {
+  noteId: number;
+  /** When it was last edited. */
+  editedAt: string;
+  /**
+   * Everyone who edited it, oldest first (GitHub `userContentEdits`, `editor`); null when the
+   * forge shows only that it changed (GitLab's REST API has `updated_at`, not the editor).
+   */
+  editors: string[] | null;
 }
 
 /** What a note or label is attached to. */
@@ -378,12 +404,24 @@ export interface ChangeRequestApi {
     options: { sha: string; squash?: boolean; removeSourceBranch?: boolean },
   ): Promise<AutoMergeResult>;
   approve(project: string, iid: number, options: { sha: string }): Promise<void>;
+  /**
+   * Turn auto-merge off (GitLab cancel_merge_when_pipeline_succeeds, GitHub
+   * disablePullRequestAutoMerge); false when it was not on. GitHub keeps auto-merge armed when
+   * someone with write access pushes to the head branch, so the bot disarms it on a head it did
+   * not write.
+   */
+  disableAutoMerge(project: string, iid: number): Promise<boolean>;
 }
 
 export interface NoteApi {
   list(project: string, on: Noteable): Promise<Note[]>;
   create(project: string, on: Noteable, body: string): Promise<Note>;
   update(project: string, on: Noteable, noteId: number, body: string): Promise<Note>;
+  /**
+   * Edits of these notes (from `list`): one entry per note that was edited after it was written,
+   * none for the others. Approvals and the bot's own markers count only when unedited by others.
+   */
+  edits(project: string, on: Noteable, notes: Note[]): Promise<NoteEdits[]>;
 }
 
 export interface IssueApi {

@@ -12,6 +12,12 @@ const ENABLE_AUTO_MERGE = `mutation($pullRequestId: ID!, $mergeMethod: PullReque
   }
 }`;
 
+const DISABLE_AUTO_MERGE = `mutation($pullRequestId: ID!) {
+  disablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId}) {
+    pullRequest { id }
+  }
+}`;
+
 /**
  * GitHub refuses auto-merge when the repository does not allow it, and also when the PR has
  * nothing left to wait for ("clean"/"unstable" status): both mean "merge it yourself when green".
@@ -198,6 +204,19 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
         event: 'APPROVE',
         commit_id: options.sha,
       });
+    },
+
+    async disableAutoMerge(project, iid) {
+      gh.write(`disable auto-merge on pull request #${iid}`);
+      const pull = await getPull(project, iid);
+      if (!pull.auto_merge) return false;
+      try {
+        await gh.graphql(DISABLE_AUTO_MERGE, { pullRequestId: pull.node_id });
+      } catch (error) {
+        if (error instanceof ForgeError && /auto merge is not enabled/i.test(error.message)) return false;
+        throw error;
+      }
+      return true;
     },
   };
   return api;

@@ -19,6 +19,7 @@ export function toCommit(c: GhCommit): Commit {
     createdAt: c.commit.committer?.date ?? c.commit.author?.date ?? '',
     parentShas: c.parents.map((p) => p.sha),
     webUrl: c.html_url,
+    ...(c.author !== undefined ? { authorUsername: c.author?.login ?? null } : {}),
   };
 }
 
@@ -54,6 +55,10 @@ export function toChangeRequest(p: GhPull): ChangeRequest {
     mergedAt: p.merged_at,
     autoMerge: p.auto_merge !== null && p.auto_merge !== undefined,
     mergeable: p.mergeable ?? null,
+    // head.repo is null when the fork was deleted: still not ours.
+    ...(p.base.repo && p.head.repo !== undefined
+      ? { fromFork: p.head.repo?.full_name.toLowerCase() !== p.base.repo.full_name.toLowerCase() }
+      : {}),
   };
 }
 
@@ -79,5 +84,6 @@ export function toNote(c: GhComment): Note {
     author: c.user?.login ?? '',
     createdAt: c.created_at,
     system: false,
+    ...(c.updated_at ? { updatedAt: c.updated_at } : {}),
   };
 }

@@ -39,6 +39,8 @@ export interface GhCommit {
   html_url: string;
   commit: { message: string; author: GhIdentity | null; committer: GhIdentity | null };
   parents: { sha: string }[];
+  /** The account GitHub links the author email to (null when none). */
+  author?: GhUser | null;
 }
 
 export interface GhGitCommit {
@@ -91,8 +93,8 @@ export interface GhPull {
   html_url: string;
   user: GhUser | null;
   labels: (GhLabel | string)[];
-  head: { ref: string; sha: string };
-  base: { ref: string };
+  head: { ref: string; sha: string; repo?: { full_name: string } | null };
+  base: { ref: string; repo?: { full_name: string } };
   created_at: string;
   updated_at: string;
   merged_at: string | null;
@@ -119,6 +121,7 @@ export interface GhComment {
   body?: string;
   user: GhUser | null;
   created_at: string;
+  updated_at?: string;
 }
 
 export interface GhMilestone {

@@ -155,5 +155,17 @@ export function createChangeRequestApi(client: GitlabClient): ChangeRequestApi {
         if (!state.approved_by?.some((a) => a.user?.id === me)) throw error;
       }
     },
+
+    async disableAutoMerge(project, iid) {
+      client.write(`cancel auto-merge of !${iid} in ${project}`);
+      try {
+        await api.MergeRequests.cancelOnPipelineSuccess(project, iid);
+        return true;
+      } catch (error) {
+        // 405/406: auto-merge is not set (any more).
+        if (error instanceof ForgeError && (error.status === 405 || error.status === 406)) return false;
+        throw error;
+      }
+    },
   };
 }

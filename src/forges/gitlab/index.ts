@@ -29,8 +29,12 @@ export function createGitlabForge(options: ForgeAdapterOptions): Forge {
         id: number;
         username: string;
         name: string;
+        email?: string | null;
+        commit_email?: string | null;
       };
-      return { id: me.id, username: me.username, name: me.name };
+      // Commits made through the API carry the user's commit email (default: the primary one).
+      const commitEmail = me.commit_email || me.email;
+      return { id: me.id, username: me.username, name: me.name, ...(commitEmail ? { commitEmail } : {}) };
     },
     repo: createRepoApi(client),
     changeRequests: createChangeRequestApi(client),

@@ -88,6 +88,10 @@ export function toChangeRequest(mr: Json): ChangeRequest {
     mergedAt: sOrNull(mr.merged_at),
     autoMerge: Boolean(mr.merge_when_pipeline_succeeds ?? mr.auto_merge_enabled),
     mergeable,
+    // A fork's MR lists under the target project with the same source branch name as ours.
+    ...(mr.source_project_id !== undefined && mr.target_project_id !== undefined
+      ? { fromFork: n(mr.source_project_id) !== n(mr.target_project_id) }
+      : {}),
   };
 }
 
@@ -98,6 +102,7 @@ export function toNote(note: Json): Note {
     author: user(note.author),
     createdAt: s(note.created_at),
     system: Boolean(note.system),
+    ...(note.updated_at ? { updatedAt: s(note.updated_at) } : {}),
   };
 }
 

@@ -29,5 +29,16 @@ export function createNoteApi(client: GitlabClient): NoteApi {
       client.write(`edit note ${noteId} on ${what(on)} in ${project}`);
       return toNote((await resource(on).edit(project, on.iid, noteId, { body })) as unknown as Json);
     },
+
+    /**
+     * GitLab lets the author and any Maintainer edit a note (NotePolicy/ProjectPolicy
+     * `admin_note`), records no system note for it, and its REST answer shows only `updated_at`
+     * (the editor, `last_edited_by`, is GraphQL-only). So an edit is known, its editor is not.
+     */
+    async edits(_project, _on, notes) {
+      return notes
+        .filter((note) => note.updatedAt && Date.parse(note.updatedAt) > Date.parse(note.createdAt))
+        .map((note) => ({ noteId: note.id, editedAt: note.updatedAt!, editors: null }));
+    },
   };
 }

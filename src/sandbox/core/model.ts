@@ -169,6 +169,11 @@ export interface SimNote {
   system: boolean;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Edits after it was written, oldest first, with the body before each: GitHub exposes them
+   * (`editor`, `lastEditedAt`, `userContentEdits`); GitLab's REST shows only `updated_at`.
+   */
+  edits?: { editorId: number; at: string; before: string }[];
 }
 
 export type SimCiStatus =

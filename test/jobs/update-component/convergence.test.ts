@@ -134,22 +134,29 @@ describe('update-component converges after a run stopped between steps', () => {
     await expectConverged(newer);
   });
 
-  it('re-arms auto-merge with the new head when someone pushed to the bot branch (a stale sha can never merge)', async () => {
+  it('leaves its MR alone once someone else pushed to the bot branch, and converges after a human resolves it', async () => {
     const sha = await greenCommit('a');
     await h.run('update-component');
-    await armOnceThePipelineExists();
     const target = h.sim.project('gitlab', 'org/gitlab');
-    const armedAt = h.sim.world.mergeRequests[0]!.autoMerge!.sha;
-    await h.sim.push({
+    const botHead = await target.repo.branchSha(BRANCH);
+    const tampered = await h.sim.push({
       forge: 'gitlab',
       project: 'org/gitlab',
       branch: BRANCH,
       files: { GITALY_SERVER_VERSION: 'tampered\n' },
       message: 'hand edit',
     });
-    // GitLab aborts auto-merge when the source branch moves, so the armed sha can no longer merge
+    // GitLab aborts auto-merge when the source branch moves
     expect(h.sim.world.mergeRequests[0]!.autoMerge).toBeNull();
-    expect(await target.repo.branchSha(BRANCH)).not.toBe(armedAt);
+    expect(tampered).not.toBe(botHead);
+    // a head the bot did not write (two commits on top of main) is reported, never reset or re-armed
+    const { run } = await h.run('update-component');
+    expect(run.summary).toContain("is not the bot's own");
+    expect(await target.repo.branchSha(BRANCH)).toBe(tampered);
+    expect(h.sim.world.mergeRequests[0]!.autoMerge).toBeNull();
+    // what the report asks for: close the MR and delete the branch; the next run starts afresh
+    h.sim.world.mergeRequests[0]!.state = 'closed';
+    await target.repo.deleteRef(`refs/heads/${BRANCH}`);
     expect((await h.run('update-component')).run.status).toBe('ok');
     await expectConverged(sha);
   });

@@ -85,8 +85,11 @@ export function registerComments(gh: Gh): void {
       throw new GhError(403, 'Must have triage access to repository');
     const body = str(req.body.body);
     if (!body) throw validationFailed({ resource: 'IssueComment', code: 'missing_field', field: 'body' });
+    // GitHub keeps who edited (GraphQL `editor`, `userContentEdits`), also when it is not the author.
+    const at = gh.world.nowIso();
+    (note.edits ??= []).push({ editorId: user.id, at, before: note.body });
     note.body = body;
-    note.updatedAt = gh.world.nowIso();
+    note.updatedAt = at;
     return ok(commentJson(gh, project, note));
   });
 

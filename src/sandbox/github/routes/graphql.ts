@@ -1,4 +1,5 @@
 import type { SimMergeRequest, SimProject } from '../../core/model.js';
+import { commentNodes } from '../comment-nodes.js';
 import { checkRunsOf, commitVerdicts, latestPerContext, latestPerName, statusesOf } from '../checks.js';
 import { accessLevel, GhError, ghTime, nodeId, ok, parseNodeId, type Gh } from '../context.js';
 import { countCommits, logCommits, type CommitDetail } from '../git-objects.js';
@@ -293,6 +294,7 @@ export function registerGraphql(gh: Gh, onChange: () => Promise<void>): void {
       const root = {
         query: gqlObject('Query', {
           repository: (args) => repository(args.owner ?? null, args.name ?? null),
+          nodes: (args) => commentNodes(gh, user.id, args.ids),
         }),
         mutation: gqlObject('Mutation', {
           async enablePullRequestAutoMerge(args) {

@@ -94,8 +94,12 @@ export function registerNotes(gl: Gitlab): void {
         (note.authorId !== user.id && gl.world.accessLevel(user, project) < ACCESS.maintainer)
       )
         throw forbidden();
+      // A Maintainer may edit anyone's note; GitLab adds no system note for it and its REST
+      // answer shows only `updated_at` (the editor is kept, as `last_edited_by`, for GraphQL).
+      const at = gl.world.nowIso();
+      (note.edits ??= []).push({ editorId: user.id, at, before: note.body });
       note.body = body!;
-      note.updatedAt = gl.world.nowIso();
+      note.updatedAt = at;
       return { body: noteEntity(gl, note) };
     });
 

@@ -1,0 +1,3 @@
+import { provenanceSuite } from './provenance-suite.js';
+
+provenanceSuite('github');
