@@ -12,7 +12,9 @@ import type { Store } from '../store/types.js';
  * on the monotonic clock. The forge layer asks `guard()` before every write: a write starts only
  * while that view leaves at least the safety margin (for the write to reach the forge); otherwise
  * it waits for a renewal and is refused with LeaseLostError when the lease cannot be confirmed.
- * Once lost, the lease stays lost for the run: `onLost` aborts it.
+ * The lease is lost when the store says another holder has it, or when it cannot be renewed
+ * (error or no answer) once the confirmed expiry has passed. Once lost, it stays lost for the
+ * run: `onLost` aborts it.
  */
 
 export interface LeaseFence extends WriteFence {
@@ -31,7 +33,7 @@ export interface LeaseFenceOptions {
   ttlMs: number;
   /** Time kept in hand for a write to reach the forge (default a quarter of the TTL). */
   marginMs?: number;
-  /** Longest one renewal may take (default: what is left of the lease, at least a second). */
+  /** Longest one renewal may take (default the TTL, at least 5 s; the store's own limits apply too). */
   renewTimeoutMs?: number;
   onLost(reason: string): void;
   onRenewFailed?(error: unknown): void;
@@ -63,17 +65,34 @@ export function createLeaseFence(options: LeaseFenceOptions): LeaseFence {
     if (lostReason) return;
     confirmedUntil = Math.max(confirmedUntil, sentAt + ttlMs);
     lastRenewalFailed = false;
-    // Nobody may write once the confirmed expiry passes, even with no write pending: abort then.
     clearTimeout(expiryTimer);
-    expiryTimer = setTimeout(() => lose(expired()), Math.max(0, confirmedUntil - clock()));
+    expiryTimer = setTimeout(onExpiry, Math.max(0, confirmedUntil - clock()));
     expiryTimer.unref();
+  }
+
+  /**
+   * Past the confirmed expiry `guard` refuses to start a write; a renewal decides whether the
+   * lease is lost. One that succeeds late proves nobody took the lease meanwhile (the store renews
+   * only for the same holder, and a holder never comes back), so a starved process or a slow
+   * database does not kill a run; one that fails or does not answer in time loses it.
+   */
+  function onExpiry(): void {
+    if (lostReason) return;
+    const left = confirmedUntil - clock();
+    if (left > 0) {
+      // Timers may fire a fraction of a millisecond early.
+      expiryTimer = setTimeout(onExpiry, left + 1);
+      expiryTimer.unref();
+      return;
+    }
+    void renew();
   }
 
   function renew(): Promise<void> {
     if (lostReason) return Promise.resolve();
     inflight ??= (async () => {
       const sentAt = clock();
-      const limit = options.renewTimeoutMs ?? Math.max(1_000, confirmedUntil - sentAt);
+      const limit = options.renewTimeoutMs ?? Math.max(ttlMs, 5_000);
       try {
         const held = await withDeadline(
           options.store.renewLease(options.key, options.holder, ttlMs),

@@ -288,6 +288,57 @@ describe('the lease fence on its own (a clock the test moves)', () => {
     f.stop();
   });
 
+  /** A fence on the real clock whose renewals the test answers, one at a time. */
+  function answeredByTest(ttlMs: number) {
+    const asked: ((held: boolean | Error) => void)[] = [];
+    let onAsk: (() => void) | undefined;
+    const lost: string[] = [];
+    const f = createLeaseFence({
+      store: {
+        renewLease: () =>
+          new Promise<boolean>((resolve, reject) => {
+            asked.push((held) => (held instanceof Error ? reject(held) : resolve(held)));
+            onAsk?.();
+          }),
+      },
+      key: 'job:x',
+      holder: 'me',
+      ttlMs,
+      onLost: (reason) => lost.push(reason),
+    });
+    const nextAsk = () =>
+      new Promise<(held: boolean | Error) => void>((resolve) => {
+        if (asked.length) return resolve(asked.shift()!);
+        onAsk = () => resolve(asked.shift()!);
+      });
+    return { f, lost, nextAsk };
+  }
+
+  it('past the expiry writes wait; a renewal that succeeds late keeps the lease (a starved process)', async () => {
+    // The heartbeat (every 500 ms at least) comes after this short lease's expiry.
+    const { f, lost, nextAsk } = answeredByTest(200);
+    f.start(performance.now());
+    const answer = await nextAsk(); // asked by the expiry, not yet answered
+    const write = f.guard('write');
+    answer(true);
+    await write;
+    expect(lost).toEqual([]);
+    f.stop();
+  });
+
+  it('past the expiry a renewal that fails loses the lease, and the waiting write is refused', async () => {
+    const { f, lost, nextAsk } = answeredByTest(200);
+    f.start(performance.now());
+    const answer = await nextAsk();
+    const write = f.guard('write');
+    answer(new Error('no route to the database'));
+    await expect(write).rejects.toBeInstanceOf(LeaseLostError);
+    expect(lost).toEqual([
+      'the lease could not be renewed before it expired (200 ms after the last renewal): no route to the database',
+    ]);
+    f.stop();
+  });
+
   it('a renewal answered "not yours" loses the lease for good', async () => {
     const { f, at, lost } = fence(() => Promise.resolve(false));
     at(50_000);

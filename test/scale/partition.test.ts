@@ -39,7 +39,7 @@ const isWrite = (r: TappedRequest) =>
   WRITE.test(r.method) &&
   !/git-upload-pack/.test(r.path) &&
   !(/\/graphql$/.test(r.path) && !/\bmutation\b/.test(r.bodyStart));
-/** A generous bound for "gives up on its own": the lease TTL is 3 s, store calls time out after 2 s. */
+/** A generous bound for "gives up on its own": the lease TTL is 5 s, store calls time out after 5 s. */
 const GIVE_UP_BOUND_MS = 60_000;
 
 interface Figures {
@@ -208,7 +208,7 @@ describe.skipIf(!url)('a replica that loses its database link stops writing and 
           times: 1,
         });
         a = spawnCli(['--config', configA, 'run', 'update-component'], {
-          env: { RELEASE_BOT_LEASE_TTL_SECONDS: '3', RELEASE_BOT_STORE_TIMEOUT_SECONDS: '2' },
+          env: { RELEASE_BOT_LEASE_TTL_SECONDS: '5', RELEASE_BOT_STORE_TIMEOUT_SECONDS: '5' },
         });
         let exit: CliResult | undefined;
         const exited = collect(a).then((result) => (exit = result));
