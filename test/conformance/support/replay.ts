@@ -30,6 +30,8 @@ export interface Replay {
   received: Received[];
   /** Requests no interaction matched (answered 599 so the caller fails loudly). */
   unmatched: Received[];
+  /** A recorded value as this replay serves it (origins rewritten). */
+  rewrite<T>(value: T): T;
   close(): Promise<void>;
 }
 
@@ -84,7 +86,9 @@ export function octokitFixture(entry: {
 /** Headers of the recorded transfer, not of the answer (the body is re-serialised here). */
 const HOP_HEADERS = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection']);
 
-const ORIGINS = /https:\/\/(api\.github\.com|uploads\.github\.com|gitlab\.com)(:443)?/g;
+/** The recorded forges' origins (and the hosts GitLab's docs examples use), rewritten to the replay's. */
+const ORIGINS =
+  /https:\/\/(api\.github\.com|uploads\.github\.com|gitlab\.com|gitlab\.example\.com|example\.com)(:443)?|http:\/\/(gitlab\.example\.com|localhost:3000|127\.0\.0\.1:3000|gitlab\.dev)/g;
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -142,6 +146,7 @@ export async function startReplay(
     url: origin,
     received,
     unmatched,
+    rewrite: <T>(value: T) => JSON.parse(JSON.stringify(value).replace(ORIGINS, origin)) as T,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
