@@ -129,7 +129,12 @@ function routeMatcher(route: string): (method: string, path: string) => boolean 
   return (method, path) => method === verb && re.test(path);
 }
 
-export function checkGitlabAnswers(answers: RecordedAnswer[], recordings = gitlabRecordings()): Violation[] {
+/** Violations of sampled GitLab answers; `compared` collects the recordings some answer was compared with. */
+export function checkGitlabAnswers(
+  answers: RecordedAnswer[],
+  recordings = gitlabRecordings(),
+  compared = new Set<string>(),
+): Violation[] {
   const out = new Map<string, Violation>();
   for (const a of answers) {
     if (a.route === 'UNMATCHED' || a.status >= 400) continue;
@@ -140,6 +145,7 @@ export function checkGitlabAnswers(answers: RecordedAnswer[], recordings = gitla
       matches(r.method, r.path) &&
       SHAPE_PARAMS.every((k) => (asked.get(k) ?? undefined) === r.query[k]);
     for (const rec of recordings.filter(same)) {
+      compared.add(rec.file);
       for (const d of compareShape(rec.response, a.body)) {
         if (d.rule === 'missing') continue;
         const field = d.at.slice(d.at.lastIndexOf('.') + 1);
