@@ -74,6 +74,8 @@ export function answerSchemas(host: string) {
     message: z.string(),
     authorName: z.string(),
     authorEmail: z.string(),
+    // Provenance reads these: an author account is a login, a fork flag a boolean, nothing else.
+    authorUsername: z.string().min(1, 'expected a login').nullable().optional(),
     createdAt: date,
     parentShas: z.array(sha),
     webUrl: own,
@@ -103,6 +105,7 @@ export function answerSchemas(host: string) {
     mergedAt: date.nullable(),
     autoMerge: z.boolean(),
     mergeable: z.boolean().nullable(),
+    fromFork: z.boolean().optional(),
   });
   const note = z.object({
     id,
@@ -186,7 +189,12 @@ export function answerSchemas(host: string) {
     createdAt: date,
   });
   return {
-    user: z.object({ id, username: z.string().min(1, 'expected a username'), name: z.string().optional() }),
+    user: z.object({
+      id,
+      username: z.string().min(1, 'expected a username'),
+      name: z.string().optional(),
+      commitEmail: z.string().includes('@', { message: 'expected an email' }).optional(),
+    }),
     project: z.object({
       id,
       path: z.string().min(1),
