@@ -26,6 +26,7 @@ export interface Gitlab {
 }
 
 export const API = '/api/v4';
+const MAX_COUNTED_ROWS = 10_000;
 export const P = `${API}/projects/:id`;
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
@@ -129,14 +130,17 @@ export function page<T>(
   const url = new URL(req.url.pathname + req.url.search, gl.web());
   url.searchParams.set('per_page', String(p.perPage));
   url.searchParams.set('page', String(p.page));
+  // Over 10,000 rows GitLab leaves out the counts and the `last` link (docs api/rest/_index.md,
+  // "Pagination response headers"; Gitlab::Pagination::OffsetHeaderBuilder): clients must follow
+  // `next`, never compute pages from a total.
+  const counted = p.total <= MAX_COUNTED_ROWS;
   const headers: Record<string, string> = {
-    link: linkHeader(url, gl.web(), p.page, p.totalPages),
+    link: linkHeader(url, gl.web(), p.page, p.totalPages, counted),
     'x-page': String(p.page),
     'x-per-page': String(p.perPage),
     'x-next-page': p.page < p.totalPages ? String(p.page + 1) : '',
     'x-prev-page': p.page > 1 && p.page <= p.totalPages ? String(p.page - 1) : '',
-    'x-total': String(p.total),
-    'x-total-pages': String(p.totalPages),
+    ...(counted ? { 'x-total': String(p.total), 'x-total-pages': String(p.totalPages) } : {}),
   };
   return { items: p.items, headers };
 }

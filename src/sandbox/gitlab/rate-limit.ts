@@ -1,9 +1,9 @@
 /**
- * gitlab.com's RateLimit headers on every answer (`ratelimit-limit`, `-observed`, `-remaining`,
- * `-reset` in epoch seconds, `-resettime` as an HTTP date), counted per wall-clock minute, and the
- * throttled answer's headers as Gitlab::RackAttack#throttled_response_headers writes them:
- * `remaining` 0, `observed` over the limit, `reset` when the throttle lifts and `Retry-After`
- * (the plain-text "Retry later" body is errors.ts).
+ * gitlab.com's RateLimit headers as Gitlab::RackAttack::RequestThrottleData writes them
+ * (lib/gitlab/rack_attack/request_throttle_data.rb): on every answer `ratelimit-name`, `-limit`,
+ * `-observed`, `-remaining` and `-reset` (epoch seconds), counted per wall-clock minute; a
+ * throttled answer adds `retry-after` and `ratelimit-resettime` (HTTP date), with nothing
+ * remaining (the plain-text "Retry later" body is errors.ts).
  */
 export interface RateLimitHeaders {
   common(): Record<string, string>;
@@ -19,7 +19,6 @@ export function createRateLimitHeaders(limit = 2000): RateLimitHeaders {
     'ratelimit-observed': String(seen),
     'ratelimit-remaining': String(Math.max(0, limit - seen)),
     'ratelimit-reset': String(reset),
-    'ratelimit-resettime': new Date(reset * 1000).toUTCString(),
   });
   return {
     common() {
@@ -36,6 +35,7 @@ export function createRateLimitHeaders(limit = 2000): RateLimitHeaders {
       const reset = Math.floor(Date.now() / 1000) + retryAfterSeconds;
       return {
         ...base(reset, Math.max(observed, limit) + 1),
+        'ratelimit-resettime': new Date(reset * 1000).toUTCString(),
         'retry-after': String(retryAfterSeconds),
       };
     },

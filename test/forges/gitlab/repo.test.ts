@@ -121,6 +121,25 @@ describe('GitLab adapter: repository', () => {
     expect(few.map((c) => c.title)).toEqual([139, 138, 137, 136, 135].map((i) => `bulk commit ${i}`));
   });
 
+  it('over 10,000 rows GitLab sends no x-total, x-total-pages or last link; listCommits follows next', async () => {
+    await fx.forge.repo.createBranch('org/app', 'huge', 'main');
+    bulkCommits(fx.sim, 'org/app', 'huge', 10_050);
+    const res = await fetch(
+      `${fx.sim.gitlab.url}/api/v4/projects/org%2Fapp/repository/commits?ref_name=huge&per_page=100&page=2`,
+      { headers: { 'private-token': fx.token } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-total')).toBeNull();
+    expect(res.headers.get('x-total-pages')).toBeNull();
+    expect(res.headers.get('x-next-page')).toBe('3');
+    expect(res.headers.get('link')).toContain('rel="next"');
+    expect(res.headers.get('link')).not.toContain('rel="last"');
+    const commits = await fx.forge.repo.listCommits('org/app', 'huge', { limit: 250 });
+    expect(commits).toHaveLength(250);
+    expect(commits[0]!.title).toBe('bulk commit 10049');
+    expect(commits[249]!.title).toBe('bulk commit 9800');
+  });
+
   it('updateBranch: fast-forward by git push; non-FF refused; force on the bot branch; protected refused', async () => {
     const head = (await fx.forge.repo.getBranch('org/app', 'release-bot/update'))!.sha;
     await fx.forge.repo.createBranch('org/app', 'stable', 'main');
