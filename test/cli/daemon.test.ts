@@ -45,7 +45,7 @@ describe('daemon', () => {
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const url = await pollUntil(
       () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1],
-      20_000,
+      60_000,
       'the daemon to start',
     );
 
@@ -59,7 +59,7 @@ describe('daemon', () => {
     });
 
     const store = openSqliteStore(db);
-    await pollUntil(() => /run started/.test(stderr), 20_000, 'a scheduled run');
+    await pollUntil(() => /run started/.test(stderr), 60_000, 'a scheduled run');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('release_bot_runs_in_progress{job="heartbeat"} 1');
 
@@ -72,5 +72,5 @@ describe('daemon', () => {
     expect(runs.map((r) => r.status)).toContain('aborted');
     expect(runs.some((r) => r.status === 'running')).toBe(false);
     await store.close();
-  }, 60_000);
+  }, 120_000);
 });

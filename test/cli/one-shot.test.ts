@@ -42,7 +42,7 @@ describe('one-shot runs', () => {
   it('sends Sentry cron check-ins when run with --trigger schedule', async () => {
     const result = await runCli(['--config', config, 'run', 'heartbeat', '--trigger', 'schedule']);
     expect(result.code).toBe(0);
-    await pollUntil(() => sentry.checkIns().length >= 2, 10_000, 'check-ins');
+    await pollUntil(() => sentry.checkIns().length >= 2, 60_000, 'check-ins');
     expect(sentry.checkIns().map((c) => c.status)).toEqual(['in_progress', 'ok']);
     const bad = await runCli(['--config', config, 'run', 'heartbeat', '--trigger', 'cron']);
     expect(bad.code).toBe(2);
@@ -54,7 +54,7 @@ describe('one-shot runs', () => {
     const done = collect(child);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await pollUntil(() => stderr.includes('run started'), 20_000, 'the run to start');
+    await pollUntil(() => stderr.includes('run started'), 60_000, 'the run to start');
     child.kill('SIGTERM');
     const result = await done;
     expect(result.code).toBe(1);
@@ -62,5 +62,5 @@ describe('one-shot runs', () => {
     const [last] = await store.listRuns({ job: 'heartbeat', limit: 1 });
     await store.close();
     expect(last?.status).toBe('aborted');
-  }, 60_000);
+  }, 120_000);
 });
