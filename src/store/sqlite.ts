@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDatabase } from './sqlite-driver.js';
 import type { Lease, RunQuery, RunRecord, Store } from './types.js';
 
 /**
@@ -105,13 +105,13 @@ function toColumn(key: string, value: unknown): unknown {
 
 export function openSqliteStore(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  const db = openSqliteDatabase(path);
+  db.exec('PRAGMA busy_timeout = 10000');
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
 
   function immediate<T>(fn: () => T): T {
-    return db.transaction(fn).immediate();
+    return db.immediate(fn);
   }
 
   const store: Store = {
