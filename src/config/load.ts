@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
@@ -70,6 +70,26 @@ function aliasBombAt(
   return found;
 }
 
+/** Keys that would walk into (or replace) an object prototype instead of holding config. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Mapping keys named like a prototype, anywhere in the document: zod rebuilds records with plain
+ * assignment, where `__proto__` sets the prototype (`forges: { __proto__: ... }` would make every
+ * name it holds look like a configured forge).
+ */
+function prototypeKeys(doc: Document, lines: LineCounter): { key: string; line: number; col: number }[] {
+  const found: { key: string; line: number; col: number }[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key !== undefined && FORBIDDEN_KEYS.has(key) && isScalar(pair.key) && pair.key.range)
+        found.push({ key, ...lines.linePos(pair.key.range[0]) });
+    },
+  });
+  return found;
+}
+
 /** Parse YAML text; a syntax error or an alias bomb names the file, line and column. */
 export function parseYaml(text: string, source: string): unknown {
   const lines = new LineCounter();
@@ -81,6 +101,11 @@ export function parseYaml(text: string, source: string): unknown {
     });
     throw new ConfigError(`invalid YAML in ${source}`, problems);
   }
+  const reserved = prototypeKeys(doc, lines).map(
+    (k) =>
+      `${source}:${k.line}:${k.col}: "${k.key}" is not a config key (it would reach an object prototype)`,
+  );
+  if (reserved.length > 0) throw new ConfigError(`invalid config keys in ${source}`, reserved);
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (error) {
@@ -92,8 +117,6 @@ export function parseYaml(text: string, source: string): unknown {
     throw new ConfigError(`invalid YAML in ${source}`, [problem]);
   }
 }
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** `--set a.b[0].c=value`: the value is read as YAML, so numbers and booleans keep their type. */
 export function applyOverrides(target: Record<string, unknown>, overrides: string[]): void {
