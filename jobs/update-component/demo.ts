@@ -92,6 +92,14 @@ const story: DemoStory = {
     await play.run({ trigger: 'schedule' });
 
     play.say(
+      'GitLab creates the MR pipeline a moment after the push; the next run sets merge-when-pipeline-succeeds for that head (never before its pipeline exists).',
+    );
+    await sim.advance(60_000);
+    const armed = await play.run({ trigger: 'schedule' });
+    if (armed.run.status !== 'ok')
+      throw new Error(`expected auto-merge to be set, got: ${armed.run.summary}`);
+
+    play.say(
       "The MR's pipeline passes and GitLab merges it (merge when pipeline succeeds, guarded by the head sha).",
     );
     sim.setCi('gitlab', 'gitlab-org/gitlab', { branch: BRANCH }, { result: 'success' });
