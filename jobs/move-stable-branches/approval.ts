@@ -1,5 +1,6 @@
-import type { Forge, Issue, Note } from '../../src/forges/types.js';
+import type { Forge, Issue, Note, NoteEdits } from '../../src/forges/types.js';
 import { readMarker } from '../../src/kit/marker.js';
+import { approvalCommands } from './approval-command.js';
 import { checkboxText, ISSUE_MARKER, NOTE_MARKER, type IssueMarker, type NoteMarker } from './report.js';
 
 /**
@@ -27,7 +28,6 @@ export interface ApprovalState {
 }
 
 const TICK = /^marked the checklist item \*\*(.+)\*\* as (completed|incomplete)\s*$/s;
-const APPROVE = /^\s*\/approve(?:[ \t]+`?([0-9a-f]{6,64})`?)?[ \t]*$/im;
 
 /** The open approval issue, else a closed one for the same plan (declined, or already executed). */
 export async function findApprovalIssue(
@@ -51,9 +51,45 @@ export async function findApprovalIssue(
   return { open, closed };
 }
 
-export function botNotes(notes: Note[], bot: string): NoteMarker[] {
+/**
+ * Someone other than `author` changed the note (or may have: GitLab's REST API does not say who
+ * edited): its words are no longer only the author's.
+ */
+export function editedByOthers(note: Note, edits: NoteEdits[] | undefined): string[] | null {
+  const edit = edits?.find((e) => e.noteId === note.id);
+  if (!edit) return [];
+  if (edit.editors === null) return null;
+  return edit.editors.filter((e) => e.toLowerCase() !== note.author.toLowerCase());
+}
+
+/** Notes whose edits matter: the bot's (markers it reads back) and those with an approval command. */
+export function notesToCheckForEdits(notes: Note[], bot: string): Note[] {
+  return notes.filter(
+    (n) =>
+      !n.system &&
+      (n.author.toLowerCase() === bot.toLowerCase()
+        ? readMarker(n.body, NOTE_MARKER) !== undefined
+        : approvalCommands(n.body).length > 0),
+  );
+}
+
+/** Edits of the notes that matter (no request when none does). */
+export async function noteEdits(
+  forge: Forge,
+  project: string,
+  iid: number,
+  notes: Note[],
+  bot: string,
+): Promise<NoteEdits[]> {
+  const check = notesToCheckForEdits(notes, bot);
+  return check.length ? forge.notes.edits(project, { kind: 'issue', iid }, check) : [];
+}
+
+/** The bot's markers on an issue: only from its own notes that nobody else edited. */
+export function botNotes(notes: Note[], bot: string, edits?: NoteEdits[]): NoteMarker[] {
   return notes
     .filter((n) => n.author.toLowerCase() === bot.toLowerCase())
+    .filter((n) => editedByOthers(n, edits)?.length === 0)
     .map((n) => readMarker<NoteMarker>(n.body, NOTE_MARKER))
     .filter((m): m is NoteMarker => m !== undefined);
 }
@@ -64,6 +100,8 @@ export function evaluateApprovals(input: {
   hash: string;
   approvers: string[];
   bot: string;
+  /** Edits of the notes (`NoteApi.edits`): an approval edited by someone else does not count. */
+  edits?: NoteEdits[];
 }): ApprovalState {
   const allowed = new Set(input.approvers.map((a) => a.toLowerCase()));
   const box = checkboxText(input.hash);
@@ -86,9 +124,10 @@ export function evaluateApprovals(input: {
       else state.ignored.push({ note: note.id, user, why: 'ticked the approval box but is not an approver' });
       continue;
     }
-    const command = APPROVE.exec(note.body);
+    // The last command of a comment is what it says now.
+    const command = approvalCommands(note.body).at(-1);
     if (!command) continue;
-    const named = command[1]?.toLowerCase();
+    const named = command.hash;
     if (named && !input.hash.startsWith(named) && !named.startsWith(input.hash)) {
       state.ignored.push({
         note: note.id,
@@ -97,8 +136,26 @@ export function evaluateApprovals(input: {
       });
       continue;
     }
-    if (isApprover) state.approvedBy = user;
-    else state.ignored.push({ note: note.id, user, why: 'commented /approve but is not an approver' });
+    if (!isApprover) {
+      state.ignored.push({ note: note.id, user, why: 'commented /approve but is not an approver' });
+      continue;
+    }
+    // Only the approver's own words: an edit by anyone else voids the comment; an edit by the
+    // approver is re-read as it stands.
+    const others = editedByOthers(note, input.edits);
+    if (others === null)
+      state.ignored.push({
+        note: note.id,
+        user,
+        why: 'wrote /approve in a comment that was edited afterwards, and the forge does not say by whom: not counted (comment /approve anew)',
+      });
+    else if (others.length)
+      state.ignored.push({
+        note: note.id,
+        user,
+        why: `wrote /approve in a comment that ${others.map((o) => `@${o}`).join(', ')} edited: not counted`,
+      });
+    else state.approvedBy = user;
   }
   return state;
 }

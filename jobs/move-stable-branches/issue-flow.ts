@@ -6,6 +6,7 @@ import {
   botNotes,
   evaluateApprovals,
   findApprovalIssue,
+  noteEdits,
   type ApprovalIssue,
   type IgnoredApproval,
 } from './approval.js';
@@ -142,10 +143,18 @@ export async function askInIssue(
 
   const iid = open.issue.iid;
   const notes = await forge.notes.list(project, { kind: 'issue', iid });
-  const mine = botNotes(notes, bot);
+  const edits = await noteEdits(forge, project, iid, notes, bot);
+  const mine = botNotes(notes, bot, edits);
 
   if (open.marker.hash !== plan.hash) {
-    const before = evaluateApprovals({ notes, marker: open.marker, hash: open.marker.hash, approvers, bot });
+    const before = evaluateApprovals({
+      notes,
+      marker: open.marker,
+      hash: open.marker.hash,
+      approvers,
+      bot,
+      edits,
+    });
     let after = lastNoteId(notes, open.marker.afterNote);
     const voided = before.approvedBy !== null;
     if (voided && !mine.some((m) => m.type === 'void' && m.hash === open.marker.hash)) {
@@ -199,7 +208,7 @@ export async function askInIssue(
   }
 
   await announce(ctx, options, { plan, outcomes, issueUrl: open.issue.webUrl, voided: false });
-  const state = evaluateApprovals({ notes, marker: open.marker, hash: plan.hash, approvers, bot });
+  const state = evaluateApprovals({ notes, marker: open.marker, hash: plan.hash, approvers, bot, edits });
   for (const ignored of state.ignored) {
     if (mine.some((m) => m.type === 'ignored' && m.note === ignored.note)) continue;
     await write(
@@ -249,7 +258,8 @@ export async function noteGatesOnIssue(
   if (!open) return { issue: null, actions };
   const signature = createHash('sha256').update(input.signature).digest('hex').slice(0, 16);
   const notes = await forge.notes.list(project, { kind: 'issue', iid: open.issue.iid });
-  const said = botNotes(notes, input.bot).some(
+  const edits = await noteEdits(forge, project, open.issue.iid, notes, input.bot);
+  const said = botNotes(notes, input.bot, edits).some(
     (m) => m.type === 'gates' && m.hash === input.plan.hash && m.signature === signature,
   );
   if (!said)
@@ -331,7 +341,10 @@ export async function finishIssue(
   const { issue, marker } = input.issue;
   const actions: Action[] = [];
   const existing = await forge.notes.list(project, { kind: 'issue', iid: issue.iid });
-  const reported = botNotes(existing, input.bot).some((m) => m.type === 'report' && m.hash === input.hash);
+  const edits = await noteEdits(forge, project, issue.iid, existing, input.bot);
+  const reported = botNotes(existing, input.bot, edits).some(
+    (m) => m.type === 'report' && m.hash === input.hash,
+  );
   if (!reported)
     await write(
       ctx,

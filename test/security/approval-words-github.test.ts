@@ -1,0 +1,3 @@
+import { approvalWordsSuite } from './approval-words-suite.js';
+
+approvalWordsSuite('github');
