@@ -40,3 +40,27 @@ export class ForgeLimitError extends ForgeError {
     super(mask(`${forge}: ${message}`), 502, forge, route);
   }
 }
+
+/**
+ * Thrown by an adapter's mapping when a raw answer field is not one of the values the forge
+ * documents (an MR state nobody knows): answers.ts turns it into a ForgeAnswerError naming the
+ * operation, so an unknown value is refused instead of guessed.
+ */
+export class AnswerFieldError extends Error {
+  override name = 'AnswerFieldError';
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** The raw `value` if it is one of `known`, else an AnswerFieldError for `field`. */
+export function knownValue<T extends string>(field: string, value: unknown, known: readonly T[]): T {
+  if (typeof value === 'string' && (known as readonly string[]).includes(value)) return value as T;
+  throw new AnswerFieldError(
+    field,
+    `expected one of ${known.join(', ')}, got ${JSON.stringify(value) ?? 'nothing'}`,
+  );
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ForgeAnswerError } from './answer-error.js';
+import { AnswerFieldError, ForgeAnswerError } from './answer-error.js';
 import { answerSchemas, type AnswerSchemas } from './answer-schemas.js';
 import { withForgeCall } from './call-context.js';
 import type { Forge } from './types.js';
@@ -254,15 +254,18 @@ export function checkedForge(forge: Forge): Forge {
   function wrap<F>(operation: string, fn: F): F {
     if (typeof fn !== 'function') return fn;
     return (async (...args: Args) =>
-      withForgeCall(operation, async () =>
-        checkAnswer(
-          forge.name,
-          host,
-          operation,
-          args,
-          await (fn as (...a: Args) => Promise<unknown>)(...args),
-        ),
-      )) as F;
+      withForgeCall(operation, async () => {
+        let answer: unknown;
+        try {
+          answer = await (fn as (...a: Args) => Promise<unknown>)(...args);
+        } catch (error) {
+          // The adapter's mapping met a raw value it does not know: name the operation too.
+          if (error instanceof AnswerFieldError)
+            throw new ForgeAnswerError(forge.name, operation, error.field, error.problem);
+          throw error;
+        }
+        return checkAnswer(forge.name, host, operation, args, answer);
+      })) as F;
   }
   const checked: Record<string, unknown> = { ...forge, currentUser: wrap('currentUser', forge.currentUser) };
   for (const group of GROUPS) {

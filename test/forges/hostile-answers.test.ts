@@ -203,9 +203,16 @@ describe('GitLab: hostile answers fail the call (gitbeaker through the real adap
     await refusedWith(forge.changeRequests.get('org/app', 5), ForgeAnswerError, 'webUrl');
   });
 
-  it('a date that does not parse, and a state nobody knows mapped, not trusted', async () => {
+  it('a date that does not parse, and a state GitLab does not document (refused, not guessed)', async () => {
     routes.set(`GET ${P}/merge_requests/5`, () => ({ body: mr({ created_at: 'yesterday' }) }));
     await refusedWith(forge.changeRequests.get('org/app', 5), ForgeAnswerError, 'createdAt');
+    routes.set(`GET ${P}/merge_requests/5`, () => ({ body: mr({ state: 'reopened-by-bot' }) }));
+    await refusedWith(
+      forge.changeRequests.get('org/app', 5),
+      ForgeAnswerError,
+      'changeRequests.get answered an invalid state',
+      'expected one of opened, closed, merged, locked',
+    );
   });
 
   it('a file lookup answered with another file', async () => {
@@ -354,6 +361,16 @@ describe('GitHub: hostile answers fail the call (Octokit through the real adapte
     );
     routes.set(`GET ${R}/pulls`, () => ({ body: [pull({ base: { ref: 'main..x' } })] }));
     await refusedWith(forge.changeRequests.list('org/app', {}), ForgeAnswerError, '[0].targetBranch', '".."');
+  });
+
+  it('a state GitHub does not document (refused, not read as "closed")', async () => {
+    routes.set(`GET ${R}/pulls/5`, () => ({ body: pull({ state: 'draft' }) }));
+    await refusedWith(
+      forge.changeRequests.get('org/app', 5),
+      ForgeAnswerError,
+      'changeRequests.get',
+      'state',
+    );
   });
 
   it('an html_url on another host', async () => {

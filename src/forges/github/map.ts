@@ -1,3 +1,4 @@
+import { knownValue } from '../answer-error.js';
 import type { ChangeRequest, Commit, Issue, Note } from '../types.js';
 import type { GhComment, GhCommit, GhGitCommit, GhIssue, GhLabel, GhPull } from './wire.js';
 
@@ -43,7 +44,12 @@ export function toChangeRequest(p: GhPull): ChangeRequest {
     iid: p.number,
     title: p.title,
     description: p.body ?? '',
-    state: p.merged_at ? 'merged' : p.state === 'open' ? 'opened' : 'closed',
+    // A state GitHub does not document is refused, not guessed (answers.ts names the operation).
+    state: p.merged_at
+      ? 'merged'
+      : knownValue('state', p.state, ['open', 'closed']) === 'open'
+        ? 'opened'
+        : 'closed',
     sourceBranch: p.head.ref,
     targetBranch: p.base.ref,
     headSha: p.head.sha,
@@ -68,7 +74,7 @@ export function toIssue(i: GhIssue): Issue {
     iid: i.number,
     title: i.title,
     description: i.body ?? '',
-    state: i.state === 'open' ? 'opened' : 'closed',
+    state: knownValue('state', i.state, ['open', 'closed']) === 'open' ? 'opened' : 'closed',
     labels: labelNames(i.labels),
     author: i.user?.login ?? '',
     webUrl: i.html_url,

@@ -14,6 +14,7 @@ import type {
   PackageFile,
   Pipeline,
 } from '../types.js';
+import { knownValue } from '../answer-error.js';
 
 /**
  * GitLab REST answers (snake_case, as gitbeaker returns them without `camelize`) → the Forge
@@ -62,7 +63,8 @@ export function toChangedFile(d: Json): ChangedFile {
 }
 
 export function toChangeRequest(mr: Json): ChangeRequest {
-  const state = s(mr.state);
+  // A state GitLab does not document is refused, not guessed (answers.ts names the operation).
+  const state = knownValue('state', mr.state, ['opened', 'closed', 'merged', 'locked'] as const);
   const detailed = s(mr.detailed_merge_status);
   let mergeable: boolean | null = null;
   if (mr.has_conflicts === true || mr.merge_status === 'cannot_be_merged' || detailed === 'conflict')
@@ -112,7 +114,7 @@ export function toIssue(i: Json): Issue {
     iid: n(i.iid),
     title: s(i.title),
     description: s(i.description),
-    state: i.state === 'closed' ? 'closed' : 'opened',
+    state: knownValue('state', i.state, ['opened', 'closed'] as const),
     labels: ((i.labels as unknown[] | undefined) ?? []).map((l) =>
       typeof l === 'string' ? l : s((l as Json).name),
     ),
