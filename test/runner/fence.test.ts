@@ -145,6 +145,7 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
   }
 
   it('renewals that never answer: the run is aborted and every later write is refused (API and git push, both forges)', async () => {
+    tally.cases++;
     const renewals = partitionable(base);
     const started = gate();
     const resume = gate();
@@ -178,7 +179,6 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     await expect.poll(() => attempts, { timeout: 10_000 }).toBeDefined();
     const tried = await attempts!;
     const reached = sim.requests({ since: mark }).filter((r) => r.method !== 'GET');
-    tally.cases++;
     tally.tried += tried.length;
     tally.refused += tried.filter((t) => t.error === 'LeaseLostError').length;
     tally.reached += reached.length;
@@ -193,6 +193,7 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
   });
 
   it('a renewal that fails: the next write is refused before the lease could expire, and the run aborts', async () => {
+    tally.cases++;
     const renewals = partitionable(base);
     let tried: Attempt[] | undefined;
     const job = defineJob({
@@ -218,7 +219,6 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     // The job goes on in the background (it ignores its signal): every write it tries is refused.
     await expect.poll(() => tried, { timeout: 10_000 }).toBeDefined();
     const reached = sim.requests({ since: mark }).filter((r) => r.method !== 'GET');
-    tally.cases++;
     tally.tried += tried!.length;
     tally.refused += tried!.filter((t) => t.error === 'LeaseLostError').length;
     tally.reached += reached.length;
