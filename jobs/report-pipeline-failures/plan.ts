@@ -1,5 +1,6 @@
 import { ForgeError } from '../../src/errors.js';
 import type { ChangeRequest, Forge, Pipeline } from '../../src/forges/types.js';
+import { botUser, sameUser } from '../../src/kit/bot-user.js';
 import { readMarkers } from '../../src/kit/marker.js';
 import type { NotifyMessage } from '../../src/notify/types.js';
 import type { JobContext } from '../../src/runner/job.js';
@@ -385,7 +386,9 @@ async function hasNote(
   match: (data: Record<string, unknown>) => boolean,
 ): Promise<boolean> {
   const notes = await target.forge.notes.list(target.project, { kind: 'change_request', iid });
-  return notes.some((n) => readMarkers(n.body, NOTE_MARKER).some(match));
+  // Only the bot's own notes: anyone can write the marker into a comment of theirs.
+  const bot = (await botUser(target.forge, target.forge)).username;
+  return notes.some((n) => sameUser(n.author, bot) && readMarkers(n.body, NOTE_MARKER).some(match));
 }
 
 async function findMr(target: BranchTarget, state: BranchState): Promise<ChangeRequest | null> {
@@ -597,7 +600,11 @@ async function planWaiting(
     const green = await planner.latest(target, waiting.targetBranch);
     if (green?.status === 'success' && green.id > waiting.pipelineId) {
       const stale = await mr();
-      if (stale?.state === 'opened' && (stale.headSha === waiting.staleSha || !target.listed)) {
+      // Close and delete only the bot's own MR: a branch name is no proof of who opened it.
+      const own = stale
+        ? sameUser(stale.author, (await botUser(target.forge, target.forge)).username)
+        : false;
+      if (own && stale?.state === 'opened' && (stale.headSha === waiting.staleSha || !target.listed)) {
         const s = sigil(forge);
         if (!(await hasNote(target, stale.iid, (d) => d.closed === waiting.staleSha)))
           plan.steps.push({

@@ -5,6 +5,7 @@ import { noteBody, notedPackages } from './note.js';
 import type { Options } from './options.js';
 import type { NoteStep, Plan, Problem } from './plan.js';
 import { packageKey, type NoteState } from './records.js';
+import { botUser, sameUser } from '../../src/kit/bot-user.js';
 
 /**
  * Performs a plan: records first (deploy times, compared packages, note states), then the read
@@ -83,7 +84,11 @@ export async function applyPlan(ctx: JobContext, options: Options, plan: Plan): 
     try {
       const on = { kind: 'issue' as const, iid: step.issue.iid };
       if (!existing.has(step.issue.iid)) existing.set(step.issue.iid, await tracker.notes.list(project, on));
-      let note = existing.get(step.issue.iid)!.find((n) => notedPackages(n.body).includes(step.version));
+      // Only the bot's own note says it was posted: anyone can copy the marker into a comment.
+      const bot = (await botUser(tracker, tracker)).username;
+      let note = existing
+        .get(step.issue.iid)!
+        .find((n) => sameUser(n.author, bot) && notedPackages(n.body).includes(step.version));
       if (note)
         action.description = `found the note for ${step.version} already on ${project}#${step.issue.iid}`;
       else {
