@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { jobs as allJobs } from '../../jobs/index.js';
 import { configPath, loadConfig } from '../config/load.js';
+import { resolveConfigPaths } from '../config/paths.js';
 import { buildConfigSchema, type Config } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
 import type { Notifier, SentMessage } from '../notify/types.js';
@@ -56,7 +57,7 @@ export async function loadAppConfig(options: AppOptions = {}): Promise<{ config:
     env: options.env,
     overrides: options.overrides,
   });
-  return { config, path };
+  return { config: resolveConfigPaths(config, path), path };
 }
 
 export async function openApp(options: AppOptions = {}): Promise<App> {

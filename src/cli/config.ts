@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { configSchema, loadAppConfig } from '../app/app.js';
+import { configSchema } from '../app/app.js';
+import { validateConfigFile } from '../app/validate.js';
 import { ConfigError } from '../errors.js';
 import { jobs } from '../../jobs/index.js';
-import { jobSettings } from '../runner/settings.js';
 import { EXIT } from './exit.js';
 
 export const SCHEMA_PATH = 'config/schema.json';
@@ -21,20 +21,13 @@ export async function validateCommand(
   file: string | undefined,
   options: { json?: boolean },
 ): Promise<number> {
-  const { config, path } = await loadAppConfig({ configPath: file });
-  // Job sections are validated as a whole here too, so a bad job section fails `validate`, not the 3 a.m. run.
-  const problems: string[] = [];
-  for (const job of jobs) {
-    if (!config.jobs[job.name]) continue;
-    try {
-      jobSettings(config, job);
-    } catch (error) {
-      if (error instanceof ConfigError) problems.push(...error.problems);
-      else throw error;
-    }
-  }
-  if (problems.length)
-    throw new ConfigError(`${path}: ${problems.length} problem(s) in the configuration`, problems);
+  // Schema, cross-references and channels in one pass, so a bad config is fixed in one round.
+  const { config, path, problems } = await validateConfigFile(file);
+  if (!config)
+    throw new ConfigError(
+      `${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the configuration`,
+      problems,
+    );
   const enabled = jobs
     .filter((j) => config.jobs[j.name] && config.jobs[j.name]?.enabled !== false)
     .map((j) => j.name);

@@ -1,7 +1,7 @@
 import { loadAppConfig } from '../app/app.js';
 import { UsageError } from '../errors.js';
 import type { RunStatus } from '../runner/job.js';
-import { openStore } from '../store/open.js';
+import { openExistingStore } from '../store/open.js';
 import { EXIT } from './exit.js';
 import { formatHistory, formatRun } from './format.js';
 import type { JobResult } from '../runner/job.js';
@@ -20,15 +20,16 @@ export async function historyCommand(
   if (status && !STATUSES.includes(status))
     throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
   const { config } = await loadAppConfig({ configPath: global.config });
-  const store = await openStore(config.store);
-  await store.migrate();
+  const store = await openExistingStore(config.store);
   try {
-    const runs = await store.listRuns({
-      job,
-      limit,
-      status: status as RunStatus | undefined,
-      withoutLogs: true,
-    });
+    const runs = store
+      ? await store.listRuns({
+          job,
+          limit,
+          status: status as RunStatus | undefined,
+          withoutLogs: true,
+        })
+      : [];
     if (options.json)
       process.stdout.write(
         `${JSON.stringify(
@@ -40,7 +41,7 @@ export async function historyCommand(
     else process.stdout.write(`${formatHistory(runs)}\n`);
     return EXIT.ok;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }
 
@@ -50,10 +51,9 @@ export async function showCommand(
   global: { config?: string },
 ): Promise<number> {
   const { config } = await loadAppConfig({ configPath: global.config });
-  const store = await openStore(config.store);
-  await store.migrate();
+  const store = await openExistingStore(config.store);
   try {
-    const run = await store.getRun(runId);
+    const run = store ? await store.getRun(runId) : null;
     if (!run) throw new UsageError(`no run with id ${runId} (see \`release-bot history\`)`);
     if (options.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     else {
@@ -62,6 +62,6 @@ export async function showCommand(
     }
     return EXIT.ok;
   } finally {
-    await store.close();
+    await store?.close();
   }
 }

@@ -3,7 +3,7 @@ import { loadAppConfig } from '../app/app.js';
 import type { Config } from '../config/schema.js';
 import { nextRuns, timeIn } from '../kit/time.js';
 import { jobSettings } from '../runner/settings.js';
-import { openStore } from '../store/open.js';
+import { openExistingStore } from '../store/open.js';
 import type { RunRecord } from '../store/types.js';
 import { EXIT } from './exit.js';
 import { mark, table } from './format.js';
@@ -47,10 +47,9 @@ export function jobListings(config: Config, last: Record<string, RunRecord>, now
 
 export async function listCommand(options: { json?: boolean }, global: { config?: string }): Promise<number> {
   const { config } = await loadAppConfig({ configPath: global.config });
-  const store = await openStore(config.store);
-  await store.migrate();
-  const last = await store.lastRuns();
-  await store.close();
+  const store = await openExistingStore(config.store);
+  const last = store ? await store.lastRuns() : {};
+  await store?.close();
   const listings = jobListings(config, last);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);

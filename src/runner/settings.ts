@@ -42,22 +42,19 @@ export function jobSettings(config: Config, job: JobDefinition): JobSettings {
   const data = parsed.data as Record<string, unknown> & z.infer<z.ZodObject<typeof jobCommonShape>>;
   const { enabled, schedule, timezone, timeoutSeconds, retries, slackChannel, dryRun, catchUp, ...options } =
     data;
+  // Cross-references and the channel together: one pass reports them all.
   const crossProblems = [
     ...(job.checkConfig?.(options as never, config) ?? []),
     ...checkProjectKinds(config, options),
-  ];
-  if (crossProblems.length > 0) {
-    throw new ConfigError(
-      `jobs.${job.name}: ${crossProblems.length} problem(s)`,
-      crossProblems.map((p) => `jobs.${job.name}.${p}`),
-    );
-  }
+  ].map((p) => `jobs.${job.name}.${p}`);
   if (slackChannel && !config.slack.channels[slackChannel]) {
     const known = Object.keys(config.slack.channels);
-    throw new ConfigError(`jobs.${job.name}.slackChannel: unknown channel "${slackChannel}"`, [
+    crossProblems.push(
       `jobs.${job.name}.slackChannel: unknown channel "${slackChannel}" (slack.channels has: ${known.join(', ') || 'none'})`,
-    ]);
+    );
   }
+  if (crossProblems.length > 0)
+    throw new ConfigError(`jobs.${job.name}: ${crossProblems.length} problem(s)`, crossProblems);
   return {
     enabled,
     configured: section !== undefined,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { StoreConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Store } from './types.js';
@@ -13,4 +14,19 @@ export async function openStore(config: StoreConfig, env: NodeJS.ProcessEnv = pr
   }
   const { openSqliteStore } = await import('./sqlite.js');
   return openSqliteStore(config.path);
+}
+
+/**
+ * The store for commands that only read it (`list`, `history`, `show`): undefined when the
+ * SQLite file does not exist yet, so looking never creates an empty database somewhere.
+ */
+export async function openExistingStore(
+  config: StoreConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Store | undefined> {
+  if (!(config.url ?? env.DATABASE_URL) && config.path !== ':memory:' && !existsSync(config.path))
+    return undefined;
+  const store = await openStore(config, env);
+  await store.migrate();
+  return store;
 }

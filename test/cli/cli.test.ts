@@ -9,6 +9,14 @@ import { tempDir } from '../helpers/tmp.js';
 describe('release-bot CLI', () => {
   const tmp = tempDir();
   const example = join(ROOT, 'config/release-bot.yaml');
+  /** The example's secrets: it has no fallbacks, so it validates only with them set. */
+  const secrets = {
+    GITLAB_TOKEN: 'glpat-test-token',
+    GITHUB_TOKEN: 'ghp_test_token',
+    SLACK_WEBHOOK_RELEASES: 'https://hooks.slack.com/services/T1/B1/test',
+    SENTRY_API_TOKEN: 'sntrys_test',
+    PROMETHEUS_TOKEN: 'prom-test-token',
+  };
   afterAll(() => tmp.cleanup());
 
   it('prints help and version (exit 0)', async () => {
@@ -21,12 +29,21 @@ describe('release-bot CLI', () => {
   });
 
   it('validates the example config and prints the JSON Schema', async () => {
-    const valid = await runCli(['config', 'validate', example], { cwd: tmp.dir });
+    const valid = await runCli(['config', 'validate', example], { cwd: tmp.dir, env: secrets });
     expect(valid.code).toBe(0);
     expect(valid.stdout).toContain('valid');
     const schema = await runCli(['config', 'schema']);
     expect(schema.code).toBe(0);
     expect(JSON.parse(schema.stdout)).toHaveProperty('properties.jobs');
+  });
+
+  it('refuses the example config without its secrets, naming every variable (no fallbacks)', async () => {
+    const unset = Object.fromEntries(Object.keys(secrets).map((k) => [k, '']));
+    const result = await runCli(['config', 'validate', example, '--json'], { env: unset });
+    expect(result.code).toBe(2);
+    const problems = (JSON.parse(result.stdout) as { problems: string[] }).problems.join('\n');
+    for (const name of Object.keys(secrets))
+      expect(problems).toContain(`environment variable ${name} is not set`);
   });
 
   it('lists every problem of a bad config at once and exits 2', async () => {
@@ -54,24 +71,27 @@ describe('release-bot CLI', () => {
   });
 
   it('lists jobs with their next runs and shows an empty history', async () => {
-    const list = await runCli(['--config', example, 'list', '--json'], { cwd: tmp.dir });
+    const list = await runCli(['--config', example, 'list', '--json'], { cwd: tmp.dir, env: secrets });
     expect(list.code).toBe(0);
     const jobs = JSON.parse(list.stdout) as { name: string; nextRuns: string[]; timezone: string }[];
     const heartbeat = jobs.find((j) => j.name === 'heartbeat');
     expect(heartbeat?.nextRuns).toHaveLength(3);
     expect(heartbeat?.timezone).toBe('Europe/Amsterdam');
-    const human = await runCli(['--config', example, 'list'], { cwd: tmp.dir });
+    const human = await runCli(['--config', example, 'list'], { cwd: tmp.dir, env: secrets });
     expect(human.stdout).toMatch(/heartbeat\s+\*\/30 \* \* \* \*/);
-    const history = await runCli(['--config', example, 'history'], { cwd: tmp.dir });
+    const history = await runCli(['--config', example, 'history'], { cwd: tmp.dir, env: secrets });
     expect(history.code).toBe(0);
     expect(history.stdout).toContain('no runs recorded yet');
   });
 
   it('exits 2 for usage errors, writing nothing', async () => {
-    const unknown = await runCli(['--config', example, 'run', 'hartbeat'], { cwd: tmp.dir });
+    const unknown = await runCli(['--config', example, 'run', 'hartbeat'], { cwd: tmp.dir, env: secrets });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('did you mean "heartbeat"');
-    const badFlag = await runCli(['--config', example, 'history', '--limit', 'lots'], { cwd: tmp.dir });
+    const badFlag = await runCli(['--config', example, 'history', '--limit', 'lots'], {
+      cwd: tmp.dir,
+      env: secrets,
+    });
     expect(badFlag.code).toBe(2);
     const noCommand = await runCli(['frobnicate']);
     expect(noCommand.code).toBe(2);
