@@ -92,12 +92,18 @@ function* wallTimes(s: CronSchedule, from: number): Generator<number> {
       yield -day; // a marker: nothing on this day, but the walk got this far
       continue;
     }
-    for (const h of s.hours)
-      for (const m of s.minutes)
+    for (const h of s.hours) {
+      const hour = day + h * HOUR;
+      if (hour + HOUR <= from) continue;
+      for (const m of s.minutes) {
+        const minute = hour + m * 60_000;
+        if (minute + 60_000 <= from) continue;
         for (const sec of s.seconds) {
-          const t = day + h * HOUR + m * 60_000 + sec * 1000;
+          const t = minute + sec * 1000;
           if (t >= from) yield t;
         }
+      }
+    }
   }
 }
 
@@ -129,21 +135,22 @@ function rawOffset(instant: number, timezone: string): number {
   return wall - (instant - (((instant % 1000) + 1000) % 1000));
 }
 
-// Offsets change at most once in a quarter hour: one that is the same at both ends of a quarter
-// holds all through it, so Intl is asked twice per quarter instead of on every call.
-const QUARTER = 15 * 60_000;
-const quarters = new Map<string, number | null>();
+// An offset that is the same at both ends of a six-hour span held all through it (zones change
+// offset months apart), so Intl is asked twice per span instead of on every call; a span with a
+// change in it asks Intl for each instant.
+const SPAN = 6 * 3_600_000;
+const spans = new Map<string, number | null>();
 
 /** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
 export function offsetAt(instant: number, timezone: string): number {
-  const start = Math.floor(instant / QUARTER) * QUARTER;
+  const start = Math.floor(instant / SPAN) * SPAN;
   const key = `${timezone} ${start}`;
-  let steady = quarters.get(key);
+  let steady = spans.get(key);
   if (steady === undefined) {
     const first = rawOffset(start, timezone);
-    steady = rawOffset(start + QUARTER - 1000, timezone) === first ? first : null;
-    if (quarters.size > 100_000) quarters.clear();
-    quarters.set(key, steady);
+    steady = rawOffset(start + SPAN - 1000, timezone) === first ? first : null;
+    if (spans.size > 100_000) spans.clear();
+    spans.set(key, steady);
   }
   return steady ?? rawOffset(instant, timezone);
 }
@@ -191,14 +198,15 @@ function instantsOf(s: CronSchedule, wall: number): number[] {
 
 /**
  * Slots after `from`, oldest first, until `enough` says stop (asked after each wall-clock match
- * with the slots so far, sorted, and how far the walk is). A wall time maps to an instant at
- * most a few hours from itself (offsets change by two hours at most), so the walk starts three
- * hours early and a caller may stop once the walk is three hours past what it needs.
+ * with the slots so far, sorted, and how far the walk is). An instant's wall time is the instant
+ * plus the offset around it (a skipped one lies between the offsets before and after the jump),
+ * so the walk starts at the smallest offset near `from` (one change at most within 3 hours).
  */
 function walk(s: CronSchedule, from: number, enough: (found: number[], wall: number) => boolean): number[] {
   const found: number[] = [];
   const limit = from + 5 * 366 * DAY;
-  for (const yielded of wallTimes(s, from + offsetAt(from, s.timezone) - 3 * HOUR)) {
+  const start = from + Math.min(offsetAt(from, s.timezone), offsetAt(from + 3 * HOUR, s.timezone));
+  for (const yielded of wallTimes(s, start)) {
     const wall = Math.abs(yielded);
     if (yielded >= 0)
       for (const t of instantsOf(s, wall)) {
@@ -213,9 +221,9 @@ function walk(s: CronSchedule, from: number, enough: (found: number[], wall: num
   return found;
 }
 
-/** A walk is past every wall time of instants up to `t` once it is this far beyond `t`'s wall time. */
+/** Past this wall time, a walk finds no more instants up to `t` (largest offset near `t`). */
 function settled(s: CronSchedule, t: number): number {
-  return t + offsetAt(t, s.timezone) + 3 * HOUR;
+  return t + Math.max(offsetAt(t, s.timezone), offsetAt(t - 3 * HOUR, s.timezone));
 }
 
 /** The slots in (from, to], oldest first. */
@@ -227,13 +235,11 @@ export function slotsBetween(s: CronSchedule, from: number, to: number): number[
 
 /** The next `count` slots after an instant (fewer only if the schedule is that rare). */
 export function nextSlots(s: CronSchedule, after: number, count: number): number[] {
-  let end = Infinity;
-  return walk(s, after, (found, wall) => {
-    if (found.length < count) return false;
-    // Settled once the count-th slot is known; a repeated hour may still slip one in before it.
-    if (end === Infinity || found[count - 1]! + 3 * HOUR < end) end = settled(s, found[count - 1]!);
-    return wall > end;
-  }).slice(0, count);
+  // A repeated hour may still slip a slot in before the count-th one: ask again each step.
+  return walk(s, after, (found, wall) => found.length >= count && wall > settled(s, found[count - 1]!)).slice(
+    0,
+    count,
+  );
 }
 
 /** The newest slot in (after, atOrBefore], if any. */

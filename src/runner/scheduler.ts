@@ -103,6 +103,8 @@ export function startScheduler(input: {
   const clock = input.clock ?? systemClock;
   const shutdown = new AbortController();
   const inFlight = new Map<Promise<unknown>, string>();
+  /** Slot claims and the runs they start, for `idle` and `stop`. */
+  const pending = new Set<Promise<unknown>>();
   const table: JobSlots[] = [];
   let stopped = false;
 
@@ -120,9 +122,9 @@ export function startScheduler(input: {
     if (!settings.enabled || settings.schedule === 'manual') continue;
     const slots = cronSchedule(settings.schedule, settings.timezone);
     const window = catchUpMs(settings.catchUp, settings.schedule, settings.timezone, started);
-    // On start, look back over the catch-up window (or the on-time margin): a slot that passed
-    // while no replica was up runs now, once, if nobody ran it.
-    const cursor = started - Math.max(window, ON_TIME_MS);
+    // On start, look back over the catch-up window: a slot that passed while no replica was up
+    // runs now, once, if nobody ran it.
+    const cursor = started - window;
     table.push({
       job: job.name,
       schedule: settings.schedule,
@@ -150,7 +152,8 @@ export function startScheduler(input: {
     return `caught up slot ${slotText.slice(0, 3)} ${slotText.slice(15, 20)} at ${local(now).slice(15, 20)}`;
   }
 
-  async function fire(job: JobSlots, slot: number, now: number): Promise<void> {
+  /** Decides one slot; the claim and the run go on in the background (ticks never wait). */
+  function fire(job: JobSlots, slot: number, now: number): void {
     const late = now - slot;
     const kind = late <= ON_TIME_MS ? 'run' : late <= job.catchUpMs ? 'caught-up' : 'missed';
     const iso = new Date(slot).toISOString();
@@ -172,6 +175,20 @@ export function startScheduler(input: {
       return;
     }
     job.busy = true;
+    const work = claimAndRun(job, slot, iso, kind, now).finally(() => {
+      job.busy = false;
+      pending.delete(work);
+    });
+    pending.add(work);
+  }
+
+  async function claimAndRun(
+    job: JobSlots,
+    slot: number,
+    iso: string,
+    kind: 'run' | 'caught-up',
+    now: number,
+  ) {
     let claimed = false;
     try {
       claimed = !stopped && (await store.claimSlot(slotKey(job.job, iso), runner.holder));
@@ -182,7 +199,6 @@ export function startScheduler(input: {
       );
     }
     if (!claimed) {
-      job.busy = false;
       if (!stopped) {
         emit(job, slot, 'claimed-elsewhere', now);
         logger.debug({ job: job.job, slot: iso }, `slot ${iso} not claimed here: another replica has it`);
@@ -194,7 +210,8 @@ export function startScheduler(input: {
     // A previous run that is just finishing (on any replica) may still hold the lease: wait for
     // it up to half the time to the next slot rather than skip this one. Half, so two slots
     // never wait at once and cannot swap order.
-    const leaseWaitMs = Math.min(30_000, Math.max(0, ((job.next ?? now) - now) / 2));
+    const clockNow = clock.now();
+    const leaseWaitMs = Math.min(30_000, Math.max(0, ((job.next ?? clockNow) - clockNow) / 2));
     const promise = runner
       .run(job.job, { trigger: 'schedule', slot: iso, signal: shutdown.signal, leaseWaitMs, note })
       .then(({ run }) =>
@@ -204,53 +221,61 @@ export function startScheduler(input: {
         if (error instanceof LeaseHeldError)
           logger.info({ job: job.job }, `skipped slot ${iso}: ${error.message}`);
         else logger.error({ job: job.job, err: error }, `${job.job} could not run: ${errorMessage(error)}`);
-      })
-      .finally(() => {
-        job.busy = false;
-        inFlight.delete(promise);
       });
     inFlight.set(promise, job.job);
+    try {
+      await promise;
+    } finally {
+      inFlight.delete(promise);
+    }
+  }
+
+  /**
+   * The slot to decide now: the newest one due. Older ones that passed unseen (a stall, a
+   * late tick) are skipped: like node-cron, a slot is never started once the next one is due,
+   * and a job runs at most one catch-up. Moves `next` on.
+   */
+  function dueSlot(job: JobSlots, now: number): number | undefined {
+    const first = job.next!;
+    const following = nextSlots(job.slots, first, 1)[0];
+    // The usual case: the slot the scheduler waited for, and only that one.
+    if (following === undefined || following > now) {
+      job.next = following;
+      return first;
+    }
+    job.next = nextSlots(job.slots, now, 1)[0];
+    return latestSlot(job.slots, now, job.cursor);
   }
 
   let lastTick = started;
-  let ticking = false;
-  async function tick(): Promise<void> {
-    if (stopped || ticking) return;
-    ticking = true;
-    try {
-      const now = clock.now();
-      if (now - lastTick > STALL_MS)
-        logger.warn(
-          { stalledMs: now - lastTick },
-          `no scheduler tick for ${Math.round((now - lastTick) / 1000)}s (event loop or host stalled): looking for missed slots`,
-        );
-      lastTick = now;
-      for (const job of table) {
-        if (now < job.cursor) {
-          // The clock went back: slots up to the cursor were decided already and stay so.
-          continue;
-        }
-        if (job.next === undefined || now < job.next) continue;
-        // Usually only the slot we waited for is due; after a stall, take the newest one.
-        const following = nextSlots(job.slots, job.next, 1)[0];
-        const newest =
-          following === undefined || following > now ? job.next : latestSlot(job.slots, now, job.cursor);
-        job.cursor = now;
-        job.next = following === undefined || following > now ? following : nextSlots(job.slots, now, 1)[0];
-        if (newest !== undefined) await fire(job, newest, now);
-      }
-    } finally {
-      ticking = false;
+  function tick(): void {
+    if (stopped) return;
+    const now = clock.now();
+    if (now - lastTick > STALL_MS)
+      logger.warn(
+        { stalledMs: now - lastTick },
+        `no scheduler tick for ${Math.round((now - lastTick) / 1000)}s (event loop or host stalled): looking for missed slots`,
+      );
+    lastTick = now;
+    for (const job of table) {
+      // The clock went back: slots up to the cursor were decided already and stay so.
+      if (now < job.cursor) continue;
+      if (job.next === undefined || now < job.next) continue;
+      const slot = dueSlot(job, now);
+      job.cursor = now;
+      if (slot !== undefined) fire(job, slot, now);
     }
   }
 
   const stopTicker = clock.startTicker(() => {
-    void tick().catch((error: unknown) =>
-      logger.error({ err: error }, `scheduler tick failed: ${errorMessage(error)}`),
-    );
+    try {
+      tick();
+    } catch (error) {
+      logger.error({ err: error }, `scheduler tick failed: ${errorMessage(error)}`);
+    }
   });
   // Catch-ups are due at start, not a second later.
-  void tick();
+  tick();
 
   return {
     scheduled: table.map(({ job, schedule, timezone, catchUpMs: window }) => ({
@@ -273,27 +298,26 @@ export function startScheduler(input: {
       );
     },
     async idle() {
-      while (ticking || inFlight.size > 0) {
-        await Promise.allSettled([...inFlight.keys()]);
+      while (pending.size > 0) {
+        await Promise.allSettled([...pending]);
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
     async stop(graceMs) {
       stopped = true;
       await stopTicker();
-      const pending = [...inFlight.keys()];
-      if (pending.length > 0) {
+      if (pending.size > 0) {
         logger.info({ runs: [...inFlight.values()], graceMs }, 'waiting for in-flight runs to finish');
         let timer: NodeJS.Timeout | undefined;
         const grace = new Promise((resolve) => {
           timer = setTimeout(resolve, graceMs);
         });
-        await Promise.race([Promise.allSettled(pending), grace]);
+        await Promise.race([Promise.allSettled([...pending]), grace]);
         clearTimeout(timer);
-        if (inFlight.size > 0) {
+        if (pending.size > 0) {
           logger.warn({ runs: [...inFlight.values()] }, 'grace period over: aborting in-flight runs');
           shutdown.abort();
-          await Promise.allSettled([...inFlight.keys()]);
+          await Promise.allSettled([...pending]);
         }
       }
     },

@@ -60,13 +60,13 @@ describe('scheduler on daylight-saving days (Europe/Prague 2026)', () => {
       '2026-10-25T01:15:00.000Z', // 02:15 CET
       '2026-10-25T02:15:00.000Z',
     ]);
-  });
+  }, 120_000);
 
   it('spring: a daily job at 02:30 runs right after the jump (03:00 CEST), once', async () => {
     const { store } = await startAt('2026-03-28T23:00:00Z', { nightly: '30 2 * * *' });
     await advance(3 * 3600_000);
     expect(await slotsRun(store, 'nightly')).toEqual(['2026-03-29T01:00:00.000Z']);
-  });
+  }, 120_000);
 
   it('downtime: a weekly slot that passed while no replica was up is caught up on start, and says so', async () => {
     // Friday 6 Nov 2026, 09:42 CET: the 09:00 slot passed while nothing ran.

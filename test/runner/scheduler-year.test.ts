@@ -125,24 +125,31 @@ function expectedSlots(zone: string, from: number, to: number): Record<string, n
   return out;
 }
 
-/**
- * The runner's part of a scheduled run that matters here, written to the real store: which slot
- * ran, where, and what the scheduler said about it. (The full runner costs about a millisecond
- * a run, too much for 40 000 runs; test/runner/scheduler-dst.test.ts drives it with the
- * scheduler.)
- */
-let runIds = 0;
+interface RanSlot {
+  job: string;
+  slot: string;
+  holder: string;
+  summary: string;
+}
 
-function recordingRunner(store: Store, holder: string): Runner {
+/**
+ * The runner's part of a scheduled run that matters here: which slot ran, where, and what the
+ * scheduler said about it. (The full runner costs about a millisecond a run, too much for
+ * 44 000 runs; test/runner/scheduler-dst.test.ts and next-runs.test.ts drive it with the
+ * scheduler.) Slot claims, which decide who runs, go to the real store.
+ */
+function recordingRunner(ran: RanSlot[], holder: string): Runner {
   return {
     holder,
     job: () => {
       throw new Error('not used by the scheduler');
     },
     async run(job, request) {
+      const summary = request.note ? `${request.note}: done` : 'done';
+      ran.push({ job, slot: request.slot!, holder, summary });
       const at = new Date().toISOString();
       const run: RunRecord = {
-        id: `run-${runIds++}`,
+        id: `${holder}-${ran.length}`,
         job,
         trigger: request.trigger,
         dryRun: false,
@@ -150,7 +157,7 @@ function recordingRunner(store: Store, holder: string): Runner {
         startedAt: at,
         finishedAt: at,
         durationMs: 0,
-        summary: request.note ? `${request.note}: done` : 'done',
+        summary,
         error: null,
         attempts: 1,
         slot: request.slot ?? null,
@@ -158,7 +165,6 @@ function recordingRunner(store: Store, holder: string): Runner {
         result: null,
         logs: [],
       };
-      await store.insertRun(run);
       return { run, result: null };
     },
   };
@@ -206,12 +212,13 @@ describe('a year in a minute', () => {
     let now = YEAR_START;
     let suspended = false;
     const events: SlotEvent[] = [];
+    const ran: RanSlot[] = [];
     const replicas: Replica[] = [
       { name: 'replica-a', offset: 0, store },
       { name: 'replica-b', offset: 2_500, store },
     ];
     const up = (r: Replica): void => {
-      const runner = recordingRunner(r.store, r.name);
+      const runner = recordingRunner(ran, r.name);
       r.scheduler = startScheduler({
         config,
         jobs,
@@ -307,17 +314,16 @@ describe('a year in a minute', () => {
           if (newest !== undefined && newest > d) caughtUp.push(newest);
         }
         const inYear = slots.filter((s) => s >= YEAR_START).length;
-        const runs = await store.listRuns({ job, limit: 20_000, withoutLogs: true });
-        const ran = runs.map((r) => Date.parse(r.slot!)).sort((x, y) => x - y);
-        expect(ran, `${job}: every slot once`).toEqual([...onTime, ...caughtUp].sort((x, y) => x - y));
+        const runs = ran.filter((r) => r.job === job);
+        const slotsRun = runs.map((r) => Date.parse(r.slot)).sort((x, y) => x - y);
+        expect(slotsRun, `${job}: every slot once`).toEqual([...onTime, ...caughtUp].sort((x, y) => x - y));
         const ranCaughtUp = runs
           .filter((r) => r.summary.startsWith('caught up slot'))
-          .map((r) => Date.parse(r.slot!));
+          .map((r) => Date.parse(r.slot));
         expect(
           ranCaughtUp.sort((x, y) => x - y),
           `${job}: caught up`,
         ).toEqual(caughtUp);
-        expect(runs.every((r) => r.status === 'ok')).toBe(true);
         for (const r of runs) holders.set(r.holder, (holders.get(r.holder) ?? 0) + 1);
         figures.expected += inYear;
         figures.run += onTime.length;
@@ -339,5 +345,5 @@ describe('a year in a minute', () => {
     expect(figures.claimedElsewhere).toBeGreaterThan(0);
     expect(figures.caughtUp).toBeGreaterThan(0);
     expect(figures.skippedByPolicy).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
