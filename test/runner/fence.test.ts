@@ -1,10 +1,11 @@
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { validateConfig } from '../../src/config/load.js';
 import { buildConfigSchema } from '../../src/config/schema.js';
 import { LeaseLostError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { createSlackNotifier } from '../../src/notify/slack.js';
 import { createLeaseFence } from '../../src/runner/fence.js';
 import { defineJob, type JobContext } from '../../src/runner/job.js';
@@ -40,9 +41,19 @@ function partitionable(store: Store) {
     }
     return store.renewLease(key, holder, ttlMs);
   };
+  let updatesToFail = 0;
+  wrapped.updateRun = (id, patch) => {
+    if (updatesToFail > 0) {
+      updatesToFail--;
+      return Promise.reject(new Error('PostgreSQL store: no answer within 30000 ms'));
+    }
+    return store.updateRun(id, patch);
+  };
   return {
     store: wrapped,
     set: (next: Renewal) => (mode = next),
+    /** The next `n` run updates fail (the store is away for the run's final record). */
+    failUpdates: (n: number) => (updatesToFail = n),
     failures: () => failures,
     /** Resolves at the next failed renewal. */
     nextFailure: () => new Promise<void>((resolve) => failed.push(resolve)),
@@ -104,6 +115,11 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     sim.createIssue({ forge: 'github', project: 'org/app', title: 'a place to comment' });
     const project = sim.project('gitlab', 'org/app');
     headSha = (await project.repo.branchSha(project.defaultBranch))!;
+    logger = await createLogger({
+      level: 'error',
+      pretty: false,
+      destination: { write: (line: string) => void logged.push(line) },
+    });
     base = openSqliteStore(join(tmp.dir, 'state.db'));
     await base.migrate();
   });
@@ -120,6 +136,10 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     await sim?.close();
     tmp.cleanup();
   });
+
+  /** What the runs logged at error level (the process's log destination, as in production). */
+  const logged: string[] = [];
+  let logger: Logger;
 
   function setup(renewals: ReturnType<typeof partitionable>, job: ReturnType<typeof defineJob>) {
     const token = 'glpat-fence-test-token';
@@ -138,7 +158,7 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
       config,
       jobs: [job],
       store: renewals.store,
-      logger: silentLogger(),
+      logger,
       notifier: (dryRun) => createSlackNotifier({ channels: {}, defaultChannel: undefined, dryRun }),
       leaseTtlMs: 2_000,
     });
@@ -225,6 +245,55 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     expect(tried!.map((t) => t.error)).toEqual(['LeaseLostError', 'LeaseLostError', 'LeaseLostError']);
     expect(reached).toEqual([]);
     tally.held++;
+  });
+
+  it('the store away for the final record: the run still ends, says so, and is recorded once the store answers', async () => {
+    const renewals = partitionable(base);
+    const started = gate();
+    let runs = 0;
+    const job = defineJob({
+      name: 'store-away',
+      description: 'loses its store mid-run',
+      schedule: 'manual',
+      options: z.object({}),
+      async run() {
+        if (++runs > 1) return { status: 'noop', summary: 'nothing to do', actions: [], links: [] };
+        started.open();
+        return new Promise(() => undefined); // busy until the runner gives up on it
+      },
+    });
+    const runner = setup(renewals, job);
+    const outcome = runner.run(job.name, { trigger: 'manual' });
+    await started.opened;
+    renewals.set('silent');
+    renewals.failUpdates(Infinity);
+    const { run } = await outcome;
+    expect(run.status).toBe('aborted');
+    expect(logged.join('\n')).toContain(`could not record run ${run.id} as aborted`);
+    expect((await base.getRun(run.id))?.status).toBe('running');
+
+    // The store is back: the job's next run marks the unrecorded one aborted.
+    renewals.set('normal');
+    renewals.failUpdates(0);
+    const next = await runner.run(job.name, { trigger: 'manual', leaseWaitMs: 30_000 });
+    expect(next.run.status).toBe('noop');
+    expect((await base.getRun(run.id))?.status).toBe('aborted');
+  });
+
+  it('the store back after one failed try: the run is recorded by the runner itself', async () => {
+    const renewals = partitionable(base);
+    const job = defineJob({
+      name: 'store-blip',
+      description: 'its final record fails once',
+      schedule: 'manual',
+      options: z.object({}),
+      async run() {
+        renewals.failUpdates(1);
+        return { status: 'ok', summary: 'done', actions: [], links: [] };
+      },
+    });
+    const { run } = await setup(renewals, job).run(job.name, { trigger: 'manual' });
+    expect(await base.getRun(run.id)).toMatchObject({ status: 'ok', summary: 'done' });
   });
 
   it('a healthy lease lets the same writes through', async () => {
