@@ -237,8 +237,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         [key, holder],
       );
       if (rowCount !== 1) return false;
-      // A claim only has to outlive clock skew and node-cron's missed-run tolerance (seconds);
-      // a week keeps the table small even for jobs that run every second.
+      // A claim has to outlive clock skew and the longest catch-up window (the config caps
+      // `catchUp` at 7 days); a week keeps the table small even for jobs that run every second.
       await query(`DELETE FROM slots WHERE claimed_at < now() - interval '7 days'`);
       return true;
     },
