@@ -166,7 +166,7 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
 
   it('refuses a manual run while a scheduled run holds the job (exit 3, recorded as refused)', async () => {
     github.hold(true);
-    await waitFor('a run to wait for GitHub', () => github.waiting() > 0, 10_000);
+    await waitFor('a run to wait for GitHub', () => github.waiting() > 0, 60_000);
     const lease = await store.getLease('job:heartbeat');
     expect(lease).not.toBeNull();
     const holder = lease!.holder;
@@ -194,7 +194,7 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
       expect(r.error).toContain(holder);
     }
     expect((await store.getRun(runId))?.status).toBe('running');
-  }, 30_000);
+  }, 90_000);
 
   it('frees the job once the lease of a SIGKILLed replica expires; later slots run elsewhere', async () => {
     expect(busy, 'the previous step leaves a busy run').toBeDefined();
@@ -216,7 +216,7 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
           (r) => r.trigger === 'schedule' && RAN.has(r.status) && Date.parse(r.startedAt) > killedAt,
         ),
       );
-    await waitFor('three slots to run after the kill', async () => (await after()).length >= 3, 15_000);
+    await waitFor('three slots to run after the kill', async () => (await after()).length >= 3, 60_000);
     const later = (await after()).sort((a, b) => a.slot!.localeCompare(b.slot!));
     // Nobody ran the job before the dead replica's lease expired (database clock).
     expect(later[0]!.startedAt >= expiresAt).toBe(true);
@@ -230,7 +230,7 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
     expect(dead?.status).toBe('aborted');
     expect(dead?.error).toContain('stopped before it finished');
     expectNoOverlap(await history());
-  }, 30_000);
+  }, 90_000);
 
   it('stops the surviving replicas gracefully on SIGTERM (exit 0)', async () => {
     const survivors = replicas.filter((r) => r !== busy?.replica);
@@ -238,5 +238,5 @@ describe.skipIf(!url).sequential('three replicas on one PostgreSQL', () => {
     const results = await Promise.all(survivors.map((r) => r.exited));
     for (const result of results) expect(result.code).toBe(0);
     expect((await history()).filter((r) => r.status === 'running')).toEqual([]);
-  }, 20_000);
+  }, 60_000);
 });
