@@ -1,37 +1,57 @@
 # syntax=docker/dockerfile:1
 # release-bot: build with `docker build -t release-bot .`, run with
-#   docker run --rm -v "$PWD/config:/app/config:ro" -v release-bot-state:/app/.release-bot \
+#   docker run --rm --read-only --tmpfs /tmp -v "$PWD/config:/app/config:ro" -v release-bot-state:/app/.release-bot \
 #     -e GITLAB_TOKEN -e SLACK_WEBHOOK_RELEASES -p 9464:9464 release-bot
 # (the default command is `start`; `docker run … release-bot run update-component --dry-run` runs one job).
+# The config is mounted, never baked in: its `${…}` secrets come from the environment. Its store
+# path is relative to the config file: the example's `../.release-bot/state.db` is the data volume.
 
-FROM node:20-bookworm-slim AS build
-# better-sqlite3 compiles its native addon from source.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# Node 24 LTS everywhere. On Node 24 the store uses the built-in node:sqlite, so no native addon is
+# compiled (better-sqlite3 is an optional dependency for Node 20 only) and no compiler is needed.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# 1. Compile TypeScript with the dev dependencies.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY jobs ./jobs
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production \
-    RELEASE_BOT_CONFIG=/app/config/release-bot.yaml
+# 2. Production dependencies only (no install scripts: nothing to build on Node 24).
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# 3. Runtime: git (GitLab branch moves push with git) and CA certificates, a non-root user, and a
+#    root filesystem that can be mounted read-only: the bot writes only to /app/.release-bot (the
+#    data volume) and $TMPDIR (/tmp, a tmpfs or emptyDir).
+FROM ${NODE_IMAGE} AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    RELEASE_BOT_CONFIG=/app/config/release-bot.yaml \
+    TMPDIR=/tmp
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/jobs ./dist/jobs
 COPY package.json ./
-COPY config ./config
-RUN mkdir -p /app/.release-bot && chown -R node:node /app/.release-bot \
- && ln -s /app/dist/src/cli.js /usr/local/bin/release-bot && chmod +x /app/dist/src/cli.js
-USER node
+RUN mkdir -p /app/.release-bot /app/config \
+ && chown 1000:1000 /app/.release-bot \
+ && chmod +x /app/dist/src/cli.js \
+ && ln -s /app/dist/src/cli.js /usr/local/bin/release-bot
+# The image's `node` user, by number so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+VOLUME ["/app/.release-bot"]
 EXPOSE 9464
 # The daemon must listen on 0.0.0.0 inside a container (server.host), which requires server.auth;
 # /healthz stays open for probes.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["release-bot"]
 CMD ["start"]
