@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import cron, { type Logger as CronLogger } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { errorMessage, LeaseHeldError } from '../errors.js';
@@ -70,17 +70,35 @@ export const ON_TIME_MS = 5_000;
 /** Ticks further apart than this mean the event loop or the host was stalled. */
 const STALL_MS = 5_000;
 
-/** node-cron ticking every second, on the process clock. */
-export const systemClock: SchedulerClock = {
-  now: () => Date.now(),
-  startTicker(tick) {
-    const task = cron.schedule('* * * * * *', tick, { name: 'release-bot scheduler tick', noOverlap: true });
-    return async () => {
-      await task.stop();
-      await task.destroy();
-    };
-  },
-};
+/**
+ * node-cron ticking every second, on the process clock. Its own notes (a tick missed while the
+ * event loop was blocked) go to our JSON log at debug level: the scheduler sees the gap itself
+ * and says what it means for each job's slots.
+ */
+export function systemClock(log: Logger): SchedulerClock {
+  const write = (level: 'debug' | 'error', message: string | Error, err?: Error) =>
+    message instanceof Error ? log[level]({ err: message }, message.message) : log[level]({ err }, message);
+  const cronLog: CronLogger = {
+    info: (message) => log.debug(message),
+    warn: (message) => log.debug(message),
+    error: (message, err) => write('error', message, err),
+    debug: (message, err) => write('debug', message, err),
+  };
+  return {
+    now: () => Date.now(),
+    startTicker(tick) {
+      const task = cron.schedule('* * * * * *', tick, {
+        name: 'release-bot scheduler tick',
+        noOverlap: true,
+        logger: cronLog,
+      });
+      return async () => {
+        await task.stop();
+        await task.destroy();
+      };
+    },
+  };
+}
 
 interface JobSlots extends ScheduledJob {
   slots: CronSchedule;
@@ -100,7 +118,7 @@ export function startScheduler(input: {
   onSlot?: (event: SlotEvent) => void;
 }): Scheduler {
   const { config, jobs, runner, store, logger } = input;
-  const clock = input.clock ?? systemClock;
+  const clock = input.clock ?? systemClock(logger);
   const shutdown = new AbortController();
   const inFlight = new Map<Promise<unknown>, string>();
   /** Slot claims and the runs they start, for `idle` and `stop`. */
@@ -255,6 +273,11 @@ export function startScheduler(input: {
       logger.warn(
         { stalledMs: now - lastTick },
         `no scheduler tick for ${Math.round((now - lastTick) / 1000)}s (event loop or host stalled): looking for missed slots`,
+      );
+    else if (now < lastTick - ON_TIME_MS)
+      logger.warn(
+        { backMs: lastTick - now },
+        `the clock went back ${Math.round((lastTick - now) / 1000)}s: slots already decided are not run again`,
       );
     lastTick = now;
     for (const job of table) {

@@ -100,10 +100,13 @@ function offsetOf(zone: string): (t: number) => number {
 function expectedSlots(zone: string, from: number, to: number): Record<string, number[]> {
   const offset = offsetOf(zone);
   const out: Record<string, number[]> = Object.fromEntries(Object.keys(KINDS).map((k) => [k, []]));
-  const wallOf = (w: number): Wall => {
-    const d = new Date(w);
-    return { weekday: d.getUTCDay(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
-  };
+  // Wall-clock fields by arithmetic on the zone-less time (1 Jan 1970 was a Thursday).
+  const wallOf = (w: number): Wall => ({
+    weekday: (Math.floor(w / DAY) + 4) % 7,
+    hour: Math.floor(w / HOUR) % 24,
+    minute: Math.floor(w / MIN) % 60,
+  });
+  const kinds = Object.entries(KINDS);
   let prevWall: number | undefined;
   let maxWall = -Infinity;
   let quarterOffset = 0;
@@ -112,7 +115,7 @@ function expectedSlots(zone: string, from: number, to: number): Record<string, n
     if (t % (15 * MIN) === 0) quarterOffset = offset(t);
     const w = t + quarterOffset;
     const wall = wallOf(w);
-    for (const [name, kind] of Object.entries(KINDS)) {
+    for (const [name, kind] of kinds) {
       let fires = kind.match(wall) && (kind.realTime || w > maxWall);
       if (!kind.realTime && prevWall !== undefined)
         for (let skipped = prevWall + MIN; skipped < w && !fires; skipped += MIN)
