@@ -79,9 +79,11 @@ describe('deployment examples', () => {
       expect(spec.concurrencyPolicy).toBe('Forbid');
       expect(spec.jobTemplate.spec.backoffLimit).toBe(0);
       expect(spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
-      const [command, job] = spec.jobTemplate.spec.template.spec.containers[0]!.args;
+      const [command, job, ...flags] = spec.jobTemplate.spec.template.spec.containers[0]!.args;
       expect(command).toBe('run');
       expect(names).toContain(job);
+      // Counted as scheduled: Sentry check-ins, and move-stable-branches waits for its approval.
+      expect(flags).toEqual(['--trigger', 'schedule']);
       expect(cronJob.metadata.name).toBe(`release-bot-${job}`);
     }
   });
@@ -92,7 +94,7 @@ describe('deployment examples', () => {
       { script: string[]; allow_failure: { exit_codes: number[] }; rules: { if: string }[] }
     >;
     const job = ci['release-bot']!;
-    expect(job.script).toEqual(['release-bot run "$RELEASE_BOT_JOB"']);
+    expect(job.script).toEqual(['release-bot run "$RELEASE_BOT_JOB" --trigger schedule']);
     expect(job.allow_failure.exit_codes).toEqual([3]);
     expect(job.rules[0]!.if).toContain('$CI_PIPELINE_SOURCE == "schedule"');
   });
