@@ -1,6 +1,7 @@
 import type { Forge, Issue, Note, NoteEdits } from '../../src/forges/types.js';
 import { readMarker } from '../../src/kit/marker.js';
 import { approvalCommands } from './approval-command.js';
+import type { MarkerMemory } from './approval-marker.js';
 import { checkboxText, ISSUE_MARKER, NOTE_MARKER, type IssueMarker, type NoteMarker } from './report.js';
 
 /**
@@ -35,6 +36,7 @@ export async function findApprovalIssue(
   project: string,
   bot: string,
   hash: string,
+  memory?: MarkerMemory,
 ): Promise<{ open: ApprovalIssue | null; closed: ApprovalIssue | null }> {
   const issues = await forge.issues.list(project, { state: 'all', limit: 100 });
   let open: ApprovalIssue | null = null;
@@ -42,8 +44,10 @@ export async function findApprovalIssue(
   for (const issue of issues) {
     // Only the bot's own issues: a copied marker in someone else's issue is not ours.
     if (issue.author.toLowerCase() !== bot.toLowerCase()) continue;
-    const marker = readMarker<IssueMarker>(issue.description, ISSUE_MARKER);
-    if (!marker?.hash) continue;
+    const written = readMarker<IssueMarker>(issue.description, ISSUE_MARKER);
+    if (!written?.hash) continue;
+    // What the bot wrote last, not what the description says now (approval-marker.ts).
+    const marker = (await memory?.get(issue.iid)) ?? written;
     if (issue.state === 'opened') {
       if (!open || issue.iid > open.issue.iid) open = { issue, marker };
     } else if (marker.hash === hash && (!closed || issue.iid > closed.issue.iid)) closed = { issue, marker };

@@ -10,6 +10,7 @@ import {
   type ApprovalIssue,
   type IgnoredApproval,
 } from './approval.js';
+import { markerMemory } from './approval-marker.js';
 import type { GateResult } from './gates.js';
 import { approvalRequested } from './messages.js';
 import { sendOnce } from './once.js';
@@ -101,7 +102,8 @@ export async function askInIssue(
   const project = options.approval.project!;
   const approvers = options.approval.approvers;
   const actions: Action[] = [];
-  const { open, closed } = await findApprovalIssue(forge, project, bot, plan.hash);
+  const memory = markerMemory(ctx, forge, project);
+  const { open, closed } = await findApprovalIssue(forge, project, bot, plan.hash, memory);
 
   if (!open) {
     if (closed) {
@@ -115,8 +117,9 @@ export async function askInIssue(
       ctx,
       actions,
       { kind: 'open-issue', description: `open the approval issue "${title}" in ${project}` },
-      () =>
-        forge.issues.create(project, {
+      async () => {
+        const marker = markerFor(plan, 0);
+        const created = await forge.issues.create(project, {
           title,
           description: issueDescription({
             kind: forge.kind,
@@ -124,10 +127,13 @@ export async function askInIssue(
             outcomes,
             gates,
             approvers,
-            marker: markerFor(plan, 0),
+            marker,
           }),
           labels: options.approval.labels,
-        }),
+        });
+        await memory.set(created.iid, marker);
+        return created;
+      },
     );
     if (issue) await announce(ctx, options, { plan, outcomes, issueUrl: issue.webUrl, voided: false });
     return {
@@ -183,17 +189,21 @@ export async function askInIssue(
       ctx,
       actions,
       { kind: 'update-issue', description: `update #${iid} to plan ${plan.hash}`, url: open.issue.webUrl },
-      () =>
-        forge.issues.update(project, iid, {
+      async () => {
+        const marker = markerFor(plan, after);
+        const updated = await forge.issues.update(project, iid, {
           description: issueDescription({
             kind: forge.kind,
             hash: plan.hash,
             outcomes,
             gates,
             approvers,
-            marker: markerFor(plan, after),
+            marker,
           }),
-        }),
+        });
+        await memory.set(iid, marker);
+        return updated;
+      },
     );
     if (updated) await announce(ctx, options, { plan, outcomes, issueUrl: open.issue.webUrl, voided });
     return {
@@ -254,7 +264,13 @@ export async function noteGatesOnIssue(
   if (!options.approval.project) return { issue: null, actions };
   const forge = approvalForge(ctx, options);
   const project = options.approval.project;
-  const { open } = await findApprovalIssue(forge, project, input.bot, input.plan.hash);
+  const { open } = await findApprovalIssue(
+    forge,
+    project,
+    input.bot,
+    input.plan.hash,
+    markerMemory(ctx, forge, project),
+  );
   if (!open) return { issue: null, actions };
   const signature = createHash('sha256').update(input.signature).digest('hex').slice(0, 16);
   const notes = await forge.notes.list(project, { kind: 'issue', iid: open.issue.iid });
@@ -366,11 +382,15 @@ export async function finishIssue(
     ctx,
     actions,
     { kind: 'close-issue', description: `close #${issue.iid}`, url: issue.webUrl },
-    () =>
-      forge.issues.update(project, issue.iid, {
-        description: withMarker(issue.description, { ...marker, hash: input.hash, executed: true }),
+    async () => {
+      const done = { ...marker, hash: input.hash, executed: true };
+      const closed = await forge.issues.update(project, issue.iid, {
+        description: withMarker(issue.description, done),
         state: 'close',
-      }),
+      });
+      await markerMemory(ctx, forge, project).set(issue.iid, done);
+      return closed;
+    },
   );
   return actions;
 }

@@ -1,5 +1,6 @@
 import type { Commit } from '../../src/forges/types.js';
 import type { Action, ItemResult, JobContext, JobResult, Link, ResultStatus } from '../../src/runner/job.js';
+import { markerMemory } from './approval-marker.js';
 import { findApprovalIssue, type ApprovalIssue } from './approval.js';
 import { confirmOnTerminal } from './confirm.js';
 import { failureSignature, runGates, type GateResult } from './gates.js';
@@ -100,6 +101,7 @@ async function nothingToMove(
       options.approval.project,
       user,
       plan.hash,
+      markerMemory(ctx, approvalForge(ctx, options), options.approval.project),
     );
     if (open) {
       shown = await withEarlierMoves(ctx, options, outcomes, open.marker);
@@ -298,6 +300,7 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
       options.approval.project,
       await bot(),
       plan.hash,
+      markerMemory(ctx, approvalForge(ctx, options), options.approval.project),
     );
     issue = found.open;
   }

@@ -56,7 +56,7 @@ export function approvalWordsSuite(forge: SimForge): void {
       cases.checked++;
       expect(await stables()).toEqual(before);
       expect(run.status).toBe('skipped');
-      expect(run.summary).toContain('waiting for approval');
+      expect(run.summary).toMatch(/waiting for approval|approval void, asked again/);
       cases.held++;
       return run.summary;
     }
@@ -135,6 +135,34 @@ export function approvalWordsSuite(forge: SimForge): void {
           .filter((i) => i.state === 'opened')
           .map((i) => i.iid),
       ).toContain(iid);
+    });
+
+    it('counts no approval of an older plan after someone rewrote the plan hash in the issue', async () => {
+      // alice approves the plan as it is; then main moves, so the plan changes
+      await w.comment('alice', iid, '/approve');
+      await w.push('packit', 'Add another packit feature');
+      const { run: dry } = await w.scheduled({ dryRun: true });
+      const next = /\(plan ([0-9a-f]{12})\)/.exec(dry.summary)![1]!;
+      expect(next).not.toBe(hash);
+      // bob rewrites the bot's marker (and box) in the description to the new plan's hash
+      const p = deployment();
+      const issue = w.sim.world.issues.find((i) => i.projectId === p.id && i.iid === iid)!;
+      const description = issue.description.split(hash).join(next);
+      const [url, method, field] =
+        forge === 'gitlab'
+          ? [`${w.sim.gitlab.url}/api/v4/projects/${p.id}/issues/${iid}`, 'PUT', 'description']
+          : [`${w.sim.github.apiUrl}/repos/${p.path}/issues/${iid}`, 'PATCH', 'body'];
+      const auth: Record<string, string> =
+        forge === 'gitlab' ? { 'private-token': w.tokens.bob } : { authorization: `token ${w.tokens.bob}` };
+      const response = await fetch(url, {
+        method,
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ [field]: description }),
+      });
+      expect(response.ok, await response.text()).toBe(true);
+      const summary = await expectNothingMoves();
+      expect(summary).toContain('approval void');
+      hash = next;
     });
 
     it(
