@@ -7,6 +7,7 @@ import type { RecordedAnswer } from '../../src/sandbox/core/answer-recorder.js';
 import { adapterFixture, MINUTE, PROJECT, type AdapterFixture } from '../forges/github/helpers.js';
 import { checkGithubAnswers, formatViolation } from './support/check-answers.js';
 import { loadOpenApi, type OpenApi } from './support/openapi.js';
+import { contract } from './support/replay.js';
 
 /**
  * Every GitHub REST operation the adapters call, driven through the real adapters against the
@@ -202,6 +203,27 @@ describe('GitHub conformance: the simulator answers every operation the adapters
     const missing = adapterOperations(openapi).filter((id) => !answered.has(id));
     expect(missing).toEqual([]);
     expect(answers.some((a) => a.route === 'POST /graphql')).toBe(true);
+  });
+
+  it('list pages carry the Link (by repository id) and x-ratelimit-* headers api.github.com sends', async () => {
+    const recorded = contract('github/list-issues-page-1.json');
+    const res = await fetch(`${f.sim.github.url}/repos/${PROJECT}/issues?state=all&per_page=1`, {
+      headers: { authorization: `token ${f.botToken}` },
+    });
+    expect(res.status).toBe(200);
+    for (const h of Object.keys(recorded.headers).filter((k) => k.startsWith('x-ratelimit-')))
+      expect(res.headers.get(h), h).toMatch(/^\w+$/);
+    const auth = { headers: { authorization: `token ${f.botToken}` } };
+    const { id } = (await (await fetch(`${f.sim.github.url}/repos/${PROJECT}`, auth)).json()) as {
+      id: number;
+    };
+    // api.github.com: `<https://api.github.com/repositories/1000/issues?per_page=3&page=2>; rel="next", ...`
+    expect(recorded.headers.link).toMatch(/\/repositories\/\d+\/issues\?.*rel="next"/);
+    const next = /<([^>]+)>; rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+    expect(next).toMatch(new RegExp(`/repositories/${id}/issues\\?`));
+    const page2 = await fetch(next!, auth);
+    expect(page2.status).toBe(200);
+    expect(((await page2.json()) as unknown[]).length).toBe(1);
   });
 
   it('names the operation, the place and the rule of a wrong answer (missing field, wrong type, single shape in a list)', async () => {
