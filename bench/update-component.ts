@@ -13,6 +13,8 @@ import { wallTimeFigures } from './lib/wall-time.js';
  */
 
 const HOUR = 3_600_000;
+/** The simulator's default GitLab delay between a push and its pipeline (realism on). */
+const PIPELINE_DELAY = 30_000;
 const LATENCY_MS = 50;
 const FORGE_CONCURRENCY = 8;
 
@@ -46,6 +48,49 @@ async function requestsOf(
   return { count: h.sim.requests({ since }).length, status: run.status };
 }
 
+/**
+ * GitLab decisions with the simulator's realism off: pipelines inside the push, fresh mergeability
+ * in lists — the world the figures above were measured in before realism, for comparison.
+ */
+async function perDecisionWithoutRealism(): Promise<Figure[]> {
+  const h = await jobHarness({
+    simulator: { realism: false },
+    seed: async (sim) => {
+      await seedPair(sim, 'gitlab', 'org/src', 'org/dst');
+      sim.setCi('gitlab', 'org/dst', { branch: 'release-bot/update-gl' }, { result: 'stuck' });
+      await sim.advance(HOUR);
+    },
+    jobsConfig: () => ({
+      'update-component': { components: [component('gl', 'gitlab', 'org/src', 'org/dst')] },
+    }),
+  });
+  try {
+    await h.run('update-component');
+    await h.sim.push({ forge: 'gitlab', project: 'org/src', files: { a: '1' }, message: 'change' });
+    await h.sim.advance(HOUR);
+    const update = await requestsOf(h, { component: 'gl' });
+    await h.sim.push({ forge: 'gitlab', project: 'org/src', files: { a: '2' }, message: 'change again' });
+    await h.sim.advance(HOUR);
+    const move = await requestsOf(h, { component: 'gl' });
+    const current = await requestsOf(h, { component: 'gl' });
+    const group = 'Requests per decision';
+    const figure = (name: string, r: { count: number; status: string }): Figure => ({
+      group,
+      name: `${name}, GitLab, realism off (pipeline within the push, fresh list mergeability)`,
+      value: r.count,
+      unit: 'requests',
+      note: r.status,
+    });
+    return [
+      figure('update-component new MR (auto-merge in the same run)', update),
+      figure('update-component MR moved to a newer green (auto-merge in the same run)', move),
+      figure('update-component with its MR already current', current),
+    ];
+  } finally {
+    await h.close();
+  }
+}
+
 async function perDecision(): Promise<Figure[]> {
   const h = await jobHarness({
     seed: async (sim) => {
@@ -70,10 +115,18 @@ async function perDecision(): Promise<Figure[]> {
     await h.sim.push({ forge: 'gitlab', project: 'org/src', files: { a: '1' }, message: 'change' });
     await h.sim.advance(HOUR);
     const glUpdate = await requestsOf(h, { component: 'gl' });
+    // realism: the MR pipeline is created after the push; auto-merge is set by the next run
+    await h.sim.advance(PIPELINE_DELAY);
+    const glArm = await requestsOf(h, { component: 'gl' });
     await h.sim.push({ forge: 'gitlab', project: 'org/src', files: { a: '2' }, message: 'change again' });
     await h.sim.advance(HOUR);
     const glMove = await requestsOf(h, { component: 'gl' });
+    await h.sim.advance(PIPELINE_DELAY);
+    const glMoveArm = await requestsOf(h, { component: 'gl' });
     const glOpenNoop = await requestsOf(h, { component: 'gl' });
+    // the target moves under the MR: the list answers `unchecked`, one single read starts the check
+    await h.sim.push({ forge: 'gitlab', project: 'org/dst', files: { other: '1' }, message: 'target moves' });
+    const glTargetMoved = await requestsOf(h, { component: 'gl' });
     const group = 'Requests per decision';
     return [
       {
@@ -107,9 +160,30 @@ async function perDecision(): Promise<Figure[]> {
       },
       {
         group,
+        name: 'update-component next run arms auto-merge once the MR pipeline exists, GitLab',
+        value: glArm.count,
+        unit: 'requests',
+        note: `${glArm.status}; after a new MR (async pipeline)`,
+      },
+      {
+        group,
+        name: 'update-component next run arms auto-merge after a move, GitLab',
+        value: glMoveArm.count,
+        unit: 'requests',
+        note: glMoveArm.status,
+      },
+      {
+        group,
         name: 'update-component with its MR already current, GitLab',
         value: glOpenNoop.count,
         unit: 'requests',
+      },
+      {
+        group,
+        name: 'update-component MR current, target branch moved (mergeability unchecked), GitLab',
+        value: glTargetMoved.count,
+        unit: 'requests',
+        note: glTargetMoved.status,
       },
     ];
   } finally {
@@ -280,6 +354,7 @@ async function wallTime(kind: 'no-op' | 'update'): Promise<Figure[]> {
 export async function main(): Promise<void> {
   const figures = [
     ...(await perDecision()),
+    ...(await perDecisionWithoutRealism()),
     ...(await depthComparison()),
     ...(await wallTime('no-op')),
     ...(await wallTime('update')),
