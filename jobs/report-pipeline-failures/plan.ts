@@ -520,7 +520,13 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
       failure,
       verdict,
       targetPipeline: verdict === 'broken-default-branch' ? targetLatest : null,
-      range: verdict === 'regression' && mr ? await componentRange(mr, ctx.config, ctx.forge) : null,
+      // The range comes from the MR's marker: only the bot's own MR's marker is its word.
+      range:
+        verdict === 'regression' &&
+        mr &&
+        sameUser(mr.author, (await botUser(target.forge, target.forge)).username)
+          ? await componentRange(mr, ctx.config, ctx.forge)
+          : null,
       sinceGreen: null,
       mention: settings.mention,
       context: context(ctx),
