@@ -57,7 +57,15 @@ export async function startHttpTap(target: string): Promise<HttpTap> {
     const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host };
     const send = () => {
       const forward = request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          // No pooled connections to the server: nothing of the tap outlives the test.
+          agent: false,
+        },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
