@@ -108,6 +108,30 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+const SECONDARY_LIMIT = /secondary rate limit|abuse detection|rate limit exceeded/i;
+
+/**
+ * How long a rate-limited answer asks us to wait, or undefined when it is no rate limit. GitHub
+ * answers both its limits with 403 as often as 429 ("Rate limits for the REST API"): with
+ * `retry-after` (seconds); with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (UTC epoch
+ * seconds); or, for a secondary limit, with only a message naming it ("wait for at least one
+ * minute"). A 403 like that is a pause, never a permission problem.
+ */
+export async function rateLimitWaitMs(response: Response, now = Date.now()): Promise<number | undefined> {
+  if (response.status !== 403 && response.status !== 429) return undefined;
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = Number(response.headers.get('x-ratelimit-reset'));
+  if (response.headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
+    return Math.max(1000, reset * 1000 - now);
+  if (response.status === 429) return undefined;
+  const text = await response
+    .clone()
+    .text()
+    .catch(() => '');
+  return SECONDARY_LIMIT.test(text) ? 60_000 : undefined;
+}
+
 function isStreamBody(body: unknown): boolean {
   return (
     typeof body === 'object' && body !== null && typeof (body as ReadableStream).getReader === 'function'
@@ -233,7 +257,8 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
         if (error instanceof ForgeLimitError) throw error;
         failure = error;
       }
-      if (response && !TRANSIENT_STATUSES.has(response.status)) {
+      const throttledMs = response ? await rateLimitWaitMs(response) : undefined;
+      if (response && !TRANSIENT_STATUSES.has(response.status) && throttledMs === undefined) {
         if (response.ok && READ_METHODS.has(method) && hasNextPage(response.headers)) {
           try {
             countPage(options.forge, maxPages, `${method} ${mask(url.pathname)}`);
@@ -245,7 +270,8 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
         return response;
       }
 
-      const retryAfterMs = response ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+      const retryAfterMs =
+        throttledMs ?? (response ? parseRetryAfter(response.headers.get('retry-after')) : undefined);
       const what = response
         ? `${method} ${mask(url.pathname)} answered ${response.status}`
         : `${method} ${mask(url.pathname)} failed: ${mask(String((failure as Error)?.cause ?? failure))}`;

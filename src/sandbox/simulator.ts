@@ -50,16 +50,19 @@ export interface SimulatorOptions {
 }
 
 export interface SimRealism {
-  /** Simulated ms from a push to its pipeline (GitLab default 30 s; GitHub 0 until its routes adopt it). */
+  /** Simulated ms from a push to its pipeline, check runs and statuses (default 30 s on both forges). */
   pipelineDelayMs: { gitlab?: number; github?: number };
   /** ... or that many API requests to the forge, whichever comes first (0: time only). */
   pipelineDelayRequests: { gitlab?: number; github?: number };
-  /** GitLab MR lists show `merge_status` as of the last check; a single read starts a new check. */
+  /**
+   * GitLab MR lists show `merge_status` as of the last check; a single read starts a new check.
+   * GitHub answers `mergeable: null` to the first read after the head or base moved.
+   */
   lazyMergeability: boolean;
 }
 
 export const DEFAULT_REALISM: SimRealism = {
-  pipelineDelayMs: { gitlab: 30_000, github: 0 },
+  pipelineDelayMs: { gitlab: 30_000, github: 30_000 },
   pipelineDelayRequests: { gitlab: 0, github: 0 },
   lazyMergeability: true,
 };
@@ -188,7 +191,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       gitlabVersion: options.gitlabVersion ?? 18,
       lazyMergeability: realism.lazyMergeability,
     }),
-    createGithubView({ world, ci, faults, log, beforeRequest: beforeRequest('github') }),
+    createGithubView({
+      world,
+      ci,
+      faults,
+      log,
+      beforeRequest: beforeRequest('github'),
+      lazyMergeability: realism.lazyMergeability,
+    }),
   ];
   const gitlabUrl = await views[0]!.listen(options.gitlabPort ?? 0, host);
   const githubUrl = await views[1]!.listen(options.githubPort ?? 0, host);

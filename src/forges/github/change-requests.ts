@@ -4,7 +4,7 @@ import type { GithubClient } from './client.js';
 import { isStatus } from './errors.js';
 import { toChangeRequest } from './map.js';
 import { milestoneNumber } from './milestones.js';
-import type { GhPull } from './wire.js';
+import type { GhBranch, GhPull } from './wire.js';
 
 const ENABLE_AUTO_MERGE = `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!, $expectedHeadOid: GitObjectID) {
   enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod, expectedHeadOid: $expectedHeadOid}) {
@@ -30,6 +30,17 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
       ...gh.repo(project),
       pull_number: iid,
     });
+
+  /** Whether the branch's protection requires status checks ("Get a branch" shows it to readers). */
+  async function requiresChecks(project: string, branch: string): Promise<boolean> {
+    const b = await gh.find<GhBranch>('GET /repos/{owner}/{repo}/branches/{branch}', {
+      ...gh.repo(project),
+      branch,
+    });
+    const required = b?.protection?.required_status_checks;
+    if (!b?.protected || !required || required.enforcement_level === 'off') return false;
+    return (required.contexts?.length ?? 0) > 0 || (required.checks?.length ?? 0) > 0;
+  }
 
   const api: ChangeRequestApi = {
     async list(project, query) {
@@ -182,6 +193,10 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
           'POST /graphql',
         );
       if (pull.auto_merge) return 'already-enabled';
+      // GitHub's auto-merge waits only for the checks the base's protection requires (until they
+      // report they are "expected"); without any it merges as soon as reviews allow, tested or not.
+      // Ask for it only where checks are required; elsewhere the caller merges once green.
+      if (!(await requiresChecks(project, pull.base.ref))) return 'unsupported';
       try {
         await gh.graphql(ENABLE_AUTO_MERGE, {
           pullRequestId: pull.node_id,

@@ -21,6 +21,15 @@ export interface GhBranch {
   name: string;
   protected: boolean;
   commit: { sha: string };
+  /** "Get a branch" only (lists omit it). */
+  protection?: {
+    enabled?: boolean;
+    required_status_checks?: {
+      enforcement_level?: string;
+      contexts?: string[];
+      checks?: { context: string }[];
+    };
+  };
 }
 
 export interface GhRef {

@@ -12,6 +12,9 @@ export interface ViewContext {
   beforeRequest?: () => Promise<void>;
   /** GitLab only: the version whose answers differ (see gitlab/version.ts). */
   gitlabVersion?: number | string;
-  /** GitLab only: MR lists show the last mergeability check, not a fresh one. */
+  /**
+   * GitLab: MR lists show the last mergeability check, not a fresh one. GitHub: a PR read right
+   * after its head or base moved answers `mergeable: null` (computed in the background).
+   */
   lazyMergeability?: boolean;
 }

@@ -2,6 +2,7 @@ import type { SimProject, SimUser } from '../core/model.js';
 import type { Handler, RouteOptions, SimRequest, SimResponse, View } from '../core/server.js';
 import type { ViewContext } from '../core/view-context.js';
 import { ACCESS, SimError } from '../core/world.js';
+import { throttled } from './rate-limit.js';
 import { githubState, type GithubState } from './state.js';
 
 export const DOCS = 'https://docs.github.com/rest';
@@ -48,13 +49,13 @@ export function errorBody(status: number, message: string, extra: Record<string,
 const REPO_PREFIX = '/repos/:owner/:repo/';
 
 export function createGh(view: View, ctx: ViewContext): Gh {
-  return {
+  const gh: Gh = {
     ...ctx,
     state: githubState(ctx.world),
     add(method, template, handler, options) {
       const wrapped: Handler = async (req) => {
         try {
-          return await handler(req);
+          return throttled(gh, req) ?? (await handler(req));
         } catch (error) {
           if (error instanceof GhError)
             return { status: error.status, body: errorBody(error.status, error.message, error.extra) };
@@ -82,6 +83,7 @@ export function createGh(view: View, ctx: ViewContext): Gh {
     api: () => ctx.world.webUrl.github,
     web: () => ctx.world.webUrl.github,
   };
+  return gh;
 }
 
 export type Permission = 'pull' | 'triage' | 'push' | 'maintain' | 'admin';

@@ -24,7 +24,8 @@ import { registerSearch } from './routes/search.js';
 import { registerStatuses } from './routes/statuses.js';
 import { githubState } from './state.js';
 
-export { githubState, repoSettings } from './state.js';
+export { githubState, repoSettings, type GhThrottle } from './state.js';
+export { throttleGithub } from './rate-limit.js';
 
 const RATE_LIMIT = 5000;
 const HOUR_MS = 3_600_000;

@@ -43,6 +43,11 @@ export async function mergeState(gh: Gh, project: SimProject, mr: SimMergeReques
       .map(
         (v) => `Required status check "${v.name}" is ${v.verdict === 'failure' ? 'failing' : 'expected'}.`,
       );
+    // A required check that has not reported on the head yet (its workflow is still being
+    // created after the push) is "expected": the PR waits for it instead of merging untested.
+    for (const name of requiredCheckNames(project))
+      if (!verdicts.some((v) => v.name === name))
+        blockers.push(`Required status check "${name}" is expected.`);
     const approvals = approvalsOf(gh, mr);
     if (approvals < project.approvalsRequired) {
       const n = project.approvalsRequired;
@@ -55,6 +60,40 @@ export async function mergeState(gh: Gh, project: SimProject, mr: SimMergeReques
     return { status: 'unstable', mergeable: true, blockers: [], headSha, baseSha };
   }
   return { status: 'clean', mergeable: true, blockers: [], headSha, baseSha };
+}
+
+/**
+ * The checks the protection rule of a protected base names: the jobs of the repository's CI, as
+ * they report (check runs by job name, commit statuses as `ci/<job>`). On GitHub the rule lists
+ * them by name; every other check reported on the head must pass too (merge.ts decides so).
+ */
+export function requiredCheckNames(project: SimProject): string[] {
+  if (!project.ciEnabled) return [];
+  const jobs = project.ciJobs.filter((j) => j.when !== 'manual').map((j) => j.name);
+  return [
+    ...(project.ciReports === 'statuses' ? [] : jobs),
+    ...(project.ciReports === 'checks' ? [] : jobs.map((name) => `ci/${name}`)),
+  ];
+}
+
+/**
+ * Mergeability as a read of the PR shows it. GitHub computes `mergeable` in a background job that
+ * a read starts after the head or base moved; until it finished, `mergeable` is null and
+ * `mergeable_state` "unknown" (docs "Get a pull request": "If the value is null, then GitHub has
+ * started a background job to compute the mergeability"). Here the job has finished by the next
+ * read of the same head and base.
+ */
+export async function viewedMergeState(
+  gh: Gh,
+  project: SimProject,
+  mr: SimMergeRequest,
+): Promise<MergeState> {
+  const state = await mergeState(gh, project, mr);
+  if (!gh.lazyMergeability || mr.state !== 'opened') return state;
+  const key = `${state.headSha}:${state.baseSha ?? ''}`;
+  if (gh.state.mergeChecks.get(mr.id) === key) return state;
+  gh.state.mergeChecks.set(mr.id, key);
+  return { ...state, status: 'unknown', mergeable: null, blockers: [] };
 }
 
 function person(gh: Gh, userId: number): { name: string; email: string } {

@@ -100,6 +100,30 @@ export interface GithubState {
   commits: Map<string, CommitDetail>;
   /** Stable ids for organisations (owners that are not users). */
   orgIds: Map<string, number>;
+  /**
+   * Per pull request id: the head and base (`<head>:<base>`) its mergeability was last computed
+   * for. GitHub computes `mergeable` in a background job started by a read; until then it is null.
+   */
+  mergeChecks: Map<number, string>;
+  /** Rate-limit answers to give next (tests queue them; see rate-limit.ts). */
+  throttles: GhThrottle[];
+}
+
+/**
+ * A rate-limited answer GitHub gives instead of handling the request ("Rate limits for the REST
+ * API"): the secondary limit as 403 (or 429) with `retry-after`, or as 403/429 with
+ * `x-ratelimit-remaining: 0` and `x-ratelimit-reset`; the primary limit as 403/429 with
+ * `x-ratelimit-remaining: 0`.
+ */
+export interface GhThrottle {
+  kind: 'secondary-retry-after' | 'secondary-reset' | 'primary';
+  status: 403 | 429;
+  /** Seconds to wait (retry-after, or from now to x-ratelimit-reset). */
+  seconds: number;
+  /** Only requests whose route (`POST /repos/:owner/:repo/pulls`) matches. */
+  route?: string | RegExp;
+  /** How many matching requests it answers (default 1). */
+  times?: number;
 }
 
 const states = new WeakMap<World, GithubState>();
@@ -120,6 +144,8 @@ export function githubState(world: World): GithubState {
       rate: { window: 0, used: 0 },
       commits: new Map(),
       orgIds: new Map(),
+      mergeChecks: new Map(),
+      throttles: [],
     };
     states.set(world, state);
   }

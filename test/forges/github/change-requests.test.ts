@@ -159,6 +159,55 @@ describe('GitHub adapter: change requests (pull requests)', () => {
     expect(await f.forge.repo.getBranch('acme/open', 'y')).toBeNull();
   });
 
+  it('asks for auto-merge only where the base requires checks: before they exist it waits ("expected"); a review-only rule gets "unsupported"', async () => {
+    // Required checks: GitHub holds the PR until they report and pass, so asking right after the
+    // push (no check run yet) is safe.
+    const head = await branch('early', { EARLY: '1' });
+    const cr = await f.forge.changeRequests.create(PROJECT, {
+      sourceBranch: 'early',
+      targetBranch: 'main',
+      title: 'Early',
+      description: '',
+    });
+    expect(await f.forge.ci.commitChecks(PROJECT, head)).toEqual([]);
+    expect(await f.forge.changeRequests.enableAutoMerge(PROJECT, cr.iid, { sha: head })).toBe('enabled');
+    await f.forge.changeRequests.get(PROJECT, cr.iid);
+    expect((await f.forge.changeRequests.get(PROJECT, cr.iid))!.state).toBe('opened');
+    await f.sim.advance(30 * MINUTE);
+    expect((await f.forge.changeRequests.get(PROJECT, cr.iid))!.state).toBe('merged');
+
+    // Protection that requires a review but no check: GitHub's auto-merge would merge on the
+    // approval, tested or not. The adapter does not ask; the approval merges nothing.
+    await f.sim.createProject({
+      forge: 'github',
+      path: 'acme/reviews',
+      members: ['release-bot', 'alice:30'],
+      protectedBranches: ['main'],
+      approvalsRequired: 1,
+      ciEnabled: false,
+    });
+    const sha = await f.sim.push({
+      forge: 'github',
+      project: 'acme/reviews',
+      branch: 'r',
+      files: { r: '1' },
+      message: 'r',
+      username: 'release-bot',
+    });
+    const pr = await f.forge.changeRequests.create('acme/reviews', {
+      sourceBranch: 'r',
+      targetBranch: 'main',
+      title: 'r',
+      description: '',
+    });
+    const since = f.sim.mark();
+    expect(await f.forge.changeRequests.enableAutoMerge('acme/reviews', pr.iid, { sha })).toBe('unsupported');
+    expect(f.sim.requests({ since }).map((r) => r.route)).not.toContain('POST /graphql');
+    await f.alice.changeRequests.approve('acme/reviews', pr.iid, { sha });
+    await f.sim.advance(30 * MINUTE);
+    expect((await f.forge.changeRequests.get('acme/reviews', pr.iid))!.state).toBe('opened');
+  });
+
   it('merge refuses a stale sha with a ForgeError 409', async () => {
     await branch('stale', { 'stale.txt': '1' });
     const cr = await f.forge.changeRequests.create(PROJECT, {

@@ -121,6 +121,9 @@ describe('GitHub adapter: CI (workflow runs, jobs, check runs, statuses)', () =>
       'main',
       f.sim.world.userByName('release-bot')!.id,
     );
+    // the tag's workflow run starts after the push
+    expect(await f.forge.ci.listTagPipelines(PROJECT, 'v1.0.0')).toEqual([]);
+    await f.sim.advance(30_000);
     const tagged = await f.forge.ci.listTagPipelines(PROJECT, 'v1.0.0');
     expect(tagged.map((p) => p.ref)).toEqual(['v1.0.0']);
   });

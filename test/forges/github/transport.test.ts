@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunWriteError, TransientError } from '../../../src/errors.js';
 import type { Forge } from '../../../src/forges/types.js';
-import { githubState } from '../../../src/sandbox/github/index.js';
+import { rateLimitWaitMs } from '../../../src/forges/http.js';
+import { githubState, throttleGithub } from '../../../src/sandbox/github/index.js';
 import { adapterFixture, PROJECT, type AdapterFixture } from './helpers.js';
 
 describe('GitHub adapter: dry-run, retries, Retry-After, token host guard', () => {
@@ -86,6 +87,41 @@ describe('GitHub adapter: dry-run, retries, Retry-After, token host guard', () =
       [200, null],
     ]);
     f.sim.clearFaults();
+  });
+
+  it('waits out GitHub’s secondary limits answered as 403 (retry-after, x-ratelimit-reset, message only), never a permission error', async () => {
+    const waits: number[] = [];
+    const forge = f.make({ http: { retries: 3, backoffMs: 1, sleep: async (ms) => void waits.push(ms) } });
+    const route = 'GET /repos/:owner/:repo';
+    throttleGithub(f.sim.world, { kind: 'secondary-retry-after', status: 403, seconds: 5, route });
+    throttleGithub(f.sim.world, { kind: 'secondary-reset', status: 403, seconds: 30, route });
+    throttleGithub(f.sim.world, { kind: 'primary', status: 429, seconds: 20, route });
+    const since = f.sim.mark();
+    expect((await forge.repo.getProject(PROJECT)).path).toBe(PROJECT);
+    expect(f.sim.requests({ since }).map((r) => r.status)).toEqual([403, 403, 429, 200]);
+    expect(waits[0]).toBe(5000);
+    // until x-ratelimit-reset (epoch seconds on the wall clock)
+    expect(waits[1]).toBeGreaterThan(25_000);
+    expect(waits[1]).toBeLessThanOrEqual(31_000);
+    expect(waits[2]).toBeGreaterThan(15_000);
+
+    // A longer wait than the run may spend surfaces as transient (the run is retried later), not as 403.
+    const impatient = f.make({ http: { retries: 3, maxRetryAfterMs: 1000, sleep: async () => {} } });
+    throttleGithub(f.sim.world, { kind: 'secondary-retry-after', status: 403, seconds: 120, route });
+    const refused = impatient.repo.getProject(PROJECT);
+    await expect(refused).rejects.toBeInstanceOf(TransientError);
+    await expect(refused).rejects.toThrow(/answered 403/);
+
+    // A plain 403 (no rate-limit headers or message) is still a permission answer, not retried.
+    const plain = new Response(JSON.stringify({ message: 'Must have admin rights to Repository.' }), {
+      status: 403,
+    });
+    expect(await rateLimitWaitMs(plain)).toBeUndefined();
+    const messageOnly = new Response(
+      JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' }),
+      { status: 403 },
+    );
+    expect(await rateLimitWaitMs(messageOnly)).toBe(60_000);
   });
 
   it('retries 5xx, and after the last attempt surfaces a TransientError (not an Octokit 500)', async () => {

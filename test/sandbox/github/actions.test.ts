@@ -24,6 +24,11 @@ describe('GitHub view: Actions workflow runs and jobs', () => {
       files: { b: '1' },
       message: 'Bad [ci:fail]',
     });
+    // Workflow runs start from the push webhook: none exists right after the push.
+    expect((await f.bot.actions.listWorkflowRunsForRepo({ ...repo, head_sha: good })).data.total_count).toBe(
+      0,
+    );
+    await f.sim.advance(30_000);
     const queued = await f.bot.actions.listWorkflowRunsForRepo({ ...repo, head_sha: good });
     expect(queued.data.total_count).toBe(1);
     expect(queued.data.workflow_runs[0]).toMatchObject({

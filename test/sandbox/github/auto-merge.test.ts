@@ -53,7 +53,9 @@ describe('GitHub view: auto-merge over GraphQL', () => {
     const first = await push('acme/app', 'update-gitaly', { VERSION: '1.1.0\n' }, 'Bump');
     const pr = (await f.bot.pulls.create({ ...repo, title: 'Bump', head: 'update-gitaly', base: 'main' }))
       .data;
-    expect(pr.mergeable_state).toBe('blocked');
+    expect(pr.mergeable_state).toBe('unknown');
+    // a protected base: its required checks are "expected" until the workflow reported
+    expect((await f.bot.pulls.get({ ...repo, pull_number: pr.number })).data.mergeable_state).toBe('blocked');
     const res = await enable(pr.node_id, first);
     expect(res.enablePullRequestAutoMerge.pullRequest.autoMergeRequest.mergeMethod).toBe('SQUASH');
     const armed = (await f.bot.pulls.get({ ...repo, pull_number: pr.number })).data;
@@ -118,7 +120,16 @@ describe('GitHub view: auto-merge over GraphQL', () => {
     const open = (
       await f.bot.pulls.create({ owner: 'acme', repo: 'open', title: 'y', head: 'y', base: 'main' })
     ).data;
-    expect(open.mergeable_state).toBe('unstable');
+    const read = () => f.bot.pulls.get({ owner: 'acme', repo: 'open', pull_number: open.number });
+    expect(open.mergeable_state).toBe('unknown');
+    // No required checks and none reported yet (the workflow starts after the push): "clean",
+    // and auto-merge is refused; merging now would merge an untested head.
+    expect((await read()).data.mergeable_state).toBe('clean');
+    expect(await graphqlError(enable(open.node_id, open.head.sha))).toMatchObject({
+      message: 'Pull request Pull request is in clean status',
+    });
+    await f.sim.advance(30_000);
+    expect((await read()).data.mergeable_state).toBe('unstable');
     expect(await graphqlError(enable(open.node_id, open.head.sha))).toMatchObject({
       message: 'Pull request Pull request is in unstable status',
     });

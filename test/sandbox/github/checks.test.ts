@@ -59,6 +59,9 @@ describe('GitHub view: commit statuses and check runs', () => {
       files: { x: '1' },
       message: 'Flaky [ci:flaky=test]',
     });
+    // GitHub creates the workflow run and its check runs after the push, not within it.
+    expect((await f.bot.checks.listForRef({ ...repo, ref: sha })).data.total_count).toBe(0);
+    await f.sim.advance(30_000);
     const queued = await f.bot.checks.listForRef({ ...repo, ref: sha });
     expect(queued.data.total_count).toBe(2);
     expect(queued.data.check_runs.map((c) => c.status)).toEqual(['queued', 'queued']);

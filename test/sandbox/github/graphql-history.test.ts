@@ -109,6 +109,7 @@ describe('GitHub view: a branch history with each commit’s checks over GraphQL
       targetUrl: 'https://ci.example/e2e',
     });
     shas.head = await push({ c: '1' }, 'Running head');
+    await f.sim.ci.createScheduled();
   });
   afterAll(() => f.sim.close());
 

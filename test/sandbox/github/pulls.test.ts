@@ -31,8 +31,9 @@ describe('GitHub view: pull requests', () => {
       title: 'Bump',
       body: 'Body',
       merged: false,
-      mergeable: true,
-      mergeable_state: 'clean',
+      // computed in a background job that this first read started
+      mergeable: null,
+      mergeable_state: 'unknown',
       auto_merge: null,
       draft: false,
       user: { login: 'bot' },
@@ -111,6 +112,16 @@ describe('GitHub view: pull requests', () => {
     expect(review.status).toBe(200);
     expect(review.data).toMatchObject({ state: 'APPROVED', commit_id: head, user: { login: 'alice' } });
     expect((await f.bot.pulls.listReviews({ ...repo, pull_number: 1 })).data).toHaveLength(1);
+    // Approving again is no error on GitHub (unlike GitLab's 401/304): it adds another review.
+    const again = await f.alice.pulls.createReview({
+      ...repo,
+      pull_number: 1,
+      event: 'APPROVE',
+      commit_id: head,
+    });
+    expect(again.status).toBe(200);
+    expect(again.data.id).not.toBe(review.data.id);
+    expect((await f.bot.pulls.listReviews({ ...repo, pull_number: 1 })).data).toHaveLength(2);
   });
 
   it('merges with the sha guard: 409 on a stale sha, then the base really changes', async () => {
@@ -182,7 +193,10 @@ describe('GitHub view: pull requests', () => {
     await push('conflict', { VERSION: '9.9.9\n' }, 'Conflicting bump');
     await push('main', { VERSION: '2.0.0\n' }, 'Main bump', 'bot');
     const pr = await f.bot.pulls.create({ ...repo, title: 'Conflict', head: 'conflict', base: 'main' });
-    expect(pr.data).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
+    // null until GitHub's background job computed it; a later read answers the conflict
+    expect(pr.data).toMatchObject({ mergeable: null, mergeable_state: 'unknown' });
+    const again = await f.bot.pulls.get({ ...repo, pull_number: pr.data.number });
+    expect(again.data).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
     const refused = await failure(f.bot.pulls.merge({ ...repo, pull_number: pr.data.number }));
     expect(refused).toMatchObject({ status: 405, data: { message: 'Pull Request is not mergeable' } });
   });

@@ -15,7 +15,7 @@ import {
   type GqlObject,
   type GqlValue,
 } from '../graphql-parse.js';
-import { mergeState } from '../merge.js';
+import { mergeState, viewedMergeState } from '../merge.js';
 import { gitCommitJson, loadCommit, remember } from '../serializers/commits.js';
 import { repoSettings, type MergeMethod } from '../state.js';
 import { checkRunJson } from './check-runs.js';
@@ -86,7 +86,7 @@ function pageInfo(skip: number, count: number, total: number, cursor: (n: number
  */
 export function registerGraphql(gh: Gh, onChange: () => Promise<void>): void {
   async function pullGraph(project: SimProject, mr: SimMergeRequest): Promise<Record<string, unknown>> {
-    const state = await mergeState(gh, project, mr);
+    const state = await viewedMergeState(gh, project, mr);
     const request = gh.state.autoMerge.get(mr.id);
     const enabledBy = request ? gh.world.users.get(request.userId) : undefined;
     return {

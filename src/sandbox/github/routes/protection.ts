@@ -1,6 +1,7 @@
 import type { SimProject, SimUser } from '../../core/model.js';
 import { ACCESS } from '../../core/world.js';
 import { commitVerdicts } from '../checks.js';
+import { requiredCheckNames } from '../merge.js';
 import { accessLevel, GhError, type Gh } from '../context.js';
 
 /** Branch protection as it bears on ref updates: who may push, and whether force is allowed. */
@@ -20,10 +21,14 @@ export function checkBranchWrite(
     throw new GhError(422, `Protected branch update failed for refs/heads/${branch}.`);
 }
 
-/** The contexts a protected branch requires: every check reported on its head (see merge.ts). */
+/**
+ * The contexts a protected branch requires: the repository's CI jobs, and every other check
+ * reported on its head (see merge.ts).
+ */
 export async function requiredContexts(gh: Gh, project: SimProject, branch: string): Promise<string[]> {
   const sha = await project.repo.branchSha(branch);
-  return sha ? commitVerdicts(gh, project, sha).map((v) => v.name) : [];
+  const reported = sha ? commitVerdicts(gh, project, sha).map((v) => v.name) : [];
+  return [...new Set([...requiredCheckNames(project), ...reported])];
 }
 
 export const MAINTAINER = ACCESS.maintainer;

@@ -1,6 +1,6 @@
 import type { SimMergeRequest, SimProject, SimUser } from '../../core/model.js';
 import { ghTime, nodeId, type Gh } from '../context.js';
-import { mergeState } from '../merge.js';
+import { viewedMergeState } from '../merge.js';
 import { labelJson, milestoneJson } from './issues.js';
 import { repoHtml, repoJson, repoUrl } from './repos.js';
 import { association, ownerJson, userJson } from './users.js';
@@ -97,7 +97,7 @@ export async function pullJson(
     draft: mr.draft,
   };
   if (!full) return body;
-  const state = await mergeState(gh, project, mr);
+  const state = await viewedMergeState(gh, project, mr);
   const commits = await project.repo.countCommits(headSha, baseSha);
   const merged = mr.state === 'merged';
   return {
