@@ -45,8 +45,7 @@ const story: DemoStory = {
         members: ['release-bot', 'alice'],
       });
     } catch (error) {
-      await sentry.close();
-      await health.close();
+      await story.teardown!();
       throw error;
     }
     return {
@@ -128,9 +127,14 @@ const story: DemoStory = {
       }
       play.say('The issue now holds the report and the release notes, and is closed.');
     } finally {
-      await sentry?.close();
-      await health?.close();
+      await story.teardown!();
     }
+  },
+  async teardown() {
+    const open = [sentry, health];
+    sentry = undefined;
+    health = undefined;
+    for (const server of open) await server?.close();
   },
 };
 

@@ -147,6 +147,7 @@ const story: DemoStory = {
       await closeServices();
     }
   },
+  teardown: closeServices,
 };
 
 export default story;

@@ -39,4 +39,9 @@ export interface DemoStory {
   /** Seed the simulator; return this job's config section. */
   setup(world: DemoWorld): Promise<Record<string, unknown>>;
   play(play: DemoPlay): Promise<void>;
+  /**
+   * Stop what `setup` started besides the simulator (fake health, Sentry or Prometheus servers):
+   * `play` stops them itself, but the sandbox seeds stories and never plays them. Idempotent.
+   */
+  teardown?(): Promise<void>;
 }

@@ -101,6 +101,7 @@ export async function setupDemo(input: {
     stories: ready,
     failures,
     async close() {
+      for (const story of ready) await story.teardown?.();
       await slack.close();
       await sentry.close();
       await sim.close();
