@@ -271,6 +271,22 @@ describe('GitLab merge requests', () => {
     await fx.sim.advance(TEN_MINUTES);
     // conflicts are a merge check from 17 on: `mergeable_state?` fails first (gitlab-org/gitlab#364102)
     await expectError(fx.api.MergeRequests.merge('org/app', mr.iid), 405, '405 Method Not Allowed');
+    // `with_merge_status_recheck=true` starts the checks of the listed MRs and answers `checking`
+    await push(fx, 'main', { VERSION: '7.7.7\n' }, 'main changes VERSION again');
+    const recheck = await fx.raw(
+      '/api/v4/projects/org%2Fapp/merge_requests?source_branch=conflict&with_merge_status_recheck=true',
+    );
+    expect(((await recheck.json()) as { merge_status: string }[])[0]!.merge_status).toBe('checking');
+    expect(await listed()).toMatchObject(checked);
+  });
+
+  it('an MR whose target branch is gone is broken: merge answers 405', async () => {
+    await push(fx, 'doomed-target', { 'd.txt': 'd\n' }, 'target');
+    await push(fx, 'orphan', { 'o.txt': 'o\n' }, 'orphan');
+    const mr = await fx.api.MergeRequests.create('org/app', 'orphan', 'doomed-target', 'Orphan');
+    await fx.sim.advance(TEN_MINUTES);
+    await fx.api.Branches.remove('org/app', 'doomed-target');
+    await expectError(fx.api.MergeRequests.merge('org/app', mr.iid), 405, '405 Method Not Allowed');
   });
 
   it('approvals: author may not approve own MR (401); others approve with sha guard (201)', async () => {

@@ -68,8 +68,10 @@ function mergeability(gl: Gitlab, project: SimProject, mr: SimMergeRequest, fact
   const pipelineSuccess = facts.headPipeline?.status === 'success';
   const ciOk = !project.pipelineMustSucceed || pipelineSuccess;
   const conflictsInState = gl.behaviour.conflictStatus === 405;
+  // A missing target branch makes the MR `broken?`: not mergeable (405), not a failed merge.
   const state = (skipCi: boolean) =>
     mr.state === 'opened' &&
+    facts.targetSha !== null &&
     !mr.draft &&
     approved &&
     (skipCi || ciOk) &&
