@@ -1,3 +1,4 @@
+import { ForgeError } from '../../errors.js';
 import type { ForgeAdapterOptions } from '../adapter-options.js';
 import type { Forge, ForgeUser } from '../types.js';
 import { checkedForge } from '../answers.js';
@@ -20,6 +21,10 @@ export { releaseTag } from './packages.js';
  * check runs and commit statuses are commit checks, release assets are generic packages.
  * Every write method refuses in dry-run before it sends anything.
  */
+const VIEWER = `query {
+  viewer { login databaseId }
+}`;
+
 export function createGithubForge(options: ForgeAdapterOptions): Forge {
   const gh = createGithubClient(options);
   // Every answer is validated before a job reads it (answers.ts).
@@ -30,8 +35,17 @@ export function createGithubForge(options: ForgeAdapterOptions): Forge {
     webUrl: gh.webUrl,
     dryRun: options.dryRun,
     async currentUser(): Promise<ForgeUser> {
-      const user = await gh.request<GhUser>('GET /user');
-      return { id: user.id, username: user.login, ...(user.name ? { name: user.name } : {}) };
+      try {
+        const user = await gh.request<GhUser>('GET /user');
+        return { id: user.id, username: user.login, ...(user.name ? { name: user.name } : {}) };
+      } catch (error) {
+        // A GitHub App installation token may not read /user ("Resource not accessible by
+        // integration"); GraphQL's viewer is the app's bot account (`<slug>[bot]`), which is
+        // also who its API commits and pull requests are attributed to.
+        if (!(error instanceof ForgeError) || error.status !== 403) throw error;
+        const { viewer } = await gh.graphql<{ viewer: { login: string; databaseId: number } }>(VIEWER, {});
+        return { id: viewer.databaseId, username: viewer.login };
+      }
     },
     repo: createRepoApi(gh),
     changeRequests: createChangeRequestApi(gh),

@@ -35,6 +35,15 @@ describe('GitHub adapter: repo', () => {
     });
   });
 
+  it('knows its user from GraphQL viewer where /user is refused (a GitHub App installation token)', async () => {
+    f.sim.addFault({ forge: 'github', route: 'GET /user', errorRate: 1, statuses: [403] });
+    try {
+      expect(await f.forge.currentUser()).toMatchObject({ username: 'release-bot' });
+    } finally {
+      f.sim.clearFaults();
+    }
+  });
+
   it('commits files: new branch from startFrom, then on top, then a forced reset', async () => {
     const first = await f.forge.repo.commitFiles(PROJECT, {
       branch: 'release-bot/update-gitaly',

@@ -295,6 +295,8 @@ export function registerGraphql(gh: Gh, onChange: () => Promise<void>): void {
         query: gqlObject('Query', {
           repository: (args) => repository(args.owner ?? null, args.name ?? null),
           nodes: (args) => commentNodes(gh, user.id, args.ids),
+          viewer: () =>
+            gqlObject(user.bot ? 'Bot' : 'User', { login: () => user.username, databaseId: () => user.id }),
         }),
         mutation: gqlObject('Mutation', {
           async enablePullRequestAutoMerge(args) {
