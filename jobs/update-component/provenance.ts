@@ -130,14 +130,14 @@ export async function foreignBump(
   };
 }
 
-export function describeForeign(component: Component, foreign: ForeignBump): string {
-  return `${component.name}: ${foreign.subject} at ${shortSha(foreign.head)} is not the bot's own (${foreign.problems.join('; ')}): left alone, no approval, no merge, no push${foreign.disarm ? ', its auto-merge turned off' : ''}. ${foreign.resolve}`;
+export function describeForeign(foreign: ForeignBump): string {
+  return `${foreign.subject} at ${shortSha(foreign.head)} is not the bot's own (${foreign.problems.join('; ')}): left alone, no approval, no merge, no push${foreign.disarm ? ', its auto-merge turned off' : ''}. ${foreign.resolve}`;
 }
 
 /** The plan for a bump that is not the bot's own: say so (once) and touch nothing. */
 export function leaveForeign(plan: ComponentPlan, foreign: ForeignBump): ComponentPlan {
   plan.decision = 'noop';
-  plan.reason = describeForeign(plan.component, foreign);
+  plan.reason = describeForeign(foreign);
   plan.steps = foreign.reported && !foreign.disarm ? [] : [{ kind: 'report-foreign', foreign }];
   return plan;
 }
