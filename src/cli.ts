@@ -135,6 +135,17 @@ export async function buildProgram(argv: string[]): Promise<Command> {
       process.exitCode = await rollbackCheckCommand(from, to, options, program.opts());
     });
 
+  program
+    .command('doctor')
+    .description(
+      'check what the enabled jobs need: forge reachable, token scopes/permissions, projects visible, Slack and Sentry reachable (exit 0 ok, 1 a check failed, 2 config error)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const { doctorCommand } = await import('./cli/doctor.js');
+      process.exitCode = await doctorCommand(options, program.opts());
+    });
+
   const config = program.command('config').description('check the configuration or print its JSON Schema');
   config
     .command('validate [file]')

@@ -21,6 +21,7 @@ import { registerPipelines } from './routes/pipelines.js';
 import { registerProjects } from './routes/projects.js';
 import { registerStatuses } from './routes/statuses.js';
 import { registerTags } from './routes/tags.js';
+import { registerTokenSelf } from './routes/token-self.js';
 import { registerUsers } from './routes/users.js';
 
 /**
@@ -60,6 +61,7 @@ export function createGitlabView(ctx: ViewContext): View {
     lazyMergeability: ctx.lazyMergeability,
   });
   registerUsers(gl);
+  registerTokenSelf(view, ctx.world);
   registerProjects(gl);
   registerBranches(gl);
   registerCommits(gl);
