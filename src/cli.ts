@@ -136,6 +136,23 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     });
 
   program
+    .command('init [file]')
+    .description(
+      'write a starter config (default config/release-bot.yaml) for the jobs asked, secrets as ${NAME} with no fallback (exit 2 if the file exists)',
+    )
+    .option(
+      '--jobs <list>',
+      'comma-separated jobs, e.g. update-component,report-pipeline-failures',
+      'heartbeat',
+    )
+    .option('--forge <type>', 'gitlab or github', 'gitlab')
+    .option('--force', 'overwrite an existing file')
+    .action(async (file: string | undefined, options: { jobs?: string; forge?: string; force?: boolean }) => {
+      const { initCommand } = await import('./cli/init.js');
+      process.exitCode = initCommand(file, options);
+    });
+
+  program
     .command('doctor')
     .description(
       'check what the enabled jobs need: forge reachable, token scopes/permissions, projects visible, Slack and Sentry reachable (exit 0 ok, 1 a check failed, 2 config error)',
