@@ -237,5 +237,14 @@ describe('GitHub view: pull requests', () => {
       f.outsider.pulls.merge({ owner: 'acme', repo: 'pub', pull_number: pr.data.number }),
     );
     expect(denied.status).toBe(403);
+    const badMethod = await failure(
+      f.bot.pulls.merge({
+        owner: 'acme',
+        repo: 'pub',
+        pull_number: pr.data.number,
+        merge_method: 'fast-forward' as 'merge',
+      }),
+    );
+    expect(badMethod).toMatchObject({ status: 422, data: { message: 'Validation Failed' } });
   });
 });
