@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDatabase } from '../src/store/sqlite-driver.js';
 import { jobs } from '../jobs/index.js';
 import { loadAppConfig } from '../src/app/app.js';
 import { startDaemonServer } from '../src/http/server.js';
@@ -89,7 +89,8 @@ function logs(job: string, id: string, t: number): string {
 }
 
 // Bulk load in one transaction (the store inserts one run per call, which is what a run needs).
-const db = new Database(path);
+// The store's own engine (node:sqlite on Node 24, better-sqlite3 on 20).
+const db = openSqliteDatabase(path);
 const insert = db.prepare(
   `INSERT INTO runs (id, job, trigger, dry_run, status, started_at, finished_at, duration_ms, summary, error, attempts, slot, holder, result, logs)
    VALUES (?, ?, 'schedule', ?, ?, ?, ?, ?, ?, ?, 1, ?, 'bench:1:abcd', ?, ?)`,
@@ -97,7 +98,7 @@ const insert = db.prepare(
 const names = jobs.map((j) => j.name);
 const start = Date.parse('2024-01-01T00:00:00Z');
 const load = performance.now();
-db.transaction(() => {
+db.immediate(() => {
   for (let i = 0; i < RUNS; i++) {
     const t = start + i * 60_000;
     const at = new Date(t).toISOString();
@@ -119,7 +120,7 @@ db.transaction(() => {
       logs(job, id, t),
     );
   }
-})();
+});
 db.prepare(
   `INSERT INTO last_runs (job, run_id) SELECT job, id FROM runs r WHERE started_at = (SELECT MAX(started_at) FROM runs WHERE job = r.job)`,
 ).run();

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqliteDatabase } from '../src/store/sqlite-driver.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import { median, percentile, writeResult } from './lib/report.js';
 
@@ -24,14 +24,15 @@ await store.migrate();
 await store.close();
 
 // Bulk load with one transaction (the store API inserts one run per call, which is what a run needs).
-const db = new Database(path);
+// The store's own engine (node:sqlite on Node 24, better-sqlite3 on 20).
+const db = openSqliteDatabase(path);
 const insert = db.prepare(
   `INSERT INTO runs (id, job, trigger, dry_run, status, started_at, finished_at, duration_ms, summary, error, attempts, slot, holder, result, logs)
    VALUES (?, ?, 'schedule', 0, ?, ?, ?, 1200, ?, NULL, 1, NULL, 'bench:1', '{"status":"noop","summary":"up to date","actions":[],"links":[]}', '[]')`,
 );
 const start = Date.parse('2020-01-01T00:00:00Z');
 const load = performance.now();
-db.transaction(() => {
+db.immediate(() => {
   for (let i = 0; i < RUNS; i++) {
     const at = new Date(start + i * 60_000).toISOString();
     insert.run(
@@ -43,7 +44,7 @@ db.transaction(() => {
       `run ${i}`,
     );
   }
-})();
+});
 db.prepare(`INSERT INTO last_runs (job, run_id) SELECT job, MAX(id) FROM runs GROUP BY job`).run();
 db.close();
 const loadSeconds = (performance.now() - load) / 1000;
