@@ -189,7 +189,7 @@ export function approvalWordsSuite(forge: SimForge): void {
         expect(botSaid().some((b) => b.includes('✅ Moved'))).toBe(true);
         cases.held++;
         writePart(`security-approval-words-${forge}`, {
-          summary: `approvals (${forge}): ${cases.held}/${cases.checked} checks held — an approver's comment edited into /approve by someone else, /approve quoted or in code or HTML comments, a look-alike issue and report note moved nothing; ${forge === 'github' ? "the approver's own edit counted" : 'an edited /approve was voided (editor unknown) until written anew'}`,
+          summary: `approvals (${forge}): ${cases.held}/${cases.checked} checks held — an approver's comment edited into /approve by someone else, /approve quoted or in code or HTML comments, a look-alike issue and report note and a rewritten plan hash moved nothing; ${forge === 'github' ? "the approver's own edit counted" : 'an edited /approve was voided (editor unknown) until written anew'}`,
           checked: cases.checked,
           held: cases.held,
         });
