@@ -9,7 +9,6 @@ import { duration } from '../../src/kit/duration.js';
  * the runner rebuilds the section from this object's shape and would drop object-level refines.
  */
 
-
 /** What GitLab accepts as a generic package or file name. */
 export const PACKAGE_NAME = /^[A-Za-z0-9._+~-]+$/;
 

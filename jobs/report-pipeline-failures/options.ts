@@ -8,7 +8,6 @@ import { projectPath } from '../../src/kit/repo-path.js';
  * and how to triage.
  */
 
-
 const reporting = {
   /** Slack channel (a name under `slack.channels`); default: the job's `slackChannel`. */
   slackChannel: z.string().optional(),
