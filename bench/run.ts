@@ -20,6 +20,7 @@ import {
 
 const BENCHES = [
   'update-component',
+  'update-component-github',
   'store-history',
   'cost',
   'promote-packages',
