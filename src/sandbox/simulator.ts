@@ -16,7 +16,7 @@ import type {
 } from './core/model.js';
 import type { RequestLogEntry, View } from './core/server.js';
 import { createWorld, SimError, type CreateProjectInput, type World } from './core/world.js';
-import { createGithubView } from './github/index.js';
+import { createGithubView, githubState } from './github/index.js';
 import { createGitlabView } from './gitlab/index.js';
 
 /**
@@ -59,18 +59,22 @@ export interface SimRealism {
    * GitHub answers `mergeable: null` to the first read after the head or base moved.
    */
   lazyMergeability: boolean;
+  /** GitHub: a branch just created through the refs API is not yet seen by the next PR creation (422). */
+  githubRefLag: boolean;
 }
 
 export const DEFAULT_REALISM: SimRealism = {
   pipelineDelayMs: { gitlab: 30_000, github: 30_000 },
   pipelineDelayRequests: { gitlab: 0, github: 0 },
   lazyMergeability: true,
+  githubRefLag: true,
 };
 
 const NO_REALISM: SimRealism = {
   pipelineDelayMs: {},
   pipelineDelayRequests: {},
   lazyMergeability: false,
+  githubRefLag: false,
 };
 
 export interface SimForgeEndpoint {
@@ -200,6 +204,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       lazyMergeability: realism.lazyMergeability,
     }),
   ];
+  githubState(world).refLag = realism.githubRefLag;
   const gitlabUrl = await views[0]!.listen(options.gitlabPort ?? 0, host);
   const githubUrl = await views[1]!.listen(options.githubPort ?? 0, host);
   world.webUrl = { gitlab: gitlabUrl, github: githubUrl };

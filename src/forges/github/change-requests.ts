@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ForgeError } from '../../errors.js';
 import type { AutoMergeResult, ChangeRequestApi, ChangeRequestState } from '../types.js';
 import type { GithubClient } from './client.js';
@@ -24,12 +25,45 @@ const DISABLE_AUTO_MERGE = `mutation($pullRequestId: ID!) {
  */
 const UNSUPPORTED = [/auto merge is not allowed/i, /is in (clean|unstable) status/i];
 
+/** GitHub's answers while a just-pushed head is not visible to PR creation yet. */
+function headNotSeenYet(body: unknown, message: string): boolean {
+  if (/No commits between/i.test(message)) return true;
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  return (
+    Array.isArray(errors) &&
+    errors.some((e) => {
+      const entry = e as { field?: unknown; code?: unknown };
+      return entry.field === 'head' && entry.code === 'invalid';
+    })
+  );
+}
+
+/** Waits before trying a PR creation again that met GitHub's read-after-write lag. */
+const CREATE_RETRY_MS = [500, 1000, 2000];
+
 export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
   const getPull = (project: string, iid: number) =>
     gh.request<GhPull>('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
       ...gh.repo(project),
       pull_number: iid,
     });
+
+  /**
+   * POST a pull request. A branch pushed a moment ago may not be visible to PR creation yet: GitHub
+   * answers 422 `head` invalid or "No commits between" (mislav/hub#1518, octokit/octokit.rb#622);
+   * the same request is tried again after a short wait, a few times, before the error stands.
+   */
+  async function createPull(params: Record<string, unknown>): Promise<GhPull> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await gh.request<GhPull>('POST /repos/{owner}/{repo}/pulls', params);
+      } catch (error) {
+        const lag = isStatus(error, 422) && headNotSeenYet(error.body, error.message);
+        if (!lag || attempt >= CREATE_RETRY_MS.length) throw error;
+        await sleep(CREATE_RETRY_MS[attempt]);
+      }
+    }
+  }
 
   /** Whether the branch's protection requires status checks ("Get a branch" shows it to readers). */
   async function requiresChecks(project: string, branch: string): Promise<boolean> {
@@ -78,7 +112,7 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
       const repo = gh.repo(project);
       // Resolve the milestone before writing anything, so a bad title changes nothing.
       const milestone = input.milestone ? await milestoneNumber(gh, project, input.milestone) : undefined;
-      let pull = await gh.request<GhPull>('POST /repos/{owner}/{repo}/pulls', {
+      let pull = await createPull({
         ...repo,
         title: input.title,
         head: input.sourceBranch,

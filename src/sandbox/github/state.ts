@@ -107,6 +107,13 @@ export interface GithubState {
   mergeChecks: Map<number, string>;
   /** Rate-limit answers to give next (tests queue them; see rate-limit.ts). */
   throttles: GhThrottle[];
+  /**
+   * Read-after-write lag (realism): a branch just created through the Git refs API is not yet
+   * seen by pull request creation; the next `POST /pulls` with it as head answers 422 `head
+   * invalid` (mislav/hub#1518, octokit/octokit.rb#622). Keys `<project id>:<branch>`.
+   */
+  refLag: boolean;
+  laggingRefs: Set<string>;
 }
 
 /**
@@ -146,6 +153,8 @@ export function githubState(world: World): GithubState {
       orgIds: new Map(),
       mergeChecks: new Map(),
       throttles: [],
+      refLag: false,
+      laggingRefs: new Set(),
     };
     states.set(world, state);
   }

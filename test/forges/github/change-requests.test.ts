@@ -208,6 +208,38 @@ describe('GitHub adapter: change requests (pull requests)', () => {
     expect((await f.forge.changeRequests.get('acme/reviews', pr.iid))!.state).toBe('opened');
   });
 
+  it('opens a PR on a branch it just created although GitHub does not see the new head yet (422 head invalid, tried again)', async () => {
+    await f.forge.repo.commitFiles(PROJECT, {
+      branch: 'fresh',
+      startFrom: 'main',
+      message: 'Fresh',
+      actions: [{ action: 'create', path: 'FRESH', content: '1\n' }],
+    });
+    const since = f.sim.mark();
+    const cr = await f.forge.changeRequests.create(PROJECT, {
+      sourceBranch: 'fresh',
+      targetBranch: 'main',
+      title: 'Fresh',
+      description: '',
+    });
+    expect(cr.state).toBe('opened');
+    expect(
+      f.sim
+        .requests({ since })
+        .filter((r) => r.route === 'POST /repos/:owner/:repo/pulls')
+        .map((r) => r.status),
+    ).toEqual([422, 201]);
+    // a head that really does not exist still fails, after the few tries
+    await expect(
+      f.forge.changeRequests.create(PROJECT, {
+        sourceBranch: 'never-pushed',
+        targetBranch: 'main',
+        title: 'x',
+        description: '',
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+  });
+
   it('merge refuses a stale sha with a ForgeError 409', async () => {
     await branch('stale', { 'stale.txt': '1' });
     const cr = await f.forge.changeRequests.create(PROJECT, {

@@ -75,8 +75,16 @@ describe('update-component on a realistic GitHub', () => {
 
   it('opens the PR before its checks exist; auto-merge waits for the required checks of that head; merges once green', async () => {
     const green = await greenCommit(h.sim, { 'a.go': '1' }, 'Add a');
+    const since = h.sim.mark();
     const { run } = await h.run('update-component');
     expect(run.status).toBe('ok');
+    // the branch it just created was not yet visible to PR creation: tried again, one PR
+    expect(
+      h.sim
+        .requests({ since })
+        .filter((r) => r.route === 'POST /repos/:owner/:repo/pulls')
+        .map((r) => r.status),
+    ).toEqual([422, 201]);
     const [pr] = openPrs();
     expect(pr).toBeDefined();
     const head = await h.sim.world.mrHeadSha(pr!);

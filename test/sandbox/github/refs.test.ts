@@ -70,6 +70,31 @@ describe('GitHub view: branches, protection and git refs', () => {
     expect(tag.data.object.sha).toBe(main);
   });
 
+  it('a branch just created is not seen by the next PR creation (422 head invalid); a moment later it is', async () => {
+    const blob = await f.bot.git.createTree({
+      ...repo,
+      base_tree: main,
+      tree: [{ path: 'lag.txt', mode: '100644', type: 'blob', content: 'lag\n' }],
+    });
+    const commit = await f.bot.git.createCommit({
+      ...repo,
+      message: 'lag',
+      tree: blob.data.sha,
+      parents: [main],
+    });
+    await f.bot.git.createRef({ ...repo, ref: 'refs/heads/lagging', sha: commit.data.sha });
+    const early = await failure(f.bot.pulls.create({ ...repo, title: 'Lag', head: 'lagging', base: 'main' }));
+    expect(early).toMatchObject({
+      status: 422,
+      data: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
+      },
+    });
+    const later = await f.bot.pulls.create({ ...repo, title: 'Lag', head: 'lagging', base: 'main' });
+    expect(later.status).toBe(201);
+  });
+
   it('updates refs: fast-forward, 422 "Update is not a fast forward", force', async () => {
     const ahead = await f.sim.push({
       forge: 'github',

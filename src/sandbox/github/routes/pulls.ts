@@ -85,7 +85,9 @@ export function registerPulls(gh: Gh, onChange: () => Promise<void>): void {
     if (!base) throw validationFailed({ resource: 'PullRequest', code: 'missing_field', field: 'base' });
     const source = branchName(project, head);
     const headSha = source ? await project.repo.branchSha(source) : null;
-    if (!source || !headSha)
+    // A branch created a moment ago may not be visible to PR creation yet (read-after-write lag).
+    const lagging = source !== null && gh.state.laggingRefs.delete(`${project.id}:${source}`);
+    if (!source || !headSha || lagging)
       throw validationFailed({ resource: 'PullRequest', field: 'head', code: 'invalid' });
     const baseSha = await project.repo.branchSha(base);
     if (!baseSha) throw validationFailed({ resource: 'PullRequest', field: 'base', code: 'invalid' });

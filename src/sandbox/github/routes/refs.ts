@@ -106,8 +106,10 @@ export function registerRefs(gh: Gh): void {
     const user = req.user!;
     const branch = branchOf(ref);
     try {
-      if (branch) await gh.world.setBranch(project, branch, sha, { userId: user.id, expectOld: null });
-      else if (ref.startsWith('refs/tags/'))
+      if (branch) {
+        await gh.world.setBranch(project, branch, sha, { userId: user.id, expectOld: null });
+        if (gh.state.refLag) gh.state.laggingRefs.add(`${project.id}:${branch}`);
+      } else if (ref.startsWith('refs/tags/'))
         await gh.world.createTag(project, ref.slice('refs/tags/'.length), sha, user.id);
       else throw unprocessable('Reference update failed');
     } catch (error) {
