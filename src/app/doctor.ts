@@ -1,6 +1,7 @@
 import { jobs as allJobs } from '../../jobs/index.js';
 import type { Config, ForgeConfig } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
+import { appTokenSource } from '../forges/github/app-auth.js';
 import { mask } from '../secrets/masker.js';
 
 /**
@@ -61,7 +62,7 @@ async function checkGitlab(
   needs: { jobs: string[]; projects: string[] },
 ): Promise<DoctorCheck[]> {
   const base = apiBase(forge);
-  const headers = { 'PRIVATE-TOKEN': forge.token, accept: 'application/json' };
+  const headers = { 'PRIVATE-TOKEN': forge.token ?? '', accept: 'application/json' };
   const checks: DoctorCheck[] = [];
   const self = await get(`${base}/personal_access_tokens/self`, headers, forge.timeoutSeconds);
   if (self.status === 401)
@@ -139,31 +140,50 @@ async function checkGithub(
   needs: { jobs: string[]; projects: string[] },
 ): Promise<DoctorCheck[]> {
   const base = apiBase(forge);
-  const headers = {
-    authorization: `Bearer ${forge.token}`,
-    accept: 'application/vnd.github+json',
-    'x-github-api-version': '2022-11-28',
-  };
-  const user = await get(`${base}/user`, headers, forge.timeoutSeconds);
-  if (user.status === 401)
-    return [
-      {
-        subject: `forge ${name}: token`,
-        ok: false,
-        detail: `${base} rejected the token (401): revoked, expired or mistyped`,
-      },
-    ];
   const checks: DoctorCheck[] = [];
-  const scopes = user.headers.get('x-oauth-scopes');
-  checks.push({
-    subject: `forge ${name}: token`,
-    ok: user.ok,
-    detail: user.ok
-      ? scopes === null
-        ? 'accepted (fine-grained or App token: permissions checked per repository)'
-        : `accepted; scopes ${scopes || 'none'}`
-      : `/user answered ${user.status}`,
-  });
+  let auth: Record<string, string>;
+  if (forge.app) {
+    // An installation token cannot read /user: minting one is the token check.
+    try {
+      const source = appTokenSource(forge.app, base, fetch);
+      auth = await source.headers();
+      checks.push({
+        subject: `forge ${name}: GitHub App ${forge.app.appId}`,
+        ok: true,
+        detail: `installation ${await source.installationId()}: token minted`,
+      });
+    } catch (error) {
+      return [
+        { subject: `forge ${name}: GitHub App ${forge.app.appId}`, ok: false, detail: errorMessage(error) },
+      ];
+    }
+  } else {
+    auth = { authorization: `Bearer ${forge.token ?? ''}` };
+    const user = await get(
+      `${base}/user`,
+      { ...auth, accept: 'application/vnd.github+json' },
+      forge.timeoutSeconds,
+    );
+    if (user.status === 401)
+      return [
+        {
+          subject: `forge ${name}: token`,
+          ok: false,
+          detail: `${base} rejected the token (401): revoked, expired or mistyped`,
+        },
+      ];
+    const scopes = user.headers.get('x-oauth-scopes');
+    checks.push({
+      subject: `forge ${name}: token`,
+      ok: user.ok,
+      detail: user.ok
+        ? scopes === null
+          ? 'accepted (fine-grained token: permissions checked per repository)'
+          : `accepted; scopes ${scopes || 'none'}`
+        : `/user answered ${user.status}`,
+    });
+  }
+  const headers = { ...auth, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
   const writes = needs.jobs.some((j) => j !== 'heartbeat');
   for (const project of needs.projects) {
     const res = await get(`${base}/repos/${project}`, headers, forge.timeoutSeconds);

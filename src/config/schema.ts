@@ -51,7 +51,23 @@ export const forgeSchema = z
     url: httpUrl,
     /** API base when it cannot be derived (GitHub Enterprise: `${url}/api/v3`). */
     apiUrl: httpUrl.optional(),
-    token: z.string().min(1, 'token is empty'),
+    /** A personal/bot token; a GitHub forge may use `app` instead. */
+    token: z.string().min(1, 'token is empty').optional(),
+    /** GitHub App auth: installation tokens (hourly) minted from the App's key instead of a static token. */
+    app: z
+      .object({
+        appId: z.number().int().positive(),
+        /** The App's PEM private key (from the environment: `${GITHUB_APP_PRIVATE_KEY}`). */
+        privateKey: z.string().includes('PRIVATE KEY', { error: 'expected a PEM private key' }),
+        /** The installation; without it, the installation of `installationOwner` (org or user) is looked up. */
+        installationId: z.number().int().positive().optional(),
+        installationOwner: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((a) => a.installationId !== undefined || a.installationOwner !== undefined, {
+        error: 'set installationId or installationOwner',
+      })
+      .optional(),
     /** Requests in flight to this forge at once. */
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Retries of a transient failure (5xx, 429, network) per request. */
@@ -64,7 +80,17 @@ export const forgeSchema = z
     /** Largest API answer read, in MiB (package files are streamed and not bound by it). */
     maxAnswerMiB: z.number().positive().max(1024).default(20),
   })
-  .strict();
+  .strict()
+  .superRefine((forge, ctx) => {
+    if (forge.app && forge.type !== 'github')
+      ctx.addIssue({ code: 'custom', path: ['app'], message: 'App auth is for GitHub forges' });
+    else if (!forge.token && !forge.app)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: forge.type === 'github' ? 'required (or app)' : 'required',
+      });
+  });
 
 export const slackChannelSchema = z
   .object({

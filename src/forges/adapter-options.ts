@@ -12,7 +12,18 @@ export interface ForgeAdapterOptions {
    */
   apiUrl?: string;
   token: string;
+  /** GitHub App credentials: installation tokens replace `token` (minted and refreshed on demand). */
+  app?: GithubAppCredentials;
   dryRun: boolean;
   /** Retry, throttling, timeout, abort signal and metrics hooks for the shared HTTP path. */
   http?: Omit<ForgeHttpOptions, 'forge' | 'baseUrl' | 'authHeaders' | 'dryRun'>;
+}
+
+export interface GithubAppCredentials {
+  appId: number;
+  /** PEM private key of the App. */
+  privateKey: string;
+  /** The installation; or found from the account (org or user) that installed the App. */
+  installationId?: number;
+  installationOwner?: string;
 }

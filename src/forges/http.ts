@@ -30,8 +30,11 @@ export interface ForgeHttpOptions {
   forge: string;
   /** API base URL; auth headers are only ever sent to this origin. */
   baseUrl: string;
-  /** Auth headers added to requests to `baseUrl`'s origin. */
-  authHeaders: Record<string, string>;
+  /**
+   * Auth headers added to requests to `baseUrl`'s origin; a function is asked before every
+   * request (a GitHub App's installation token changes hourly).
+   */
+  authHeaders: Record<string, string> | (() => Promise<Record<string, string>>);
   dryRun: boolean;
   /** Attempts after the first for transient failures (default 4). */
   retries?: number;
@@ -159,7 +162,9 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
       const headers = new Headers(init.headers);
       // The token goes only to the forge's own origin: a redirect elsewhere gets no credentials.
       if (current.origin === origin) {
-        for (const [k, v] of Object.entries(options.authHeaders)) headers.set(k, v);
+        const auth =
+          typeof options.authHeaders === 'function' ? await options.authHeaders() : options.authHeaders;
+        for (const [k, v] of Object.entries(auth)) headers.set(k, v);
       } else {
         headers.delete('authorization');
         headers.delete('private-token');

@@ -65,7 +65,8 @@ export function createForgeRegistry(
   // the forge in it, the approver's too, spends from the same one.
   const budgets = new Map<string, RequestBudget>();
 
-  function build(name: string, token: string): Forge {
+  /** `ownAuth`: the forge's configured credentials (its token, or its GitHub App); else `token` alone. */
+  function build(name: string, token: string, ownAuth = false): Forge {
     const config = forges[name];
     if (!config) {
       const known = Object.keys(forges);
@@ -84,6 +85,7 @@ export function createForgeRegistry(
       url: config.url,
       apiUrl: config.apiUrl,
       token,
+      ...(ownAuth && config.app ? { app: config.app } : {}),
       dryRun: options.dryRun,
       http: {
         retries: config.retries,
@@ -103,7 +105,7 @@ export function createForgeRegistry(
     get(name) {
       let forge = cache.get(name);
       if (!forge) {
-        forge = build(name, forges[name]?.token ?? '');
+        forge = build(name, forges[name]?.token ?? '', true);
         cache.set(name, forge);
       }
       return forge;

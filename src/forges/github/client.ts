@@ -4,6 +4,7 @@ import { DryRunWriteError } from '../../errors.js';
 import { registerSecret } from '../../secrets/masker.js';
 import type { ForgeAdapterOptions } from '../adapter-options.js';
 import { createForgeFetch } from '../http.js';
+import { appTokenSource } from './app-auth.js';
 import { isStatus, toForgeError } from './errors.js';
 
 /**
@@ -59,9 +60,24 @@ export function githubUploadsUrl(apiUrl: string): string {
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function createGithubClient(options: ForgeAdapterOptions): GithubClient {
-  registerSecret(options.token);
+  if (options.token) registerSecret(options.token);
   const apiUrl = githubApiUrl(options);
-  const authHeaders = { authorization: `Bearer ${options.token}` };
+  // A GitHub App: an installation token, minted (and renewed before it expires) through the same
+  // HTTP path without credentials of its own; the App's JWT goes only to the API host.
+  const app = options.app
+    ? appTokenSource(
+        options.app,
+        apiUrl,
+        createForgeFetch({
+          ...options.http,
+          forge: options.name,
+          baseUrl: apiUrl,
+          authHeaders: {},
+          dryRun: false,
+        }),
+      )
+    : undefined;
+  const authHeaders = app ? () => app.headers() : { authorization: `Bearer ${options.token}` };
   const fetch = createForgeFetch({
     ...options.http,
     forge: options.name,

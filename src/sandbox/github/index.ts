@@ -4,6 +4,7 @@ import type { ViewContext } from '../core/view-context.js';
 import { registerAutoMerge } from './auto-merge.js';
 import { createGh, errorBody } from './context.js';
 import { registerActions } from './routes/actions.js';
+import { registerAppAuth } from './routes/app-auth.js';
 import { registerBranches } from './routes/branches.js';
 import { registerCheckRuns } from './routes/check-runs.js';
 import { registerComments } from './routes/comments.js';
@@ -55,6 +56,8 @@ export function createGithubView(ctx: ViewContext): View {
       const auth = req.headers.authorization;
       if (!auth) return undefined;
       const [scheme, value] = auth.split(' ');
+      // A GitHub App's JWT is no user's token: the App routes check it themselves (routes/app-auth.ts).
+      if (value?.startsWith('eyJ') && value.split('.').length === 3) return undefined;
       return scheme && /^(token|bearer)$/i.test(scheme) ? value : undefined;
     },
     commonHeaders() {
@@ -93,6 +96,7 @@ export function createGithubView(ctx: ViewContext): View {
   });
 
   // Order matters where templates overlap: specific `/commits/:ref/...` before `/commits/:ref*`.
+  registerAppAuth(gh);
   registerRepos(gh);
   registerBranches(gh);
   registerRefs(gh);
