@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { refNameProblem } from '../kit/ref-name.js';
 import { repoFilePathProblem } from '../kit/repo-path.js';
+import { CI_STATUSES } from './types.js';
 
 /**
  * What a Forge answer must look like before a job may read it: the Forge types (types.ts) as
@@ -50,20 +51,6 @@ function link(host?: string) {
     host ? `expected an http(s) link on ${host}` : 'expected an http(s) link',
   );
 }
-
-const CI_STATUSES = [
-  'created',
-  'waiting_for_resource',
-  'preparing',
-  'pending',
-  'running',
-  'success',
-  'failed',
-  'canceled',
-  'skipped',
-  'manual',
-  'scheduled',
-] as const;
 
 export function answerSchemas(host: string) {
   const own = link(host);

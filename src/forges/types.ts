@@ -230,18 +230,22 @@ export interface IssueQuery {
   limit?: number;
 }
 
-export type CiStatus =
-  | 'created'
-  | 'waiting_for_resource'
-  | 'preparing'
-  | 'pending'
-  | 'running'
-  | 'success'
-  | 'failed'
-  | 'canceled'
-  | 'skipped'
-  | 'manual'
-  | 'scheduled';
+/** Every pipeline/job status the bot knows (GitLab's names; the GitHub adapter maps onto them). */
+export const CI_STATUSES = [
+  'created',
+  'waiting_for_resource',
+  'preparing',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'skipped',
+  'manual',
+  'scheduled',
+] as const;
+
+export type CiStatus = (typeof CI_STATUSES)[number];
 
 export const FINISHED_CI_STATUSES: readonly CiStatus[] = ['success', 'failed', 'canceled', 'skipped'];
 

@@ -14,6 +14,7 @@ import type {
   PackageFile,
   Pipeline,
 } from '../types.js';
+import { CI_STATUSES } from '../types.js';
 import { knownValue } from '../answer-error.js';
 
 /**
@@ -129,25 +130,13 @@ export function toLabel(l: Json): Label {
   return { name: s(l.name), color: s(l.color), description: s(l.description) };
 }
 
-const CI_STATUSES = new Set<CiStatus>([
-  'created',
-  'waiting_for_resource',
-  'preparing',
-  'pending',
-  'running',
-  'success',
-  'failed',
-  'canceled',
-  'skipped',
-  'manual',
-  'scheduled',
-]);
+const KNOWN_CI_STATUSES = new Set<string>(CI_STATUSES);
 
 function ciStatus(v: unknown): CiStatus {
   const status = s(v);
   // GitLab 16+ has `canceling`; until it settles the pipeline is still going.
   if (status === 'canceling') return 'running';
-  return CI_STATUSES.has(status as CiStatus) ? (status as CiStatus) : 'pending';
+  return KNOWN_CI_STATUSES.has(status) ? (status as CiStatus) : 'pending';
 }
 
 /** Pipeline lists carry no timings (`PipelineBasic`); single pipelines do. */
