@@ -4,6 +4,7 @@ import { configSchema } from '../app/app.js';
 import { validateConfigFile } from '../app/validate.js';
 import { ConfigError } from '../errors.js';
 import { jobs } from '../../jobs/index.js';
+import { configReference, REFERENCE_PATH } from './config-reference.js';
 import { EXIT } from './exit.js';
 
 export const SCHEMA_PATH = 'config/schema.json';
@@ -46,6 +47,23 @@ export async function schemaCommand(options: { write?: string | boolean }): Prom
     const target = typeof options.write === 'string' ? options.write : SCHEMA_PATH;
     await writeFile(target, text);
     process.stderr.write(`wrote ${target}\n`);
+    // The default target also refreshes the Markdown reference generated from the same schema.
+    if (target === SCHEMA_PATH) {
+      await writeFile(
+        REFERENCE_PATH,
+        await formatMarkdown(configReference(JSON.parse(text) as Record<string, unknown>)),
+      );
+      process.stderr.write(`wrote ${REFERENCE_PATH}\n`);
+    }
   } else process.stdout.write(text);
   return EXIT.ok;
+}
+
+/** The reference as prettier would format it (the repo's Markdown passes `prettier --check`). */
+export async function formatMarkdown(text: string): Promise<string> {
+  // prettier is a dev dependency: an installed bot writes the table unformatted.
+  const prettier = await import('prettier').catch(() => undefined);
+  if (!prettier) return text;
+  const options = (await prettier.resolveConfig(REFERENCE_PATH)) ?? {};
+  return prettier.format(text, { ...options, parser: 'markdown' });
 }
