@@ -349,6 +349,10 @@ export function createView(options: ViewOptions): View {
       if (!res.headersSent) send(res, 500, options.errorBody(500, String(error)), {});
     });
   });
+  // GitLab's bundled nginx keeps idle connections 65 s. Node's 5 s default raced clients in the same
+  // process: after a long synchronous step (seeding thousands of commits) the server's idle timer and
+  // the client's reuse of that socket fired together, and the request died with ECONNRESET.
+  server.keepAliveTimeout = 65_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
