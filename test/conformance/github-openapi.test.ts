@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appTokenSource } from '../../src/forges/github/app-auth.js';
 import type { RecordedAnswer } from '../../src/sandbox/core/answer-recorder.js';
+import { createGithubApp } from '../../src/sandbox/github/apps.js';
 import { adapterFixture, MINUTE, PROJECT, type AdapterFixture } from '../forges/github/helpers.js';
 import { checkGithubAnswers, formatViolation } from './support/check-answers.js';
 import { loadOpenApi, type OpenApi } from './support/openapi.js';
@@ -188,6 +190,17 @@ describe('GitHub conformance: the simulator answers every operation the adapters
     await forge.packages.upload(PROJECT, 'tour', '1.0.0', 'tour.txt', stream('tour\n'), 5);
     await forge.packages.listFiles(PROJECT, 'tour', '1.0.0');
     await new Response(await forge.packages.download(PROJECT, 'tour', '1.0.0', 'tour.txt')).text();
+
+    // GitHub App auth: the installation found from its owner, then a token minted for it.
+    f.sim.createUser('tour-org');
+    const app = createGithubApp(f.sim.world, { slug: 'tour-bot', account: 'tour-org' });
+    const appAuth = appTokenSource(
+      { appId: app.appId, privateKey: app.privateKey, installationOwner: 'tour-org' },
+      f.sim.github.apiUrl,
+      fetch,
+    );
+    expect(await appAuth.installationId()).toBe(app.installationId);
+    await appAuth.headers();
 
     const answers = readDir(dir);
     const violations = checkGithubAnswers(answers, openapi);
