@@ -1,7 +1,7 @@
 import { TransientError, errorMessage } from '../../src/errors.js';
-import { sleep } from '../../src/forges/http.js';
 import { parseDuration } from '../../src/kit/duration.js';
-import { backoffDelay } from '../../src/runner/backoff.js';
+import { backoffDelay } from '../../src/kit/backoff.js';
+import { sleep } from '../../src/kit/sleep.js';
 import type { JobContext } from '../../src/runner/job.js';
 import type { Options } from './options.js';
 

@@ -1,3 +1,4 @@
+import { sleep } from '../../src/kit/sleep.js';
 import type { Link } from '../../src/runner/job.js';
 import { addSample, emptyTally, failure, overall, verdict, type GateVerdict, type Tally } from './judge.js';
 import type { GateKind, Probe, Sample } from './probe.js';
@@ -11,19 +12,7 @@ import type { GateKind, Probe, Sample } from './probe.js';
 /** Waits `ms` (or until the run is aborted). Tests pass one that moves the simulator clock. */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export const realSleep: Sleep = sleep;
 
 export interface ProbeReport {
   gate: GateKind;

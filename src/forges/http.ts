@@ -1,4 +1,7 @@
 import { DryRunWriteError, TransientError } from '../errors.js';
+import { backoffDelay } from '../kit/backoff.js';
+import { parseRetryAfter } from '../kit/retry-after.js';
+import { sleep } from '../kit/sleep.js';
 import { mask } from '../secrets/masker.js';
 import { ForgeLimitError } from './answer-error.js';
 import {
@@ -85,30 +88,6 @@ function isGraphqlQuery(url: URL, body: unknown): boolean {
   if (typeof query !== 'string') return false;
   const start = query.replace(/#.*$/gm, '');
   return /^\s*(?:query\b|\{)/.test(start) && !/\b(?:mutation|subscription)\b/.test(query);
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Retry-After is either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const SECONDARY_LIMIT = /secondary rate limit|abuse detection|rate limit exceeded/i;
@@ -288,7 +267,7 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
         });
       }
       await response?.body?.cancel();
-      const delay = retryAfterMs ?? random() * backoffMs * 2 ** attempt;
+      const delay = backoffDelay(attempt, backoffMs, retryAfterMs, random);
       await wait(delay, options.signal);
     }
   };

@@ -3,10 +3,12 @@
  * incoming webhook through `@slack/webhook`. A webhook URL is a credential (anyone holding it can
  * post), so it is registered with the masker and kept out of every error message.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { FetchFunction } from '@slack/webhook';
 import { ConfigError } from '../errors.js';
+import { backoffDelay } from '../kit/backoff.js';
+import { parseRetryAfter } from '../kit/retry-after.js';
+import { sleep } from '../kit/sleep.js';
 import { mask, maskDeep, registerSecret } from '../secrets/masker.js';
 import { renderSlackMessage, type SlackPayload } from './slack-blocks.js';
 import { oneLine, truncate } from './slack-text.js';
@@ -118,7 +120,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
         if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) {
           throw fail(`${reason} (Retry-After ${Math.ceil(retryAfterMs / 1000)} s is longer than allowed)`);
         }
-        const waitMs = retryAfterMs ?? backoff(baseDelayMs, attempt);
+        // Equal jitter: Slack's own advice is to back off, so never retry almost at once.
+        const waitMs = backoffDelay(attempt - 1, baseDelayMs, retryAfterMs, Math.random, 'equal');
         logger?.warn(
           { channel: name, attempt, status: failure.status, waitMs },
           `slack: ${reason}; retrying`,
@@ -205,20 +208,6 @@ function classify(error: unknown): Failure {
   }
   const message = error instanceof Error ? error.message : String(error);
   return { transient: false, reason: truncate(oneLine(message), 200) };
-}
-
-/** Retry-After is seconds (Slack) or an HTTP date. */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function backoff(baseMs: number, attempt: number): number {
-  const ceiling = baseMs * 2 ** (attempt - 1);
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
 function registerWebhookUrl(url: string): void {

@@ -14,7 +14,8 @@ import { createRunLogger } from '../log/logger.js';
 import type { Notifier } from '../notify/types.js';
 import { mask, maskDeep } from '../secrets/masker.js';
 import type { RunRecord, Store } from '../store/types.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../kit/backoff.js';
+import { sleep } from '../kit/sleep.js';
 import { holderId, newRunId } from './ids.js';
 import type { JobContext, JobDefinition, JobResult, JobState, RunStatus, Trigger } from './job.js';
 import { noopMetrics, noopSentry, type RunnerMetrics, type RunnerSentry, type RunTags } from './observers.js';
@@ -96,21 +97,6 @@ export function findJob(jobs: JobDefinition[], name: string): JobDefinition {
   throw new UsageError(
     `unknown job "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; see \`release-bot list\``,
   );
-}
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
 
 /**
@@ -302,7 +288,7 @@ export function createRunner(deps: RunnerDeps): Runner {
             { attempt: attempts, delayMs: delay },
             `transient failure, retrying: ${errorMessage(error)}`,
           );
-          await wait(delay, controller.signal);
+          await sleep(delay, controller.signal);
         }
       }
     };
