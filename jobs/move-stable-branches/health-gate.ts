@@ -1,18 +1,10 @@
 import type { JobContext } from '../../src/runner/job.js';
 import { getJson } from '../../src/kit/http-json.js';
-import type { Evidence, GateResult } from './gates.js';
+import { valueAtPath } from '../../src/kit/json-path.js';
+import type { Evidence, GateResult } from './gate.js';
 import type { HealthCheck } from './options.js';
 
 /** Health gate: each stage URL answers the expected status and, optionally, a JSON field (a version). */
-
-function field(body: unknown, path: string): unknown {
-  let value: unknown = body;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
 
 function show(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -32,7 +24,7 @@ async function check(ctx: JobContext, h: HealthCheck): Promise<Evidence> {
   if (answer.status !== h.status)
     return bad(`HTTP ${answer.status}, expected ${h.status}`, `${h.url}:${answer.status}`);
   if (!h.field) return { ok: true, text: `${name}: HTTP ${answer.status}`, url: h.url, key: h.url };
-  const value = field(answer.body, h.field);
+  const value = valueAtPath(answer.body, h.field);
   if (value === undefined || value === null || value === '')
     return bad(`HTTP ${answer.status} but no "${h.field}" in the JSON answer`, `${h.url}:no-field`);
   if (h.equals !== undefined && String(value) !== h.equals)

@@ -1,4 +1,5 @@
 import { parseDuration } from '../../src/kit/duration.js';
+import { valueAtPath } from '../../src/kit/json-path.js';
 import type { HealthCheck, Target } from './options.js';
 import { getWithTimeout, requestError, type Probe, type Sample } from './probe.js';
 import { fill, type Subject } from './subject.js';
@@ -13,15 +14,6 @@ function nameOf(check: HealthCheck): string {
   if (check.name) return check.name;
   const url = new URL(check.url);
   return `${url.host}${url.pathname}`;
-}
-
-function field(body: unknown, path: string): unknown {
-  let value = body;
-  for (const key of path.split('.')) {
-    if (!value || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
 }
 
 function clip(text: string, max = 80): string {
@@ -55,7 +47,7 @@ async function sample(check: HealthCheck, subject: Subject, signal: AbortSignal)
     } catch {
       return { outcome: 'fail', evidence: `${seen}, but the body is not JSON: ${clip(text)}` };
     }
-    const value = field(body, check.json.path);
+    const value = valueAtPath(body, check.json.path);
     if (value === undefined)
       return { outcome: 'fail', evidence: `${seen}, but ${check.json.path} is missing` };
     const actual = typeof value === 'string' ? value : JSON.stringify(value);
