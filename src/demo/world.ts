@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startSentryReceiver, type SentryReceiver } from '../sandbox/receivers/sentry-receiver.js';
 import { startSlackReceiver, type SlackReceiver } from '../sandbox/receivers/slack-receiver.js';
+import { simulatorForges } from '../sandbox/bot-forges.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sandbox/simulator.js';
 import type { DemoStory, DemoWorld } from './story.js';
 
@@ -64,16 +65,7 @@ export async function setupDemo(input: {
 
   const config = {
     timezone: 'UTC',
-    forges: {
-      gitlab: { type: 'gitlab', url: sim.gitlab.url, token: bot.token, retries: 2 },
-      github: {
-        type: 'github',
-        url: sim.github.url,
-        apiUrl: sim.github.apiUrl,
-        token: bot.token,
-        retries: 2,
-      },
-    },
+    forges: simulatorForges(sim, bot.token, 2),
     slack: {
       defaultChannel: 'releases',
       channels: {

@@ -7,6 +7,7 @@ import type { JobDefinition } from '../../src/runner/job.js';
 import type { RunOutcome, RunRequest } from '../../src/runner/runner.js';
 import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
 import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
+import { simulatorForges } from '../../src/sandbox/bot-forges.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sandbox/simulator.js';
 import { tempDir } from './tmp.js';
 
@@ -55,16 +56,7 @@ export async function jobHarness(options: JobHarnessOptions): Promise<JobHarness
   await options.seed?.(sim, botToken);
   const config = {
     timezone: 'UTC',
-    forges: {
-      gitlab: { type: 'gitlab', url: sim.gitlab.url, token: botToken, retries: options.retries ?? 2 },
-      github: {
-        type: 'github',
-        url: sim.github.url,
-        apiUrl: sim.github.apiUrl,
-        token: botToken,
-        retries: options.retries ?? 2,
-      },
-    },
+    forges: simulatorForges(sim, botToken, options.retries ?? 2),
     slack: {
       defaultChannel: 'releases',
       channels: {

@@ -10,6 +10,7 @@ import { createSlackNotifier } from '../../src/notify/slack.js';
 import { createLeaseFence } from '../../src/runner/fence.js';
 import { defineJob, type JobContext } from '../../src/runner/job.js';
 import { createRunner } from '../../src/runner/runner.js';
+import { simulatorForges } from '../../src/sandbox/bot-forges.js';
 import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
@@ -145,10 +146,7 @@ describe('fencing: a run that cannot keep its lease writes nothing more', () => 
     const token = 'glpat-fence-test-token';
     const config = validateConfig(
       {
-        forges: {
-          gitlab: { type: 'gitlab', url: sim.gitlab.url, token, retries: 0 },
-          github: { type: 'github', url: sim.github.url, apiUrl: sim.github.apiUrl, token, retries: 0 },
-        },
+        forges: simulatorForges(sim, token, 0),
         jobs: { [job.name]: {} },
       },
       buildConfigSchema([job]),

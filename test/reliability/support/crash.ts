@@ -17,6 +17,7 @@ import {
   type ReceivedSlackMessage,
   type SlackReceiver,
 } from '../../../src/sandbox/receivers/slack-receiver.js';
+import { simulatorForges } from '../../../src/sandbox/bot-forges.js';
 import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
 import { collect, spawnCli } from '../../helpers/cli.js';
@@ -156,10 +157,7 @@ export async function crashWorld(
   const storePath = join(tmp.dir, 'state.db');
   const config = {
     timezone: 'UTC',
-    forges: {
-      gitlab: { type: 'gitlab', url: sim.gitlab.url, token, retries: 0 },
-      github: { type: 'github', url: sim.github.url, apiUrl: sim.github.apiUrl, token, retries: 0 },
-    },
+    forges: simulatorForges(sim, token, 0),
     slack: {
       defaultChannel: 'releases',
       channels: {

@@ -13,6 +13,7 @@ import { startSlackReceiver, type SlackReceiver } from '../../../src/sandbox/rec
 import { startFakeService } from '../../../src/sandbox/services/health.js';
 import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
 import type { PushEvent } from '../../../src/sandbox/core/world.js';
+import { simulatorForges } from '../../../src/sandbox/bot-forges.js';
 import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -233,21 +234,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
   });
   await sim.advance(HOUR);
 
-  const forges = {
-    gitlab: {
-      type: 'gitlab',
-      url: sim.gitlab.url,
-      token: botToken,
-      retries: options.retries ?? 2,
-    },
-    github: {
-      type: 'github',
-      url: sim.github.url,
-      apiUrl: sim.github.apiUrl,
-      token: botToken,
-      retries: options.retries ?? 2,
-    },
-  };
+  const forges = simulatorForges(sim, botToken, options.retries ?? 2);
   const common = { retries: options.jobRetries ?? 0 };
   const config = {
     timezone: 'UTC',
