@@ -4,7 +4,7 @@ import { newestPerName } from '../../src/kit/checks.js';
 import { formatDuration, parseDuration } from '../../src/kit/duration.js';
 import { matchesAny } from '../../src/kit/glob.js';
 import type { JobContext } from '../../src/runner/job.js';
-import type { Evidence, GateResult } from './gates.js';
+import type { Evidence, GateResult } from './gate.js';
 import type { CiGate } from './options.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { JobContext } from '../../src/runner/job.js';
 import { ciGate } from './ci-gate.js';
+import type { GateResult } from './gate.js';
 import { healthGate } from './health-gate.js';
 import type { Options } from './options.js';
 import { sentryGate } from './sentry-gate.js';
@@ -9,21 +10,7 @@ import { sentryGate } from './sentry-gate.js';
  * evaluated (even after one fails) so the report shows all the evidence at once.
  */
 
-export interface Evidence {
-  ok: boolean;
-  text: string;
-  url?: string;
-  /** Identity without times: the same failure seen on the next poll has the same key. */
-  key: string;
-}
-
-export interface GateResult {
-  gate: 'ci' | 'sentry' | 'health';
-  ok: boolean;
-  /** One line: what was judged and the verdict. */
-  summary: string;
-  evidence: Evidence[];
-}
+export type { Evidence, GateResult } from './gate.js';
 
 export async function runGates(ctx: JobContext, options: Options): Promise<GateResult[]> {
   const { ci, sentry, health } = options.validation;

@@ -1,6 +1,6 @@
 import type { JobContext } from '../../src/runner/job.js';
 import { searchSentryIssues } from '../../src/kit/sentry-issues.js';
-import type { Evidence, GateResult } from './gates.js';
+import type { Evidence, GateResult } from './gate.js';
 import type { SentryGate } from './options.js';
 
 /**

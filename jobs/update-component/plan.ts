@@ -9,7 +9,7 @@ import { commitMessage, description, MARKER_KIND, shortSha, title, type BumpMark
 import { findLatestGreen, type GreenCommit } from './latest-green.js';
 import { botBranch, type Component } from './options.js';
 import { alreadyWarned } from './stale.js';
-import { foreignBump, leaveForeign, type ForeignBump } from './provenance.js';
+import { describeForeign, foreignBump, type ForeignBump } from './provenance.js';
 
 /**
  * Reads the forges and decides what to do for one component. Pure decisions over what was
@@ -44,6 +44,17 @@ export interface ComponentPlan {
   steps: Step[];
   compareUrl: string | null;
   warnings: string[];
+}
+
+/**
+ * The plan for a bump that is not the bot's own: say so (once) and touch nothing. Here rather than in
+ * provenance.ts, which would otherwise need this file's types (an import circle).
+ */
+function leaveForeign(plan: ComponentPlan, foreign: ForeignBump): ComponentPlan {
+  plan.decision = 'noop';
+  plan.reason = describeForeign(foreign);
+  plan.steps = foreign.reported && !foreign.disarm ? [] : [{ kind: 'report-foreign', foreign }];
+  return plan;
 }
 
 function sameCommit(a: string, b: string): boolean {

@@ -4,7 +4,6 @@ import { extract, render } from '../../src/kit/template.js';
 import type { JobContext } from '../../src/runner/job.js';
 import { shortSha } from './description.js';
 import type { Component } from './options.js';
-import type { ComponentPlan } from './plan.js';
 
 /**
  * Provenance of a bump MR or branch found by its name: the bot adopts, approves, auto-merges or
@@ -132,14 +131,6 @@ export async function foreignBump(
 
 export function describeForeign(foreign: ForeignBump): string {
   return `${foreign.subject} at ${shortSha(foreign.head)} is not the bot's own (${foreign.problems.join('; ')}): left alone, no approval, no merge, no push${foreign.disarm ? ', its auto-merge turned off' : ''}. ${foreign.resolve}`;
-}
-
-/** The plan for a bump that is not the bot's own: say so (once) and touch nothing. */
-export function leaveForeign(plan: ComponentPlan, foreign: ForeignBump): ComponentPlan {
-  plan.decision = 'noop';
-  plan.reason = describeForeign(foreign);
-  plan.steps = foreign.reported && !foreign.disarm ? [] : [{ kind: 'report-foreign', foreign }];
-  return plan;
 }
 
 /** Slack once and a Sentry event once per subject and head (remembered in the job state). */

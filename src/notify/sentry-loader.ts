@@ -2,6 +2,7 @@
  * The only way code the CLI loads eagerly should reach Sentry: `@sentry/node` costs ≈ 0.5 s and
  * ≈ 40 MB to import, so it is imported on first use, and never when no DSN is configured.
  */
+import { disabledSentry } from './sentry-disabled.js';
 import type { SentryOptions, SentryReporter } from './sentry-types.js';
 
 export type {
@@ -13,15 +14,7 @@ export type {
   SentryReporter,
 } from './sentry-types.js';
 
-/** Every method does nothing; `withCheckIn` just runs its function. */
-export const disabledSentry: SentryReporter = {
-  enabled: false,
-  captureRunFailure: () => undefined,
-  captureMessage: () => undefined,
-  withCheckIn: async (_monitor, fn) => fn(),
-  flush: async () => true,
-  close: async () => true,
-};
+export { disabledSentry };
 
 /**
  * Loads and initialises the Sentry SDK when `options.dsn` is set (once per process), else

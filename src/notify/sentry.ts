@@ -8,7 +8,7 @@
 import * as Sentry from '@sentry/node';
 import type { Breadcrumb, Event } from '@sentry/node';
 import { maskDeep, registerSecret } from '../secrets/masker.js';
-import { disabledSentry } from './sentry-loader.js';
+import { disabledSentry } from './sentry-disabled.js';
 import type {
   CheckInOptions,
   MessageContext,

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Config, JobOptionsSchema } from '../config/schema.js';
 import type { Forge } from '../forges/types.js';
 import type { Notifier } from '../notify/types.js';
+import type { ResultStatus, Trigger } from '../store/run-status.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -11,12 +12,8 @@ import type { Store } from '../store/types.js';
  * any write, so a bug cannot write.
  */
 
-export type Trigger = 'schedule' | 'manual' | 'api';
-
-export type ResultStatus = 'ok' | 'noop' | 'failed' | 'skipped';
-
-/** Terminal status of a recorded run: a job result, or what the runner decided. */
-export type RunStatus = ResultStatus | 'aborted' | 'refused' | 'running';
+// Defined with the store that records them (the store must not import the runner).
+export type { ResultStatus, RunStatus, Trigger } from '../store/run-status.js';
 
 export interface Action {
   /** Machine-readable kind: `create-branch`, `open-mr`, `post-note`, `move-branch`, … */

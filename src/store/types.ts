@@ -1,4 +1,4 @@
-import type { RunStatus, Trigger } from '../runner/job.js';
+import type { RunStatus, Trigger } from './run-status.js';
 
 /**
  * What the bot keeps besides the forges: run history, leases, scheduled-slot claims and a small

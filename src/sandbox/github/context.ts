@@ -2,10 +2,11 @@ import type { SimProject, SimUser } from '../core/model.js';
 import type { Handler, RouteOptions, SimRequest, SimResponse, View } from '../core/server.js';
 import type { ViewContext } from '../core/view-context.js';
 import { ACCESS, SimError } from '../core/world.js';
+import { errorBody } from './error-body.js';
 import { throttled } from './rate-limit.js';
 import { githubState, type GithubState } from './state.js';
 
-export const DOCS = 'https://docs.github.com/rest';
+export { errorBody };
 
 /** An answer in GitHub's error shape; `Gh.add` turns it into the response. */
 export class GhError extends Error {
@@ -40,10 +41,6 @@ export interface Gh extends ViewContext {
   api(): string;
   /** Web base for html_url (the same listener; GitHub's is https://github.com). */
   web(): string;
-}
-
-export function errorBody(status: number, message: string, extra: Record<string, unknown> = {}): unknown {
-  return { message, ...extra, documentation_url: DOCS, status: String(status) };
 }
 
 const REPO_PREFIX = '/repos/:owner/:repo/';

@@ -1,7 +1,7 @@
 import type { SimRequest, SimResponse } from '../core/server.js';
-import { errorBody, type Gh } from './context.js';
+import { errorBody } from './error-body.js';
 import type { World } from '../core/world.js';
-import { githubState, type GhThrottle } from './state.js';
+import { githubState, type GhThrottle, type GithubState } from './state.js';
 
 /**
  * GitHub's rate-limited answers, in the forms its docs list ("Rate limits for the REST API",
@@ -27,7 +27,7 @@ function matches(throttle: GhThrottle, route: string): boolean {
 }
 
 /** The throttled answer for this request, if one is queued for its route. */
-export function throttled(gh: Gh, req: SimRequest): SimResponse | undefined {
+export function throttled(gh: { state: GithubState }, req: SimRequest): SimResponse | undefined {
   const throttle = gh.state.throttles.find((t) => matches(t, req.route));
   if (!throttle) return undefined;
   throttle.times = (throttle.times ?? 1) - 1;
