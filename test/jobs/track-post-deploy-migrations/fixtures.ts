@@ -1,4 +1,5 @@
 import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { DEPLOYER, deployPackage, shipPackage } from '../../helpers/deployments.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import job from '../../../jobs/track-post-deploy-migrations/index.js';
 
@@ -9,7 +10,7 @@ import job from '../../../jobs/track-post-deploy-migrations/index.js';
  */
 
 export const SOURCE = 'gitlab-org/security/gitlab';
-export const DEPLOYER = 'gitlab-com/gl-infra/deployer';
+export { DEPLOYER };
 export const TASKS = 'gitlab-org/release/tasks';
 export const LABEL = 'Monthly Release';
 export const HOUR = 3_600_000;
@@ -49,23 +50,15 @@ export async function cutPackage(
   return { version: `${base}-${tail}`, tag: `${base}+${tail}`, sha };
 }
 
+const SETTLE_MS = 10 * 60_000;
+
 export async function deploy(sim: Simulator, environment: string, ref: string): Promise<void> {
-  const deployer = sim.project('gitlab', DEPLOYER);
-  await sim.deploy({
-    forge: 'gitlab',
-    project: DEPLOYER,
-    environment,
-    ref,
-    sha: (await deployer.repo.branchSha('master'))!,
-    variables: { DEPLOY_VERSION: ref },
-  });
-  await sim.advance(10 * 60_000);
+  await deployPackage(sim, { environment, tag: ref, settleMs: SETTLE_MS });
 }
 
 /** Deploy to the baseline, then to production, as the auto-deploy pipeline does. */
 export async function ship(sim: Simulator, pkg: Pkg): Promise<void> {
-  await deploy(sim, 'gstg-cny', pkg.tag);
-  await deploy(sim, 'gprd', pkg.tag);
+  await shipPackage(sim, pkg.tag, SETTLE_MS);
 }
 
 export function releaseIssue(sim: Simulator, release: string) {

@@ -3,6 +3,7 @@ import trackPostDeployMigrations from '../../../jobs/track-post-deploy-migration
 import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
 import type { Simulator } from '../../../src/sandbox/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
+import { DEPLOYER, shipPackage } from '../../helpers/deployments.js';
 import { clockOf, startServices, testJob, watched, type Services, type SimRef } from './fixtures.js';
 
 /**
@@ -15,7 +16,6 @@ import { clockOf, startServices, testJob, watched, type Services, type SimRef } 
  */
 
 const SOURCE = 'gitlab-org/security/gitlab';
-const DEPLOYER = 'gitlab-com/gl-infra/deployer';
 const TASKS = 'gitlab-org/release/tasks';
 const JOB = 'verify-deployment';
 const MINUTE = 60_000;
@@ -54,21 +54,7 @@ describe('verify-deployment rollbacks on GitLab', () => {
 
   /** Deploy to the baseline, then to production; the tracker records the package unless told not to. */
   async function ship(pkg: Pkg, options: { track?: boolean } = {}): Promise<number> {
-    const deployer = h.sim.project('gitlab', DEPLOYER);
-    const sha = (await deployer.repo.branchSha('master'))!;
-    let id = 0;
-    for (const environment of ['gstg-cny', 'gprd']) {
-      const d = await h.sim.deploy({
-        forge: 'gitlab',
-        project: DEPLOYER,
-        environment,
-        ref: pkg.tag,
-        sha,
-        variables: { DEPLOY_VERSION: pkg.tag },
-      });
-      id = d.id;
-      await h.sim.advance(MINUTE);
-    }
+    const id = (await shipPackage(h.sim, pkg.tag, MINUTE)).at(-1)!.id;
     if (options.track !== false)
       expect((await h.run('track-post-deploy-migrations')).run.status).not.toBe('failed');
     return id;

@@ -3,6 +3,7 @@ import type { SimForge } from '../../../src/sandbox/core/model.js';
 import { startFakeService } from '../../../src/sandbox/services/health.js';
 import { startFakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
 import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { DEPLOYER, shipPackage } from '../../helpers/deployments.js';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
 import { crashWorld, type CrashEnv, type CrashScenario, type CrashWorld } from './crash.js';
 
@@ -296,7 +297,6 @@ export const moveStableBranches: CrashScenario = {
 };
 
 const SOURCE = 'gitlab-org/security/gitlab';
-const DEPLOYER = 'gitlab-com/gl-infra/deployer';
 
 async function seedDeployer(sim: Simulator): Promise<void> {
   await sim.createProject({
@@ -328,18 +328,7 @@ async function ship(sim: Simulator, n: number, files: Record<string, string>): P
   });
   const stamp = sim.clock.now().toISOString().replace(/\D/g, '').slice(0, 12);
   const tag = `14.8.${stamp}+${sha.slice(0, 11)}.${(0x4ce763dbce0 + n).toString(16)}`;
-  const deployer = (await sim.project('gitlab', DEPLOYER).repo.branchSha('master'))!;
-  for (const environment of ['gstg-cny', 'gprd']) {
-    await sim.deploy({
-      forge: 'gitlab',
-      project: DEPLOYER,
-      environment,
-      ref: tag,
-      sha: deployer,
-      variables: { DEPLOY_VERSION: tag },
-    });
-    await sim.advance(MINUTE);
-  }
+  await shipPackage(sim, tag, MINUTE);
   return tag;
 }
 

@@ -13,6 +13,7 @@ import { startSlackReceiver, type SlackReceiver } from '../../../src/sandbox/rec
 import { startFakeService } from '../../../src/sandbox/services/health.js';
 import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
 import type { PushEvent } from '../../../src/sandbox/core/world.js';
+import { DEPLOYER, shipPackage } from '../../helpers/deployments.js';
 import { simulatorForges } from '../../../src/sandbox/bot-forges.js';
 import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -49,7 +50,6 @@ export const INJECTION = 'fix <!channel> @here <@U123>';
 const GITALY_BRANCH = 'release-bot/update-gitaly';
 const SHELL_BRANCH = 'release-bot/update-shell';
 const SOURCE = 'gitlab-org/security/gitlab';
-const DEPLOYER = 'gitlab-com/gl-infra/deployer';
 const TASKS = 'gitlab-org/release/tasks';
 const STAGING = 'omnibus/staging';
 const PUBLIC = 'omnibus/public';
@@ -415,18 +415,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
     const stamp = sim.clock.now().toISOString().replace(/\D/g, '').slice(0, 12);
     const tag = `14.8.${stamp}+${sha.slice(0, 11)}.${omnibus.toString(16).padStart(11, '0')}`;
     packages.push({ tag, bad: n % 3 === 1 });
-    const deployer = (await sim.project('gitlab', DEPLOYER).repo.branchSha('master'))!;
-    for (const environment of ['gstg-cny', 'gprd']) {
-      await sim.deploy({
-        forge: 'gitlab',
-        project: DEPLOYER,
-        environment,
-        ref: tag,
-        sha: deployer,
-        variables: { DEPLOY_VERSION: tag },
-      });
-      await sim.advance(MINUTE);
-    }
+    await shipPackage(sim, tag, MINUTE);
   }
 
   async function stagePackages(version: string): Promise<void> {
