@@ -13,6 +13,8 @@
  *   non-GET request in dry-run too, so a bug cannot write.
  */
 
+import type { ForgeCapabilities, ForgeLinks, RefusedPushExplainer } from './links.js';
+
 export type ForgeKind = 'gitlab' | 'github';
 
 export interface ForgeUser {
@@ -498,6 +500,12 @@ export interface Forge {
   /** Web base for links, e.g. `https://gitlab.com`. */
   readonly webUrl: string;
   readonly dryRun: boolean;
+  /** How this forge spells references and web URLs (jobs never build them by forge kind). */
+  readonly links: ForgeLinks;
+  /** Behaviour that differs between forges, for jobs to choose by (never by `kind`). */
+  readonly capabilities: ForgeCapabilities;
+  /** A refused branch update explained in this forge's settings vocabulary, or `null`. */
+  explainRefusedPush: RefusedPushExplainer;
   currentUser(): Promise<ForgeUser>;
   repo: RepoApi;
   changeRequests: ChangeRequestApi;

@@ -10,6 +10,7 @@ import { createIssueApi } from './issues.js';
 import { createLabelApi } from './labels.js';
 import { createNoteApi } from './notes.js';
 import { createPackageApi } from './packages.js';
+import { githubCapabilities, githubLinks, explainRefusedPush } from './links.js';
 import { createRepoApi } from './repo.js';
 import type { GhUser } from './wire.js';
 
@@ -34,6 +35,9 @@ export function createGithubForge(options: ForgeAdapterOptions): Forge {
     apiUrl: gh.apiUrl,
     webUrl: gh.webUrl,
     dryRun: options.dryRun,
+    links: githubLinks(gh.webUrl),
+    capabilities: githubCapabilities,
+    explainRefusedPush,
     async currentUser(): Promise<ForgeUser> {
       try {
         const user = await gh.request<GhUser>('GET /user');

@@ -9,6 +9,7 @@ import { createIssueApi } from './issues.js';
 import { createLabelApi } from './labels.js';
 import { createNoteApi } from './notes.js';
 import { createPackageApi } from './packages.js';
+import { gitlabCapabilities, gitlabLinks, explainRefusedPush } from './links.js';
 import { createRepoApi } from './repo.js';
 
 /**
@@ -24,6 +25,9 @@ export function createGitlabForge(options: ForgeAdapterOptions): Forge {
     apiUrl: client.apiUrl,
     webUrl: client.webUrl,
     dryRun: options.dryRun,
+    links: gitlabLinks(client.webUrl),
+    capabilities: gitlabCapabilities,
+    explainRefusedPush,
     async currentUser() {
       const me = (await client.api.Users.showCurrentUser()) as unknown as {
         id: number;
