@@ -26,7 +26,7 @@ export default defineJob({
         items.push({
           name,
           status: 'ok',
-          summary: `${forge.kind} at ${forge.webUrl} answers as @${user.username}`,
+          summary: `${forge.links.product} at ${forge.webUrl} answers as @${user.username}`,
         });
       } catch (error) {
         items.push({ name, status: 'failed', summary: errorMessage(error) });

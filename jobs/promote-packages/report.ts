@@ -15,9 +15,7 @@ function plural(n: number, word: string): string {
 }
 
 export function registryLink(forge: Forge, project: string): Link {
-  return forge.kind === 'gitlab'
-    ? { text: `${project} packages`, url: `${forge.webUrl}/${project}/-/packages` }
-    : { text: `${project} releases`, url: `${forge.webUrl}/${project}/releases` };
+  return forge.links.packages(project);
 }
 
 export function registryItem(name: string, files: FileOutcome[], links: Link[]): ItemResult {
