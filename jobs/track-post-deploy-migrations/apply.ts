@@ -58,7 +58,7 @@ export function planActions(plan: Plan, options: Options): Action[] {
 }
 
 function noteUrl(forge: Forge, issueUrl: string, note: Note): string {
-  return forge.kind === 'gitlab' ? `${issueUrl}#note_${note.id}` : `${issueUrl}#issuecomment-${note.id}`;
+  return forge.links.noteUrl(issueUrl, note.id);
 }
 
 export interface ApplyOutcome {

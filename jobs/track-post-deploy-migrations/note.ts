@@ -1,4 +1,4 @@
-import type { ForgeKind } from '../../src/forges/types.js';
+import type { ForgeLinks } from '../../src/forges/links.js';
 import { marker, readMarkers } from '../../src/kit/marker.js';
 import type { PackageRecord } from './records.js';
 
@@ -14,20 +14,13 @@ export interface NoteMarker {
   package: string;
 }
 
-export function fileUrl(
-  source: { kind: ForgeKind; webUrl: string },
-  project: string,
-  sha: string,
-  path: string,
-): string {
-  const encoded = path.split('/').map(encodeURIComponent).join('/');
-  const blob = source.kind === 'gitlab' ? '-/blob' : 'blob';
-  return `${source.webUrl.replace(/\/+$/, '')}/${project}/${blob}/${sha}/${encoded}`;
+export function fileUrl(source: { links: ForgeLinks }, project: string, sha: string, path: string): string {
+  return source.links.blobUrl(project, sha, path);
 }
 
 export function noteBody(
   record: PackageRecord,
-  source: { kind: ForgeKind; webUrl: string },
+  source: { links: ForgeLinks },
   project: string,
   followed: string,
 ): string {
