@@ -84,7 +84,7 @@ async function githubLatestGreen(forge: Forge, component: Component, branch: str
 }
 
 export function findLatestGreen(forge: Forge, component: Component, branch: string): Promise<GreenSearch> {
-  return forge.kind === 'gitlab'
+  return forge.capabilities.ciVerdict === 'pipeline'
     ? gitlabLatestGreen(forge, component, branch)
     : githubLatestGreen(forge, component, branch);
 }

@@ -110,7 +110,9 @@ export async function foreignBump(
   // A fork's head is not in the project: comparing it would say nothing about our branch.
   if (!mr?.fromFork) problems.push(...(await headProblems(target, component, bot, input.head, targetBranch)));
   if (problems.length === 0) return null;
-  const subject = mr ? (target.kind === 'github' ? `PR #${mr.iid}` : `MR !${mr.iid}`) : `branch ${branch}`;
+  const subject = mr
+    ? `${target.links.changeRequestNoun} ${target.links.changeRequestRef(mr.iid)}`
+    : `branch ${branch}`;
   const resolve = mr
     ? `Review ${subject}: if its changes are wanted, merge it by hand; otherwise close it${
         mr.fromFork ? '' : ` and delete branch ${branch}`

@@ -20,7 +20,7 @@ export async function alreadyWarned(
 
 async function pipelineState(ctx: JobContext, component: Component, mr: ChangeRequest): Promise<string> {
   const target = ctx.forge(component.target.forge);
-  if (target.kind === 'gitlab') {
+  if (target.capabilities.ciVerdict === 'pipeline') {
     const [pipeline] = await target.ci.listPipelines(component.target.project, { sha: mr.headSha, limit: 1 });
     return pipeline ? `pipeline #${pipeline.id} ${pipeline.status}` : 'no pipeline';
   }
