@@ -31,7 +31,7 @@ async function list(forge: Forge, project: string, ref: string, after: string | 
       ref,
       sort: 'desc',
       limit,
-      ...(forge.kind === 'gitlab' && after ? { updatedAfter: after } : {}),
+      ...(forge.capabilities.pipelineUpdatedAfterFilter && after ? { updatedAfter: after } : {}),
     });
     return after ? pipelines.filter((p) => Date.parse(p.updatedAt) >= Date.parse(after)) : pipelines;
   };

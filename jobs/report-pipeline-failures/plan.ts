@@ -105,7 +105,7 @@ export function createPlanner(ctx: JobContext, firstRun: boolean, since: string)
   };
 }
 
-const sigil = (forge: Forge): '!' | '#' => (forge.kind === 'github' ? '#' : '!');
+const sigil = (forge: Forge): '!' | '#' => forge.links.changeRequestSigil;
 
 function channelOf(ctx: JobContext, settings: { slackChannel?: string }): string | undefined {
   return settings.slackChannel ?? ctx.slackChannel;
@@ -448,7 +448,7 @@ async function planBranch(planner: Planner, target: BranchTarget): Promise<Targe
   await read(target.ref, from);
   if (
     settings.mergeRequestPipelines &&
-    target.forge.kind === 'gitlab' &&
+    target.forge.capabilities.changeRequestPipelines &&
     state.mr &&
     (target.listed || needsAttention(state))
   ) {
