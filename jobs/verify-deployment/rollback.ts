@@ -144,7 +144,7 @@ export async function decideRollback(input: {
       };
   }
 
-  if (forge.kind === 'gitlab') {
+  if (forge.capabilities.redeploy === 'retry-deploy-job') {
     if (to.jobId === null)
       return {
         kind: 'impossible',
