@@ -122,7 +122,7 @@ export async function askInIssue(
         const created = await forge.issues.create(project, {
           title,
           description: issueDescription({
-            kind: forge.kind,
+            checkboxes: forge.capabilities.attributedCheckboxes,
             hash: plan.hash,
             outcomes,
             gates,
@@ -193,7 +193,7 @@ export async function askInIssue(
         const marker = markerFor(plan, after);
         const updated = await forge.issues.update(project, iid, {
           description: issueDescription({
-            kind: forge.kind,
+            checkboxes: forge.capabilities.attributedCheckboxes,
             hash: plan.hash,
             outcomes,
             gates,
@@ -231,7 +231,7 @@ export async function askInIssue(
           { kind: 'issue', iid },
           [
             `ℹ️ Ignored: \`${safe(ignored.user)}\` ${safe(ignored.why)}. Approvers: ${approvers.map((a) => `\`${a}\``).join(', ')}.`,
-            forge.kind === 'gitlab'
+            forge.capabilities.attributedCheckboxes
               ? 'An approver can untick and tick the box again, or comment `/approve`.'
               : 'An approver can comment `/approve`.',
             noteMarker({ type: 'ignored', note: ignored.note }),

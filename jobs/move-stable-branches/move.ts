@@ -32,12 +32,14 @@ export function explainMoveError(error: unknown, forge: Forge, plan: RepoPlan, b
   const { project, stable } = plan.repo;
   if (error instanceof NotFastForwardError)
     return `${stable} of ${project} is no longer an ancestor of ${shortSha(plan.target)} (someone pushed to it since the plan?): not moved; the next run plans again`;
-  if (error instanceof ForgeError && [401, 403, 404, 422].includes(error.status)) {
-    const protectedBranch = /protect/i.test(error.message);
-    if (forge.kind === 'gitlab' && (protectedBranch || error.status === 403))
-      return `cannot push to ${protectedBranch ? 'the protected branch' : 'branch'} ${stable} of ${project}: ${error.message}. The bot's account (@${bot}) needs the Maintainer role, or to be listed under "Allowed to push and merge" for ${stable} in Settings → Repository → Protected branches${plan.force ? ' (and "Allowed to force push" for --force)' : ''}`;
-    if (forge.kind === 'github' && (protectedBranch || error.status === 403 || error.status === 404))
-      return `cannot update ${stable} of ${project}: ${error.message}. The bot's account (@${bot}) needs write access to the repository and, if ${stable} is protected, to be allowed to push to it (Settings → Branches → branch protection rule: "Restrict who can push" / bypass list${plan.force ? ', and "Allow force pushes" for --force' : ''})`;
+  if (error instanceof ForgeError) {
+    const refused = forge.explainRefusedPush(error, {
+      project,
+      branch: stable,
+      user: bot,
+      force: plan.force,
+    });
+    if (refused) return refused;
   }
   return `could not move ${stable} of ${project}: ${errorMessage(error)}`;
 }

@@ -1,4 +1,4 @@
-import type { Commit, ForgeKind } from '../../src/forges/types.js';
+import type { Commit } from '../../src/forges/types.js';
 import { marker } from '../../src/kit/marker.js';
 import type { GateResult } from './gates.js';
 import type { OutcomeStatus, RepoOutcome } from './move.js';
@@ -97,12 +97,12 @@ export function releaseNotes(entries: { name: string; commits: Commit[] }[]): st
   return parts.length ? parts.join('\n').trimEnd() : '_No commits._';
 }
 
-export function howToApprove(kind: ForgeKind, hash: string, approvers: string[]): string {
+/** `checkboxes`: the forge says who ticked the box, so ticking it can count as an approval. */
+export function howToApprove(checkboxes: boolean, hash: string, approvers: string[]): string {
   const who = approvers.map((a) => `\`${a}\``).join(', ');
-  const how =
-    kind === 'gitlab'
-      ? `Tick the box above, or comment \`/approve\`.`
-      : `Comment \`/approve\` (or \`/approve ${hash}\`). GitHub does not tell the bot who ticked a checkbox, so on GitHub only the comment counts.`;
+  const how = checkboxes
+    ? `Tick the box above, or comment \`/approve\`.`
+    : `Comment \`/approve\` (or \`/approve ${hash}\`). GitHub does not tell the bot who ticked a checkbox, so on GitHub only the comment counts.`;
   return [
     how,
     `Only these approvers count: ${who}; anyone else's approval is ignored and reported here.`,
@@ -112,15 +112,15 @@ export function howToApprove(kind: ForgeKind, hash: string, approvers: string[])
 }
 
 export function issueDescription(input: {
-  kind: ForgeKind;
+  checkboxes: boolean;
   hash: string;
   outcomes: RepoOutcome[];
   gates: GateResult[];
   approvers: string[];
   marker: IssueMarker;
 }): string {
-  const { kind, hash, outcomes, gates } = input;
-  const box = kind === 'gitlab' ? [`- [ ] ${checkboxText(hash)}`, ''] : [];
+  const { checkboxes, hash, outcomes, gates } = input;
+  const box = checkboxes ? [`- [ ] ${checkboxText(hash)}`, ''] : [];
   const moving = outcomes.filter((o) => o.status === 'planned');
   return [
     `Stage validation passed. Moving ${moving.length} stable branch${moving.length === 1 ? '' : 'es'} needs an approval (plan \`${hash}\`).`,
@@ -140,7 +140,7 @@ export function issueDescription(input: {
     '### Approve',
     '',
     ...box,
-    howToApprove(kind, hash, input.approvers),
+    howToApprove(checkboxes, hash, input.approvers),
     '',
     '_Opened by release-bot (move-stable-branches)._',
     marker(ISSUE_MARKER, input.marker as unknown as Record<string, unknown>),
