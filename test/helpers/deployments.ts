@@ -3,6 +3,50 @@ import type { Simulator } from '../../src/sandbox/simulator.js';
 
 /** GitLab's deployer project: its pipeline deploys a package, the package's tag as the ref. */
 export const DEPLOYER = 'gitlab-com/gl-infra/deployer';
+/** The source project the auto-deploy packages are cut from. */
+export const SOURCE = 'gitlab-org/security/gitlab';
+/** Where the monthly release issue lives. */
+export const TASKS = 'gitlab-org/release/tasks';
+
+/**
+ * The auto-deploy projects on the GitLab side: the source, the deployer (no CI of its own: the
+ * simulator's deploy() makes its pipelines) and, when asked, the release tasks project. What
+ * differs between worlds — members, files, CI on the source — is the caller's to say.
+ */
+export async function seedAutoDeployProjects(
+  sim: Simulator,
+  input: {
+    source: { members: string[]; files: Record<string, string>; ciEnabled?: boolean };
+    deployerMembers: string[];
+    tasks?: { members: string[]; files?: Record<string, string> };
+  },
+): Promise<void> {
+  await sim.createProject({
+    forge: 'gitlab',
+    path: SOURCE,
+    defaultBranch: 'master',
+    members: input.source.members,
+    files: input.source.files,
+    ciEnabled: input.source.ciEnabled,
+  });
+  await sim.createProject({
+    forge: 'gitlab',
+    path: DEPLOYER,
+    defaultBranch: 'master',
+    members: input.deployerMembers,
+    files: { 'README.md': '# deployer\n' },
+    ciEnabled: false,
+  });
+  if (!input.tasks) return;
+  await sim.createProject({
+    forge: 'gitlab',
+    path: TASKS,
+    defaultBranch: 'master',
+    members: input.tasks.members,
+    files: input.tasks.files,
+    ciEnabled: false,
+  });
+}
 
 /**
  * One deployment of an auto-deploy package to `environment`, made the way the deployer pipeline

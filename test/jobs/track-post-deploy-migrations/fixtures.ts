@@ -1,5 +1,12 @@
 import type { Simulator } from '../../../src/sandbox/simulator.js';
-import { DEPLOYER, deployPackage, shipPackage } from '../../helpers/deployments.js';
+import {
+  DEPLOYER,
+  SOURCE,
+  TASKS,
+  deployPackage,
+  seedAutoDeployProjects,
+  shipPackage,
+} from '../../helpers/deployments.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import job from '../../../jobs/track-post-deploy-migrations/index.js';
 
@@ -9,9 +16,7 @@ import job from '../../../jobs/track-post-deploy-migrations/index.js';
  * the auto-deploy tag, and the release tasks project holding the monthly release issue.
  */
 
-export const SOURCE = 'gitlab-org/security/gitlab';
-export { DEPLOYER };
-export const TASKS = 'gitlab-org/release/tasks';
+export { DEPLOYER, SOURCE, TASKS };
 export const LABEL = 'Monthly Release';
 export const HOUR = 3_600_000;
 
@@ -90,31 +95,16 @@ export function writes(sim: Simulator, since: number) {
 export async function seedProjects(sim: Simulator): Promise<void> {
   sim.createUser('dev');
   sim.createUser('rm');
-  await sim.createProject({
-    forge: 'gitlab',
-    path: SOURCE,
-    defaultBranch: 'master',
-    members: ['release-bot:20', 'dev'],
-    files: {
-      'README.md': '# GitLab\n',
-      'db/post_migrate/20220101000000_old_post_migration.rb': 'class OldPostMigration; end\n',
+  await seedAutoDeployProjects(sim, {
+    source: {
+      members: ['release-bot:20', 'dev'],
+      files: {
+        'README.md': '# GitLab\n',
+        'db/post_migrate/20220101000000_old_post_migration.rb': 'class OldPostMigration; end\n',
+      },
     },
-  });
-  await sim.createProject({
-    forge: 'gitlab',
-    path: DEPLOYER,
-    defaultBranch: 'master',
-    members: ['release-bot:20'],
-    files: { 'README.md': '# deployer\n' },
-    ciEnabled: false,
-  });
-  await sim.createProject({
-    forge: 'gitlab',
-    path: TASKS,
-    defaultBranch: 'master',
-    members: ['release-bot:30', 'rm'],
-    files: { 'README.md': '# release tasks\n' },
-    ciEnabled: false,
+    deployerMembers: ['release-bot:20'],
+    tasks: { members: ['release-bot:30', 'rm'], files: { 'README.md': '# release tasks\n' } },
   });
 }
 

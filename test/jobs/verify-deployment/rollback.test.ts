@@ -3,7 +3,7 @@ import trackPostDeployMigrations from '../../../jobs/track-post-deploy-migration
 import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
 import type { Simulator } from '../../../src/sandbox/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
-import { DEPLOYER, shipPackage } from '../../helpers/deployments.js';
+import { DEPLOYER, SOURCE, TASKS, seedAutoDeployProjects, shipPackage } from '../../helpers/deployments.js';
 import { clockOf, startServices, testJob, watched, type Services, type SimRef } from './fixtures.js';
 
 /**
@@ -15,8 +15,6 @@ import { clockOf, startServices, testJob, watched, type Services, type SimRef } 
  * post-deploy migrations, nor when the record cannot vouch for the range.
  */
 
-const SOURCE = 'gitlab-org/security/gitlab';
-const TASKS = 'gitlab-org/release/tasks';
 const JOB = 'verify-deployment';
 const MINUTE = 60_000;
 
@@ -80,27 +78,13 @@ describe('verify-deployment rollbacks on GitLab', () => {
       seed: async (sim) => {
         ref.sim = sim;
         sim.createUser('dev');
-        await sim.createProject({
-          forge: 'gitlab',
-          path: SOURCE,
-          defaultBranch: 'master',
-          members: ['release-bot:20', 'dev'],
-          files: { 'README.md': '# GitLab\n', 'db/post_migrate/20220101000000_old.rb': 'class Old; end\n' },
-        });
-        await sim.createProject({
-          forge: 'gitlab',
-          path: DEPLOYER,
-          defaultBranch: 'master',
-          members: ['release-bot:30'],
-          files: { 'README.md': '# deployer\n' },
-          ciEnabled: false,
-        });
-        await sim.createProject({
-          forge: 'gitlab',
-          path: TASKS,
-          defaultBranch: 'master',
-          members: ['release-bot:30'],
-          ciEnabled: false,
+        await seedAutoDeployProjects(sim, {
+          source: {
+            members: ['release-bot:20', 'dev'],
+            files: { 'README.md': '# GitLab\n', 'db/post_migrate/20220101000000_old.rb': 'class Old; end\n' },
+          },
+          deployerMembers: ['release-bot:30'],
+          tasks: { members: ['release-bot:30'] },
         });
       },
       jobsConfig: () => ({

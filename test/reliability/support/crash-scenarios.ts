@@ -3,7 +3,7 @@ import type { SimForge } from '../../../src/sandbox/core/model.js';
 import { startFakeService } from '../../../src/sandbox/services/health.js';
 import { startFakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
 import type { Simulator } from '../../../src/sandbox/simulator.js';
-import { DEPLOYER, shipPackage } from '../../helpers/deployments.js';
+import { DEPLOYER, SOURCE, seedAutoDeployProjects, shipPackage } from '../../helpers/deployments.js';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
 import { crashWorld, type CrashEnv, type CrashScenario, type CrashWorld } from './crash.js';
 
@@ -296,24 +296,10 @@ export const moveStableBranches: CrashScenario = {
   world: (env: CrashEnv) => stableWorld(env, { approved: true }),
 };
 
-const SOURCE = 'gitlab-org/security/gitlab';
-
 async function seedDeployer(sim: Simulator): Promise<void> {
-  await sim.createProject({
-    forge: 'gitlab',
-    path: SOURCE,
-    defaultBranch: 'master',
-    members: ['release-bot:20'],
-    files: { 'README.md': '# GitLab\n' },
-    ciEnabled: false,
-  });
-  await sim.createProject({
-    forge: 'gitlab',
-    path: DEPLOYER,
-    defaultBranch: 'master',
-    members: ['release-bot:30'],
-    files: { 'README.md': '# deployer\n' },
-    ciEnabled: false,
+  await seedAutoDeployProjects(sim, {
+    source: { members: ['release-bot:20'], files: { 'README.md': '# GitLab\n' }, ciEnabled: false },
+    deployerMembers: ['release-bot:30'],
   });
 }
 

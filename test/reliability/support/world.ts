@@ -13,7 +13,7 @@ import { startSlackReceiver, type SlackReceiver } from '../../../src/sandbox/rec
 import { startFakeService } from '../../../src/sandbox/services/health.js';
 import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
 import type { PushEvent } from '../../../src/sandbox/core/world.js';
-import { DEPLOYER, shipPackage } from '../../helpers/deployments.js';
+import { DEPLOYER, SOURCE, TASKS, seedAutoDeployProjects, shipPackage } from '../../helpers/deployments.js';
 import { simulatorForges } from '../../../src/sandbox/bot-forges.js';
 import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -49,8 +49,6 @@ export const INJECTION = 'fix <!channel> @here <@U123>';
 
 const GITALY_BRANCH = 'release-bot/update-gitaly';
 const SHELL_BRANCH = 'release-bot/update-shell';
-const SOURCE = 'gitlab-org/security/gitlab';
-const TASKS = 'gitlab-org/release/tasks';
 const STAGING = 'omnibus/staging';
 const PUBLIC = 'omnibus/public';
 
@@ -185,28 +183,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<Reliabilit
   });
 
   // track-post-deploy-migrations and verify-deployment (seeds 002, 004).
-  await sim.createProject({
-    forge: 'gitlab',
-    path: SOURCE,
-    defaultBranch: 'master',
-    members: ['release-bot:20', 'dev'],
-    files: { 'README.md': '# GitLab\n', 'db/post_migrate/20220101000000_old.rb': 'class Old; end\n' },
-    ciEnabled: false,
-  });
-  await sim.createProject({
-    forge: 'gitlab',
-    path: DEPLOYER,
-    defaultBranch: 'master',
-    members: ['release-bot:30'],
-    files: { 'README.md': '# deployer\n' },
-    ciEnabled: false,
-  });
-  await sim.createProject({
-    forge: 'gitlab',
-    path: TASKS,
-    defaultBranch: 'master',
-    members: ['release-bot:30', 'dev'],
-    ciEnabled: false,
+  await seedAutoDeployProjects(sim, {
+    source: {
+      members: ['release-bot:20', 'dev'],
+      files: { 'README.md': '# GitLab\n', 'db/post_migrate/20220101000000_old.rb': 'class Old; end\n' },
+      ciEnabled: false,
+    },
+    deployerMembers: ['release-bot:30'],
+    tasks: { members: ['release-bot:30', 'dev'] },
   });
   sim.createIssue({
     forge: 'gitlab',
