@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { zonedFormatter } from './zoned-formatter.js';
 
 /**
  * When a cron schedule fires, as instants (UTC), with cronie's daylight-saving rules. This is
@@ -107,29 +108,9 @@ function* wallTimes(s: CronSchedule, from: number): Generator<number> {
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timezone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timezone, f);
-  }
-  return f;
-}
-
 function rawOffset(instant: number, timezone: string): number {
   const p: Record<string, number> = {};
-  for (const part of formatter(timezone).formatToParts(new Date(instant)))
+  for (const part of zonedFormatter(timezone).formatToParts(new Date(instant)))
     if (part.type !== 'literal') p[part.type] = Number(part.value);
   const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
   return wall - (instant - (((instant % 1000) + 1000) % 1000));

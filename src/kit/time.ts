@@ -1,27 +1,7 @@
 import { cronSchedule, nextSlots } from './slots.js';
+import { zonedFormatter } from './zoned-formatter.js';
 
 /** Times as people read them, in a job's time zone; a schedule's next runs. */
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timezone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timezone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timezone, f);
-  }
-  return f;
-}
 
 // The page shows the same 50 runs per job on every request, and formatToParts is the costliest
 // step of rendering them: remember recent results (a pure function of its arguments).
@@ -36,7 +16,7 @@ export function timeIn(iso: string, timezone: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const parts: Record<string, string> = {};
-  for (const p of formatter(timezone).formatToParts(date)) parts[p.type] = p.value;
+  for (const p of zonedFormatter(timezone).formatToParts(date)) parts[p.type] = p.value;
   const text = `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
   if (formatted.size >= FORMATTED_MAX) formatted.clear();
   formatted.set(key, text);
