@@ -16,8 +16,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# The engine, the jobs and the composition root only: the demo (demo/) and the forge simulator
+# (packages/forge-sandbox) stay in the clone, so the image carries no simulator code.
 COPY src ./src
 COPY jobs ./jobs
+COPY app ./app
 RUN npm run build
 
 # 2. Production dependencies only (no install scripts: nothing to build on Node 24).
@@ -40,11 +43,12 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/jobs ./dist/jobs
+COPY --from=build /app/dist/app ./dist/app
 COPY package.json ./
 RUN mkdir -p /app/.release-bot /app/config \
  && chown 1000:1000 /app/.release-bot \
- && chmod +x /app/dist/src/cli.js \
- && ln -s /app/dist/src/cli.js /usr/local/bin/release-bot
+ && chmod +x /app/dist/app/cli.js \
+ && ln -s /app/dist/app/cli.js /usr/local/bin/release-bot
 # The image's `node` user, by number so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 VOLUME ["/app/.release-bot"]

@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalServer } from '../src/sandbox/receivers/local-server.js';
+import { startLocalServer } from '../packages/forge-sandbox/src/receivers/local-server.js';
 import { BENCH_DIR, median, writeResult, type Figure } from './lib/report.js';
 
 /**
@@ -13,7 +13,7 @@ import { BENCH_DIR, median, writeResult, type Figure } from './lib/report.js';
  */
 
 const ROOT = join(BENCH_DIR, '..');
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/app/cli.js');
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 
 function timeCommand(args: string[], cwd: string, runs = 10): number {

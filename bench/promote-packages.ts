@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import promotePackages from '../jobs/promote-packages/index.js';
-import type { Simulator } from '../src/sandbox/simulator.js';
+import type { Simulator } from '../packages/forge-sandbox/src/simulator.js';
 import { jobHarness } from '../test/helpers/job-harness.js';
 
 /**

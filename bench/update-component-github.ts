@@ -1,4 +1,4 @@
-import type { SimulatorOptions } from '../src/sandbox/simulator.js';
+import type { SimulatorOptions } from '../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../test/helpers/job-harness.js';
 import { writeResult, type Figure } from './lib/report.js';
 

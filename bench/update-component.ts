@@ -1,5 +1,5 @@
 import { Gitlab } from '@gitbeaker/rest';
-import type { Simulator } from '../src/sandbox/simulator.js';
+import type { Simulator } from '../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../test/helpers/job-harness.js';
 import { writeResult, type Figure } from './lib/report.js';
 import { wallTimeFigures } from './lib/wall-time.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { branchName, branchPart } from '../../src/kit/ref-name.js';
 import { projectPath } from '../../src/kit/repo-path.js';
+import { BUMP_BRANCH_PREFIX } from '../../src/domain/bump.js';
 
 /**
  * Config of `report-pipeline-failures`: what to watch (the bot's own MRs by branch prefix, and
@@ -32,7 +33,7 @@ export const mergeRequestTargetSchema = z
     project: projectPath,
     /** The bot's branches: update-component uses `release-bot/update-<component>`. */
     // A prefix: valid when the branches it starts are (`release-bot/` ends in "/", which a branch may not).
-    branchPrefix: branchPart((prefix) => `${prefix}x`).default('release-bot/update-'),
+    branchPrefix: branchPart((prefix) => `${prefix}x`).default(BUMP_BRANCH_PREFIX),
     ...reporting,
     /**
      * When an MR failed because its target branch was broken: once that branch is green again,

@@ -3,7 +3,7 @@ import type { ChangeRequest, CiJob, Commit, CompareResult, Forge, Pipeline } fro
 import { matchesAny } from '../../src/kit/glob.js';
 import { readMarker } from '../../src/kit/marker.js';
 import type { Config } from '../../src/config/schema.js';
-import { MARKER_KIND as BUMP_MARKER, type BumpMarker } from '../update-component/description.js';
+import { BUMP_MARKER_KIND as BUMP_MARKER, type BumpMarker } from '../../src/domain/bump.js';
 
 /**
  * What broke, from what the forges show (seed 001, "Why do pipeline failures occur?"):

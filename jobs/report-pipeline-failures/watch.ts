@@ -2,6 +2,7 @@ import type { Forge } from '../../src/forges/types.js';
 import type { JobContext } from '../../src/runner/job.js';
 import type { MergeRequestTarget, Options, ProjectTarget } from './options.js';
 import { keys, needsAttention, type BranchState } from './state.js';
+import { bumpBranch } from '../../src/domain/bump.js';
 
 /**
  * The refs to look at this run: the configured refs of `projects` (default: the default branch)
@@ -59,7 +60,7 @@ function botBranchesOf(ctx: JobContext, settings: MergeRequestTarget): string[] 
     { components?: { name?: unknown; target?: { forge?: unknown; project?: unknown } }[] } | undefined;
   return (section?.components ?? [])
     .filter((c) => c.target?.forge === settings.forge && c.target?.project === settings.project)
-    .map((c) => `release-bot/update-${String(c.name)}`)
+    .map((c) => bumpBranch(String(c.name)))
     .filter((name) => name.startsWith(settings.branchPrefix));
 }
 

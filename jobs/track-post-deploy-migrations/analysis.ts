@@ -1,7 +1,7 @@
 import { ForgeError } from '../../src/errors.js';
 import type { Forge } from '../../src/forges/types.js';
 import { migrationDir, type Options } from './options.js';
-import { byVersion, type Analysis, type PackageRecord } from './records.js';
+import { byVersion, type Analysis, type PackageRecord } from '../../src/domain/post-migration-records.js';
 
 /**
  * Which post-deploy migrations a package brought: the files added (`new_file`) under the

@@ -4,7 +4,7 @@ import type { Action, JobContext } from '../../src/runner/job.js';
 import { noteBody, notedPackages } from './note.js';
 import type { Options } from './options.js';
 import type { NoteStep, Plan, Problem } from './plan.js';
-import { packageKey, type NoteState } from './records.js';
+import { packageKey, type NoteState } from '../../src/domain/post-migration-records.js';
 import { botUser, sameUser } from '../../src/kit/bot-user.js';
 
 /**

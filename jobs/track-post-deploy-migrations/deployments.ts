@@ -2,8 +2,12 @@ import type { Deployment, Forge } from '../../src/forges/types.js';
 import { parseDuration } from '../../src/kit/duration.js';
 import type { JobContext } from '../../src/runner/job.js';
 import type { Options } from './options.js';
-import { cursorKey, type Cursor } from './records.js';
-import { tryParseVersion, type MalformedVersionError, type PackageVersion } from './version.js';
+import { cursorKey, type Cursor } from '../../src/domain/post-migration-records.js';
+import {
+  tryParseVersion,
+  type MalformedVersionError,
+  type PackageVersion,
+} from '../../src/domain/auto-deploy-version.js';
 
 /**
  * New successful deployments of one environment since the last run, oldest first, with the

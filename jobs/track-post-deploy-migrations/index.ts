@@ -3,7 +3,7 @@ import { combineStatus, defineJob, type ItemResult, type Link } from '../../src/
 import { applyPlan, planActions } from './apply.js';
 import { optionsSchema, trackedEnvironments, type Options } from './options.js';
 import { planRun, type Plan, type Problem } from './plan.js';
-import { JOB_NAME } from './records.js';
+import { JOB_NAME } from '../../src/domain/post-migration-records.js';
 
 /**
  * track-post-deploy-migrations (seed 002): for each auto-deploy package newly deployed to the
@@ -13,9 +13,13 @@ import { JOB_NAME } from './records.js';
  * issue. `release-bot migrations` answers "which package introduced X" from the record.
  */
 
-export { postMigrationsBetween, whichPackage, listPackages } from './lookup.js';
-export type { MigrationsBetween, MigrationMatch, PackageSummary } from './lookup.js';
-export { parseVersion, MalformedVersionError } from './version.js';
+export { postMigrationsBetween, whichPackage, listPackages } from '../../src/domain/post-migration-lookup.js';
+export type {
+  MigrationsBetween,
+  MigrationMatch,
+  PackageSummary,
+} from '../../src/domain/post-migration-lookup.js';
+export { parseVersion, MalformedVersionError } from '../../src/domain/auto-deploy-version.js';
 
 function packageItem(plan: Plan, version: string, options: Options, dryRun: boolean): ItemResult {
   const record = plan.records.get(version)!;

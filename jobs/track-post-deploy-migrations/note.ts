@@ -1,6 +1,6 @@
 import type { ForgeLinks } from '../../src/forges/links.js';
 import { marker, readMarkers } from '../../src/kit/marker.js';
-import type { PackageRecord } from './records.js';
+import type { PackageRecord } from '../../src/domain/post-migration-records.js';
 
 /**
  * The note on the monthly release issue, as release managers know it from release-tools:

@@ -5,7 +5,13 @@ import { analyse, choosePrevious } from './analysis.js';
 import { readEnvironment, type EnvironmentRead } from './deployments.js';
 import { readFlag, type FlagValue } from './flag.js';
 import { trackedEnvironments, type Options } from './options.js';
-import { byVersion, newRecord, type Cursor, type NoteState, type PackageRecord } from './records.js';
+import {
+  byVersion,
+  newRecord,
+  type Cursor,
+  type NoteState,
+  type PackageRecord,
+} from '../../src/domain/post-migration-records.js';
 import { findReleaseIssue, releaseTitle } from './release-issue.js';
 
 /**

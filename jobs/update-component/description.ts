@@ -1,18 +1,15 @@
 import type { Commit, CompareResult } from '../../src/forges/types.js';
 import { marker } from '../../src/kit/marker.js';
 import { render } from '../../src/kit/template.js';
+import { BUMP_MARKER_KIND, type BumpMarker } from '../../src/domain/bump.js';
 import type { Component } from './options.js';
 
 /** Title and description of the version-bump MR. The hidden marker lets the bot read its own MRs. */
 
-export const MARKER_KIND = 'update-component';
+export const MARKER_KIND = BUMP_MARKER_KIND;
 const MAX_COMMITS = 50;
 
-export interface BumpMarker {
-  component: string;
-  sha: string;
-  from: string | null;
-}
+export type { BumpMarker };
 
 export function shortSha(sha: string): string {
   return sha.slice(0, 11);

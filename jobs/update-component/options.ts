@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { branchName, branchPart } from '../../src/kit/ref-name.js';
 import { projectPath, repoFilePath } from '../../src/kit/repo-path.js';
 import { duration } from '../../src/kit/duration.js';
+import { bumpBranch } from '../../src/domain/bump.js';
 
 /** Config of `update-component`: one entry per component whose version a consuming repo pins. */
 
@@ -11,7 +12,7 @@ export const componentSchema = z
     name: z
       .string()
       .regex(/^[a-z0-9][\w.-]*$/i, 'letters, digits, dot, dash, underscore')
-      .pipe(branchPart((name) => `release-bot/update-${name}`)),
+      .pipe(branchPart((name) => bumpBranch(name))),
     source: z
       .object({
         forge: z.string(),
@@ -90,5 +91,5 @@ export type Component = z.infer<typeof componentSchema>;
 export type Options = z.infer<typeof optionsSchema>;
 
 export function botBranch(component: Component): string {
-  return `release-bot/update-${component.name}`;
+  return bumpBranch(component.name);
 }

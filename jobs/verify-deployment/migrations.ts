@@ -1,5 +1,6 @@
 import type { JobContext } from '../../src/runner/job.js';
-import { MalformedVersionError, postMigrationsBetween } from '../track-post-deploy-migrations/index.js';
+import { MalformedVersionError } from '../../src/domain/auto-deploy-version.js';
+import { postMigrationsBetween } from '../../src/domain/post-migration-lookup.js';
 
 /**
  * Which post-deploy migrations were introduced between two packages (seed 002's rollback

@@ -7,7 +7,7 @@ import type { ResultStatus, Trigger } from '../store/run-status.js';
 import type { Store } from '../store/types.js';
 
 /**
- * The job contract. A job is defined once with `defineJob` and registered in jobs/index.ts.
+ * The job contract. A job is defined once with `defineJob` and registered in app/jobs.ts.
  * It plans first and then applies; in dry-run it returns the plan and the forge layer refuses
  * any write, so a bug cannot write.
  */

@@ -3,43 +3,33 @@ import { describe, expect, it } from 'vitest';
 import { findCycles, readImportGraph, specifiersOf, type ImportGraph } from './import-graph.js';
 
 /**
- * The import rules of docs/dev/ARCHITECTURE.md, enforced. The allow-lists below are the imports that
- * break a rule today (issue 19 removes them with the structural move). They are a ratchet: an entry
- * that is no longer needed fails the test too, so the lists only ever shrink.
+ * The import rules of docs/dev/ARCHITECTURE.md, enforced over every layer: the engine (src/), the
+ * jobs, the composition root (app/), the demo and the forge simulator package. Each rule names the
+ * offending imports. There is no allow-list left: issue 19's structural move removed every exception.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SANDBOX = 'packages/forge-sandbox/src/';
 
-/** `src/` is the engine and must not know the jobs. Today the CLI, the app and the demo still do. */
-const SRC_TO_JOBS_ALLOWED: [from: string, to: string][] = [
-  // The composition root (the job registry) still lives in src/; it moves to app/.
-  ['src/app/app.ts', 'jobs/index.ts'],
-  ['src/app/doctor.ts', 'jobs/index.ts'],
-  ['src/app/validate.ts', 'jobs/index.ts'],
-  ['src/cli.ts', 'jobs/index.ts'],
-  ['src/cli/config.ts', 'jobs/index.ts'],
-  ['src/cli/list.ts', 'jobs/index.ts'],
-  ['src/cli/run.ts', 'jobs/index.ts'],
-  // `release-bot migrations` reads the job's records directly; they move to src/domain/.
-  ['src/cli/migrations.ts', 'jobs/track-post-deploy-migrations/lookup.ts'],
-  ['src/cli/migrations.ts', 'jobs/track-post-deploy-migrations/version.ts'],
-  // The demo's stories live next to each job; they move to demo/.
-  ['src/cli/sandbox.ts', 'jobs/demos.ts'],
-  ['src/demo/run.ts', 'jobs/demos.ts'],
-];
+type Layer = 'engine' | 'job' | 'app' | 'demo' | 'sandbox';
 
-/** A job uses only its own folder and src/; what two jobs share belongs in src/ (src/domain/). */
-const JOB_TO_JOB_ALLOWED: [from: string, to: string][] = [
-  // Rebuilds update-component's bump branch name to find its MRs (bump branch naming → src/domain/).
-  ['jobs/report-pipeline-failures/triage.ts', 'jobs/update-component/description.ts'],
-  // Reads the post-deploy migration records (one owner with typed accessors → src/domain/).
-  ['jobs/verify-deployment/migrations.ts', 'jobs/track-post-deploy-migrations/index.ts'],
-];
-
-/** Who may use the simulator: itself, the demo, the CLI and app that start the demo, and demo files. */
-function mayImportSandbox(file: string): boolean {
-  return /^src\/(sandbox|demo|cli|app)\//.test(file) || /^jobs\/([^/]+\/)?demos?\.ts$/.test(file);
+function layerOf(file: string): Layer {
+  if (file.startsWith('src/')) return 'engine';
+  if (file.startsWith('jobs/')) return 'job';
+  if (file.startsWith('app/')) return 'app';
+  if (file.startsWith('demo/')) return 'demo';
+  if (file.startsWith(SANDBOX)) return 'sandbox';
+  throw new Error(`no layer for ${file}`);
 }
+
+/** Which layers each layer may import (its own included). The demo plays the world: it may use all. */
+const MAY_IMPORT: Record<Layer, Layer[]> = {
+  engine: ['engine'],
+  job: ['engine', 'job'],
+  app: ['app', 'engine', 'job'],
+  demo: ['demo', 'app', 'engine', 'job', 'sandbox'],
+  sandbox: ['sandbox'],
+};
 
 const jobOf = (file: string): string | undefined => /^jobs\/([^/]+)\//.exec(file)?.[1];
 
@@ -49,23 +39,29 @@ function edges(graph: ImportGraph): [string, string][] {
 
 const key = ([from, to]: [string, string]): string => `${from} → ${to}`;
 
-/** Offending imports not in the allow-list, and allow-list entries that no longer occur. */
-function ratchet(found: [string, string][], allowed: [string, string][]) {
-  const foundKeys = new Set(found.map(key));
-  const allowedKeys = new Set(allowed.map(key));
+/** The offending imports of one rule, as `from → to` lines. */
+export function forbiddenImports(graph: ImportGraph): { direction: string[]; jobToJob: string[] } {
+  const all = edges(graph);
   return {
-    forbidden: [...foundKeys].filter((k) => !allowedKeys.has(k)).sort(),
-    stale: [...allowedKeys].filter((k) => !foundKeys.has(k)).sort(),
+    direction: all.filter(([from, to]) => !MAY_IMPORT[layerOf(from)].includes(layerOf(to))).map(key),
+    jobToJob: all
+      .filter(([from, to]) => {
+        const own = jobOf(from);
+        return own !== undefined && jobOf(to) !== undefined && jobOf(to) !== own;
+      })
+      .map(key),
   };
 }
 
-describe('import rules (src/ and jobs/)', () => {
-  const graph = readImportGraph(ROOT, ['src', 'jobs']);
+describe('import rules (src/, jobs/, app/, demo/, the simulator package)', () => {
+  const graph = readImportGraph(ROOT, ['src', 'jobs', 'app', 'demo', SANDBOX]);
 
   it('reads the real graph (a reader that finds nothing would pass every rule)', () => {
-    expect(graph.size).toBeGreaterThan(100);
+    expect(graph.size).toBeGreaterThan(200);
     expect(graph.get('src/runner/job.ts')).toContain('src/store/run-status.ts');
-    expect(graph.get('jobs/index.ts')).toContain('jobs/heartbeat/index.ts');
+    expect(graph.get('app/jobs.ts')).toContain('jobs/heartbeat/index.ts');
+    expect(graph.get('demo/stories/index.ts')).toContain('demo/stories/heartbeat.ts');
+    expect(graph.get(`${SANDBOX}simulator.ts`)?.length).toBeGreaterThan(3);
   });
 
   it('has no import circle (type-only imports count)', () => {
@@ -73,28 +69,38 @@ describe('import rules (src/ and jobs/)', () => {
     expect(cycles, `import circles:\n${cycles.join('\n')}`).toEqual([]);
   });
 
-  it('src/ imports nothing from jobs/ beyond the shrinking allow-list', () => {
-    const found = edges(graph).filter(([from, to]) => from.startsWith('src/') && to.startsWith('jobs/'));
-    const { forbidden, stale } = ratchet(found, SRC_TO_JOBS_ALLOWED);
-    expect(forbidden, `src/ must not import jobs/:\n${forbidden.join('\n')}`).toEqual([]);
-    expect(stale, `no longer needed, remove from SRC_TO_JOBS_ALLOWED:\n${stale.join('\n')}`).toEqual([]);
+  it('imports flow one way: engine ← jobs ← app ← demo; the simulator imports only itself', () => {
+    const { direction } = forbiddenImports(graph);
+    expect(direction, `imports against the direction of the layers:\n${direction.join('\n')}`).toEqual([]);
   });
 
-  it("a job imports no other job's files beyond the shrinking allow-list", () => {
-    const found = edges(graph).filter(([from, to]) => {
-      const own = jobOf(from);
-      return own !== undefined && to.startsWith('jobs/') && jobOf(to) !== own;
-    });
-    const { forbidden, stale } = ratchet(found, JOB_TO_JOB_ALLOWED);
-    expect(forbidden, `jobs must not import other jobs:\n${forbidden.join('\n')}`).toEqual([]);
-    expect(stale, `no longer needed, remove from JOB_TO_JOB_ALLOWED:\n${stale.join('\n')}`).toEqual([]);
+  it("a job imports no other job's files (what jobs share lives in src/domain/)", () => {
+    const { jobToJob } = forbiddenImports(graph);
+    expect(jobToJob, `jobs must not import other jobs:\n${jobToJob.join('\n')}`).toEqual([]);
   });
 
-  it('only the simulator, the demo, the CLI/app and demo files import src/sandbox/', () => {
-    const forbidden = edges(graph)
-      .filter(([from, to]) => to.startsWith('src/sandbox/') && !mayImportSandbox(from))
-      .map(key);
-    expect(forbidden, `must not import the simulator:\n${forbidden.join('\n')}`).toEqual([]);
+  it('names each kind of forbidden import (the rules can fail)', () => {
+    const bad: ImportGraph = new Map([
+      ['src/runner/runner.ts', ['jobs/heartbeat/index.ts', `${SANDBOX}simulator.ts`, 'app/jobs.ts']],
+      ['jobs/heartbeat/index.ts', ['jobs/update-component/options.ts', 'demo/world.ts']],
+      ['jobs/update-component/options.ts', []],
+      ['app/jobs.ts', [`${SANDBOX}simulator.ts`]],
+      [`${SANDBOX}simulator.ts`, ['src/notify/slack-limits.ts']],
+      ['src/notify/slack-limits.ts', []],
+      ['demo/world.ts', [`${SANDBOX}simulator.ts`, 'app/jobs.ts']],
+    ]);
+    const { direction, jobToJob } = forbiddenImports(bad);
+    expect(direction.sort()).toEqual(
+      [
+        'app/jobs.ts → packages/forge-sandbox/src/simulator.ts',
+        'jobs/heartbeat/index.ts → demo/world.ts',
+        'packages/forge-sandbox/src/simulator.ts → src/notify/slack-limits.ts',
+        'src/runner/runner.ts → app/jobs.ts',
+        'src/runner/runner.ts → jobs/heartbeat/index.ts',
+        'src/runner/runner.ts → packages/forge-sandbox/src/simulator.ts',
+      ].sort(),
+    );
+    expect(jobToJob).toEqual(['jobs/heartbeat/index.ts → jobs/update-component/options.ts']);
   });
 });
 

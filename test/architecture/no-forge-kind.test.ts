@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * Jobs never ask which forge they talk to: what differs is a link helper (`forge.links`), a
  * capability (`forge.capabilities`) or an adapter method. A third forge then means one adapter,
- * not an edit in every job. Demo stories (demo.ts) seed a simulated world and may know its kind.
+ * not an edit in every job. (Demo stories, in demo/, seed a simulated world and may know its kind.)
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,7 +15,7 @@ function jobFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return jobFiles(path);
-    return entry.name.endsWith('.ts') && entry.name !== 'demo.ts' ? [path] : [];
+    return entry.name.endsWith('.ts') ? [path] : [];
   });
 }
 
@@ -39,7 +39,7 @@ export function forgeKindUses(files: { path: string; text: string }[]): string[]
 }
 
 describe('jobs and forge kinds', () => {
-  it('finds no job (outside demo stories) that reads or compares a forge kind', () => {
+  it('finds no job that reads or compares a forge kind', () => {
     const files = jobFiles(join(ROOT, 'jobs')).map((path) => ({
       path: relative(ROOT, path),
       text: readFileSync(path, 'utf8'),

@@ -2,8 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

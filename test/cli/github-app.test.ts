@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { appTokenSource } from '../../src/forges/github/app-auth.js';
-import { createGithubApp, simApps } from '../../src/sandbox/github/apps.js';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import { createGithubApp, simApps } from '../../packages/forge-sandbox/src/github/apps.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jobs } from '../../jobs/index.js';
-import { starterJobs } from '../../src/app/starter.js';
+import { jobs } from '../../app/jobs.js';
+import { starterJobs } from '../../app/starter.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

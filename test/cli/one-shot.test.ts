@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../../src/sandbox/receivers/local-server.js';
-import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import { pollUntil } from '../../packages/forge-sandbox/src/receivers/local-server.js';
+import {
+  startSentryReceiver,
+  type SentryReceiver,
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { collect, runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';

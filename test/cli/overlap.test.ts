@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import { pollUntil } from '../../src/sandbox/receivers/local-server.js';
+import { pollUntil } from '../../packages/forge-sandbox/src/receivers/local-server.js';
 import { collect, spawnCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startHttpTap, type HttpTap } from '../support/http-tap.js';

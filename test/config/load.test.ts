@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/app/app.js';
+import { configSchema } from '../../app/app.js';
 import { loadConfig, validateConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { mask, resetSecrets } from '../../src/secrets/masker.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatMarkdown, jsonSchema } from '../../src/cli/config.js';
-import { configReference, REFERENCE_PATH } from '../../src/cli/config-reference.js';
+import { formatMarkdown, jsonSchema } from '../../app/commands/config.js';
+import { configReference, REFERENCE_PATH } from '../../app/commands/config-reference.js';
 import { ROOT } from '../helpers/cli.js';
 
 type Json = { properties?: Record<string, Json>; additionalProperties?: Json; description?: string };

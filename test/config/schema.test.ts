@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonSchema, SCHEMA_PATH } from '../../src/cli/config.js';
+import { jsonSchema, SCHEMA_PATH } from '../../app/commands/config.js';
 import { ROOT } from '../helpers/cli.js';
 
 describe('config/schema.json', () => {

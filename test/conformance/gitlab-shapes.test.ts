@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedAnswer } from '../../src/sandbox/core/answer-recorder.js';
+import type { RecordedAnswer } from '../../packages/forge-sandbox/src/core/answer-recorder.js';
 import { setup, type AdapterFixture } from '../forges/gitlab/helpers.js';
 import { checkGitlabAnswers, gitlabRecordings } from './support/check-gitlab.js';
 import { formatViolation } from './support/check-answers.js';

@@ -123,7 +123,11 @@ describe('container image', () => {
       cpSync(src, dst === app ? join(app, source) : dst, { recursive: true });
     }
     const before = files(app);
-    expect(before).toContain('dist/src/cli.js');
+    expect(before).toContain('dist/app/cli.js');
+    // No simulator and no demo in the image: they are development code (issue 19).
+    expect(before.filter((f) => /^dist\/(packages|demo)\//.test(f) || f.includes('forge-sandbox'))).toEqual(
+      [],
+    );
     expect(before.some((f) => f.startsWith('node_modules/vitest/'))).toBe(false);
     expect(before.some((f) => f.startsWith('node_modules/typescript/'))).toBe(false);
 
@@ -140,12 +144,19 @@ describe('container image', () => {
       PROMETHEUS_TOKEN: 'prom-image',
     };
     const cli = (args: string[]) =>
-      run(process.execPath, [join(app, 'dist/src/cli.js'), ...args], { cwd: app, env });
+      run(process.execPath, [join(app, 'dist/app/cli.js'), ...args], { cwd: app, env });
     expect((await cli(['--version'])).stdout.trim()).toBe(
       (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
     );
     expect((await cli(['config', 'validate'])).stdout).toContain('valid');
     expect((await cli(['list'])).stdout).toContain('heartbeat');
+    // The demo needs the simulator: the image says where to run it instead of crashing.
+    const demo = await cli(['demo']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain('run from a clone');
     const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
     if (major > 22 || (major === 22 && minor >= 13)) {
       // The image's Node: the store works without the (unbuilt) better-sqlite3 addon.

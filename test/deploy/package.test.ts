@@ -14,13 +14,13 @@ describe('npm package', () => {
   };
 
   it('names its binary, the Node majors it supports, and a files list', () => {
-    expect(pkg.bin['release-bot']).toBe('dist/src/cli.js');
+    expect(pkg.bin['release-bot']).toBe('dist/app/cli.js');
     // CI runs Node 20 and Node 24 (.ci/run); 22 is accepted (it has node:sqlite from 22.13).
     expect(pkg.engines.node).toBe('^20.19.0 || ^22.12.0 || ^24.0.0');
     expect(pkg.files.length).toBeGreaterThan(0);
   });
 
-  it('packs compiled JavaScript, the example config and deploy examples; no sources, tests, benches or maps', async () => {
+  it('packs compiled JavaScript, the example config and deploy examples; no sources, tests, benches, maps, demo or simulator', async () => {
     const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
       cwd: ROOT,
     });
@@ -28,8 +28,8 @@ describe('npm package', () => {
     for (const needed of [
       'package.json',
       'README.md',
-      'dist/src/cli.js',
-      'dist/jobs/index.js',
+      'dist/app/cli.js',
+      'dist/app/jobs.js',
       'config/release-bot.yaml',
       'config/schema.json',
       'deploy/kubernetes/cronjobs.yaml',
@@ -37,7 +37,8 @@ describe('npm package', () => {
       expect(paths).toContain(needed);
     const stray = paths.filter(
       (p) =>
-        /^(src|test|bench|jobs|\.ci)\//.test(p) ||
+        /^(src|test|bench|jobs|app|demo|packages|\.ci)\//.test(p) ||
+        /^dist\/(demo|packages)\//.test(p) ||
         /\.(ts|map|tsbuildinfo)$/.test(p) ||
         /^(tsconfig|vitest|eslint)/.test(p) ||
         /(^|\/)\.release-bot\//.test(p),

@@ -7,7 +7,11 @@ import type { ForgeAdapterOptions } from '../../src/forges/adapter-options.js';
 import { createGithubForge } from '../../src/forges/github/index.js';
 import { createGitlabForge } from '../../src/forges/gitlab/index.js';
 import type { Forge } from '../../src/forges/types.js';
-import { readBody, startLocalServer, type LocalServer } from '../../src/sandbox/receivers/local-server.js';
+import {
+  readBody,
+  startLocalServer,
+  type LocalServer,
+} from '../../packages/forge-sandbox/src/receivers/local-server.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { writePart } from '../reliability/support/figures.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = join(ROOT, 'dist/src/cli.js');
+export const CLI = join(ROOT, 'dist/app/cli.js');
 
 /** argv of the CLI, for tests that spawn it some other way (on a pseudo-terminal, …). */
 export function cliCommand(args: string[] = []): string[] {

@@ -1,5 +1,5 @@
-import type { SimDeployment } from '../../src/sandbox/core/model.js';
-import type { Simulator } from '../../src/sandbox/simulator.js';
+import type { SimDeployment } from '../../packages/forge-sandbox/src/core/model.js';
+import type { Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 
 /** GitLab's deployer project: its pipeline deploys a package, the package's tag as the ref. */
 export const DEPLOYER = 'gitlab-com/gl-infra/deployer';

@@ -1,14 +1,24 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { openApp, type App } from '../../src/app/app.js';
+import { openApp, type App } from '../../app/app.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { JobDefinition } from '../../src/runner/job.js';
 import type { RunOutcome, RunRequest } from '../../src/runner/runner.js';
-import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
-import { simulatorForges } from '../../src/sandbox/bot-forges.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sandbox/simulator.js';
+import {
+  startSentryReceiver,
+  type SentryReceiver,
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import { simulatorForges } from '../../packages/forge-sandbox/src/bot-forges.js';
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../packages/forge-sandbox/src/simulator.js';
 import { tempDir } from './tmp.js';
 
 /**

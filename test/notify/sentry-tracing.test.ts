@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSentry, type SentryReporter } from '../../src/notify/sentry-loader.js';
 import { registerSecret } from '../../src/secrets/masker.js';
 import { assertNoCanary, canaryToken } from '../support/canary.js';
-import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
+import {
+  startSentryReceiver,
+  type SentryReceiver,
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
 
 // Tracing is off unless configured; when it is on, transactions are masked like events.
 describe('Sentry with tracing enabled', () => {

@@ -4,7 +4,10 @@ import { ForgeError } from '../../src/errors.js';
 import { loadSentry, type SentryReporter } from '../../src/notify/sentry-loader.js';
 import { MASK_TEXT, registerSecret } from '../../src/secrets/masker.js';
 import { assertNoCanary, canaryToken } from '../support/canary.js';
-import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
+import {
+  startSentryReceiver,
+  type SentryReceiver,
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
 
 // The SDK is process-global: this file initialises it once (vitest runs each file in its own process).
 describe('Sentry reporter (real @sentry/node SDK → local ingest endpoint)', () => {

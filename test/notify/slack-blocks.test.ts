@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderSlackMessage, type SectionBlock, type SlackPayload } from '../../src/notify/slack-blocks.js';
 import type { NotifyMessage } from '../../src/notify/types.js';
 import { registerSecret, resetSecrets } from '../../src/secrets/masker.js';
-import { activeMentions, slackStrings, validateBlockKit } from '../../src/sandbox/receivers/block-kit.js';
+import {
+  activeMentions,
+  slackStrings,
+  validateBlockKit,
+} from '../../packages/forge-sandbox/src/receivers/block-kit.js';
 import { canaryToken, findCanary } from '../support/canary.js';
 
 const INJECTION = 'fix <!channel> & <@U123> @here';

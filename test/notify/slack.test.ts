@@ -3,10 +3,13 @@ import { ConfigError } from '../../src/errors.js';
 import { createSlackNotifier, SlackSendError, type SlackNotifierOptions } from '../../src/notify/slack.js';
 import type { NotifyLogger, NotifyMessage } from '../../src/notify/types.js';
 import { registerSecret } from '../../src/secrets/masker.js';
-import { activeMentions, validateBlockKit } from '../../src/sandbox/receivers/block-kit.js';
+import { activeMentions, validateBlockKit } from '../../packages/forge-sandbox/src/receivers/block-kit.js';
 import { assertNoCanary, canaryToken } from '../support/canary.js';
-import { startLocalServer } from '../../src/sandbox/receivers/local-server.js';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
+import { startLocalServer } from '../../packages/forge-sandbox/src/receivers/local-server.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
 
 const message: NotifyMessage = {
   title: 'gitaly bump MR pipeline failed: fix <!channel> & <@U123> @here',

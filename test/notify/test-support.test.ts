@@ -1,13 +1,16 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeMentions, validateBlockKit } from '../../src/sandbox/receivers/block-kit.js';
+import { activeMentions, validateBlockKit } from '../../packages/forge-sandbox/src/receivers/block-kit.js';
 import { assertNoCanary, canaryToken, findCanary } from '../support/canary.js';
 import {
   parseEnvelope,
   startSentryReceiver,
   type SentryReceiver,
-} from '../../src/sandbox/receivers/sentry-receiver.js';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalServer, type LocalServer } from '../../src/sandbox/receivers/local-server.js';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import {
+  startLocalServer,
+  type LocalServer,
+} from '../../packages/forge-sandbox/src/receivers/local-server.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';

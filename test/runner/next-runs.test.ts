@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobs } from '../../jobs/index.js';
-import { jobListings } from '../../src/cli/list.js';
+import { jobs } from '../../app/jobs.js';
+import { jobListings } from '../../app/commands/list.js';
 import { validateConfig } from '../../src/config/load.js';
 import { buildConfigSchema } from '../../src/config/schema.js';
 import { startDaemonServer } from '../../src/http/server.js';

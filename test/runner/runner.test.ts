@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, LeaseHeldError, TransientError, UsageError } from '../../src/errors.js';
 import type { ResultStatus } from '../../src/runner/job.js';
-import { validateBlockKit } from '../../src/sandbox/receivers/block-kit.js';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
+import { validateBlockKit } from '../../packages/forge-sandbox/src/receivers/block-kit.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
 import { harness, ok, scriptedJob, type Behaviour, type Harness } from './harness.js';
 
 describe('runner', () => {

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSentry } from '../../src/notify/sentry-loader.js';
 import type { SentryReporter } from '../../src/notify/sentry-types.js';
 import { runnerSentry } from '../../src/runner/sentry-bridge.js';
-import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
+import {
+  startSentryReceiver,
+  type SentryReceiver,
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
 import { harness, ok, scriptedJob, type Behaviour, type Harness } from './harness.js';
 
 /** The runner with the real @sentry/node SDK sending envelopes to a local ingest endpoint. */

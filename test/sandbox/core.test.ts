@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Gitlab } from '@gitbeaker/rest';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 
 describe('simulator core', () => {
   let sim: Simulator;

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { openApp } from '../../src/app/app.js';
+import { openApp } from '../../app/app.js';
 import { silentLogger } from '../../src/log/logger.js';
-import type { SimForge } from '../../src/sandbox/core/model.js';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
-import { startSimulator, type Simulator } from '../../src/sandbox/simulator.js';
+import type { SimForge } from '../../packages/forge-sandbox/src/core/model.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import { startSimulator, type Simulator } from '../../packages/forge-sandbox/src/simulator.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { collect, spawnCli, type CliResult } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteMarker } from '../../jobs/move-stable-branches/report.js';
-import type { SimForge } from '../../src/sandbox/core/model.js';
+import type { SimForge } from '../../packages/forge-sandbox/src/core/model.js';
 import { writePart } from '../reliability/support/figures.js';
 import { SCENARIO_TIMEOUT, stableWorld, type StableWorld } from '../jobs/move-stable-branches/world.js';
 

@@ -1,9 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalServer, type LocalServer } from '../../src/sandbox/receivers/local-server.js';
-import { startSentryReceiver, type SentryReceiver } from '../../src/sandbox/receivers/sentry-receiver.js';
-import { startSlackReceiver, type SlackReceiver } from '../../src/sandbox/receivers/slack-receiver.js';
+import {
+  startLocalServer,
+  type LocalServer,
+} from '../../packages/forge-sandbox/src/receivers/local-server.js';
+import {
+  startSentryReceiver,
+  type SentryReceiver,
+} from '../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../packages/forge-sandbox/src/receivers/slack-receiver.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { assertNoCanary, canaryToken } from '../support/canary.js';
 import { runCli, type CliResult } from '../helpers/cli.js';

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimForge } from '../../src/sandbox/core/model.js';
-import { readBody, startLocalServer, type LocalServer } from '../../src/sandbox/receivers/local-server.js';
+import type { SimForge } from '../../packages/forge-sandbox/src/core/model.js';
+import {
+  readBody,
+  startLocalServer,
+  type LocalServer,
+} from '../../packages/forge-sandbox/src/receivers/local-server.js';
 import { jobHarness, type JobHarness } from '../helpers/job-harness.js';
 
 /**

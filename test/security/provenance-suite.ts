@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimForge, SimMergeRequest } from '../../src/sandbox/core/model.js';
+import type { SimForge, SimMergeRequest } from '../../packages/forge-sandbox/src/core/model.js';
 import { writePart } from '../reliability/support/figures.js';
 import { api } from '../reliability/support/crash-scenarios.js';
 import { jobHarness, type JobHarness } from '../helpers/job-harness.js';

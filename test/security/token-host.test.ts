@@ -2,7 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitlabForge } from '../../src/forges/gitlab/index.js';
 import type { Forge } from '../../src/forges/types.js';
-import { readBody, startLocalServer, type LocalServer } from '../../src/sandbox/receivers/local-server.js';
+import {
+  readBody,
+  startLocalServer,
+  type LocalServer,
+} from '../../packages/forge-sandbox/src/receivers/local-server.js';
 import { assertNoCanary, canaryToken } from '../support/canary.js';
 
 /**

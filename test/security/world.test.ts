@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeMentions, slackStrings } from '../../src/sandbox/receivers/block-kit.js';
+import { activeMentions, slackStrings } from '../../packages/forge-sandbox/src/receivers/block-kit.js';
 import { writePart } from '../reliability/support/figures.js';
 import {
   ONCALL_MENTION,

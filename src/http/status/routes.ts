@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { App } from '../../app/app.js';
+import type { Config } from '../../config/schema.js';
+import type { JobDefinition } from '../../runner/job.js';
+import type { Store } from '../../store/types.js';
 import type { Scheduler } from '../../runner/scheduler.js';
 import type { RouteHandler } from '../server.js';
 import { createStatusReader, type StatusSource } from './data.js';
@@ -77,8 +79,15 @@ export function createStatusRoutes(source: StatusSource): RouteHandler[] {
   return [handler];
 }
 
-/** The factory `release-bot start` registers (src/cli/start.ts `registerStatusRoutes`). */
-export function statusPageRoutes(app: App, scheduler: Scheduler): RouteHandler[] {
+/** The factory `release-bot start` registers (app/commands/start.ts `registerStatusRoutes`). */
+/** What the status page reads of the running app (the composition root in app/ passes itself). */
+export interface StatusSources {
+  config: Config;
+  jobs: JobDefinition[];
+  store: Store;
+}
+
+export function statusPageRoutes(app: StatusSources, scheduler: Scheduler): RouteHandler[] {
   return createStatusRoutes({
     config: app.config,
     jobs: app.jobs,

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RecordedAnswer } from '../../../src/sandbox/core/answer-recorder.js';
+import type { RecordedAnswer } from '../../../packages/forge-sandbox/src/core/answer-recorder.js';
 
 /**
  * Where the simulator writes its answer samples during `npm test` (see docs/dev/conformance.md):

@@ -1,4 +1,4 @@
-import type { RecordedAnswer } from '../../../src/sandbox/core/answer-recorder.js';
+import type { RecordedAnswer } from '../../../packages/forge-sandbox/src/core/answer-recorder.js';
 import { checkDocument, checkGraphqlAnswer } from './graphql.js';
 import { isKnownGap } from './known-gaps.js';
 import { loadOpenApi, type OpenApi, type Violation } from './openapi.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RecordedAnswer } from '../../../src/sandbox/core/answer-recorder.js';
+import type { RecordedAnswer } from '../../../packages/forge-sandbox/src/core/answer-recorder.js';
 import type { Violation } from './openapi.js';
 import { compareShape } from './shape.js';
 

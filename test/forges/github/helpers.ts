@@ -1,8 +1,8 @@
 import type { ForgeAdapterOptions } from '../../../src/forges/adapter-options.js';
 import { createGithubForge } from '../../../src/forges/github/index.js';
 import type { Forge } from '../../../src/forges/types.js';
-import type { CreateProjectInput } from '../../../src/sandbox/core/world.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+import type { CreateProjectInput } from '../../../packages/forge-sandbox/src/core/world.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 export interface AdapterFixture {
   sim: Simulator;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DryRunWriteError, TransientError } from '../../../src/errors.js';
 import type { Forge } from '../../../src/forges/types.js';
 import { rateLimitWaitMs } from '../../../src/forges/http.js';
-import { githubState, throttleGithub } from '../../../src/sandbox/github/index.js';
+import { githubState, throttleGithub } from '../../../packages/forge-sandbox/src/github/index.js';
 import { adapterFixture, PROJECT, type AdapterFixture } from './helpers.js';
 
 describe('GitHub adapter: dry-run, retries, Retry-After, token host guard', () => {

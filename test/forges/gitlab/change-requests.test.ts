@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForgeError } from '../../../src/errors.js';
 import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
-import { startSimulator } from '../../../src/sandbox/simulator.js';
+import { startSimulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { setup, type AdapterFixture } from './helpers.js';
 
 const TEN_MINUTES = 10 * 60_000;

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
 import type { ForgeAdapterOptions } from '../../../src/forges/adapter-options.js';
 import type { Forge } from '../../../src/forges/types.js';
-import { ACCESS } from '../../../src/sandbox/core/world.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+import { ACCESS } from '../../../packages/forge-sandbox/src/core/world.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 export interface AdapterFixture {
   sim: Simulator;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimForge } from '../../../src/sandbox/core/model.js';
+import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
 import { readMarker } from '../../../src/kit/marker.js';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
 import {
   expectDependencyOrder,
   moveOrder,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMarker } from '../../../src/kit/marker.js';
-import type { SimForge } from '../../../src/sandbox/core/model.js';
-import { ACCESS } from '../../../src/sandbox/core/world.js';
+import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
+import { ACCESS } from '../../../packages/forge-sandbox/src/core/world.js';
 import { ORG, stableWorld, type RepoName, type StableWorld, SCENARIO_TIMEOUT } from './world.js';
 
 /**

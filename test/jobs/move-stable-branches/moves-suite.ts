@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS } from '../../../src/sandbox/core/world.js';
-import type { SimForge } from '../../../src/sandbox/core/model.js';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
+import { ACCESS } from '../../../packages/forge-sandbox/src/core/world.js';
+import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
 import {
   expectDependencyOrder,
   moveOrder,

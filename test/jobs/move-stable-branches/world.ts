@@ -1,10 +1,13 @@
 import { readMarker } from '../../../src/kit/marker.js';
 import type { RunOutcome, RunRequest } from '../../../src/runner/runner.js';
-import { startFakeService, type FakeService } from '../../../src/sandbox/services/health.js';
-import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
-import type { SimForge, SimIssue, SimNote } from '../../../src/sandbox/core/model.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
-import { jobs } from '../../../jobs/index.js';
+import { startFakeService, type FakeService } from '../../../packages/forge-sandbox/src/services/health.js';
+import {
+  startFakeSentryApi,
+  type FakeSentryApi,
+} from '../../../packages/forge-sandbox/src/services/sentry-api.js';
+import type { SimForge, SimIssue, SimNote } from '../../../packages/forge-sandbox/src/core/model.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
+import { jobs } from '../../../app/jobs.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 
 /**

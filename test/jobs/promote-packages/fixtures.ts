@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SimPackageFile } from '../../../src/sandbox/core/model.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { SimPackageFile } from '../../../packages/forge-sandbox/src/core/model.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 /**
  * Seeding for promote-packages scenarios: packages are uploaded to the simulated GitLab over

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import promotePackages from '../../../jobs/promote-packages/index.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import { createRegistries, packageBytes, sha256, stage, writes } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
 import promotePackages from '../../../jobs/promote-packages/index.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import {

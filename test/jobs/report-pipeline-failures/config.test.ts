@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import job from '../../../jobs/report-pipeline-failures/index.js';
-import { configSchema } from '../../../src/app/app.js';
+import { configSchema } from '../../../app/app.js';
 import { validateConfig } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/errors.js';
 import { jobSettings } from '../../../src/runner/settings.js';

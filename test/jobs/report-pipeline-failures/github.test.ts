@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import job from '../../../jobs/report-pipeline-failures/index.js';
 import updateComponent from '../../../jobs/update-component/index.js';
 import { readMarkers } from '../../../src/kit/marker.js';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import { HOUR, JOB, reports, textOf, titled, writes } from './helpers.js';
 

@@ -1,5 +1,5 @@
-import type { ReceivedSlackMessage } from '../../../src/sandbox/receivers/slack-receiver.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { ReceivedSlackMessage } from '../../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 export const HOUR = 3_600_000;
 export const JOB = 'report-pipeline-failures';

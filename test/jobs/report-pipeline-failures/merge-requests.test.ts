@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import job from '../../../jobs/report-pipeline-failures/index.js';
 import updateComponent from '../../../jobs/update-component/index.js';
 import { readMarker, readMarkers } from '../../../src/kit/marker.js';
-import { activeMentions, validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { activeMentions, validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import { HOUR, JOB, textOf, titled, writes } from './helpers.js';
 

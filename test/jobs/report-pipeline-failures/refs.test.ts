@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import job from '../../../jobs/report-pipeline-failures/index.js';
-import { activeMentions, validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
+import { activeMentions, validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import { HOUR, JOB, textOf, titled, writes } from './helpers.js';
 

@@ -4,8 +4,8 @@ import { createGithubForge } from '../../../src/forges/github/index.js';
 import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
 import type { Forge } from '../../../src/forges/types.js';
 import { SLACK_LIMITS } from '../../../src/notify/slack-limits.js';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import { HOUR, JOB, reports, textOf, writes } from './helpers.js';
 

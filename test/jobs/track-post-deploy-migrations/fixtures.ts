@@ -1,4 +1,4 @@
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import {
   DEPLOYER,
   SOURCE,

@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whichPackage } from '../../../jobs/track-post-deploy-migrations/index.js';
-import { loadRecords } from '../../../jobs/track-post-deploy-migrations/records.js';
-import type { SimIssue } from '../../../src/sandbox/core/model.js';
+import { loadRecords } from '../../../src/domain/post-migration-records.js';
+import type { SimIssue } from '../../../packages/forge-sandbox/src/core/model.js';
 import type { JobHarness } from '../../helpers/job-harness.js';
 import { cutPackage, harness, HOUR, notesOn, releaseIssue, ship, writes } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRecords, type PackageRecord } from '../../../jobs/track-post-deploy-migrations/records.js';
+import { loadRecords, type PackageRecord } from '../../../src/domain/post-migration-records.js';
 import { readMarker } from '../../../src/kit/marker.js';
-import type { SimIssue } from '../../../src/sandbox/core/model.js';
+import type { SimIssue } from '../../../packages/forge-sandbox/src/core/model.js';
 import type { JobHarness } from '../../helpers/job-harness.js';
 import {
   cutPackage,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRecords } from '../../../jobs/track-post-deploy-migrations/records.js';
-import type { SimIssue } from '../../../src/sandbox/core/model.js';
+import { loadRecords } from '../../../src/domain/post-migration-records.js';
+import type { SimIssue } from '../../../packages/forge-sandbox/src/core/model.js';
 import type { JobHarness } from '../../helpers/job-harness.js';
 import {
   cutPackage,

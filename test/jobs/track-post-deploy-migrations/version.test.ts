@@ -3,7 +3,7 @@ import {
   compareVersions,
   parseVersion,
   MalformedVersionError,
-} from '../../../jobs/track-post-deploy-migrations/version.js';
+} from '../../../src/domain/auto-deploy-version.js';
 
 /** Auto-deploy package versions, as in seed 002. */
 describe('auto-deploy package versions', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMarker } from '../../../src/kit/marker.js';
-import { githubState, throttleGithub } from '../../../src/sandbox/github/index.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { githubState, throttleGithub } from '../../../packages/forge-sandbox/src/github/index.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 
 /**

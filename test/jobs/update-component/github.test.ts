@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMarker } from '../../../src/kit/marker.js';
-import type { SimForge } from '../../../src/sandbox/core/model.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 
 /**

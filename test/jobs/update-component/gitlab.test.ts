@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMarker } from '../../../src/kit/marker.js';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 
 /**
@@ -15,7 +15,7 @@ import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
  */
 
 const HOUR = 3_600_000;
-/** The simulator's default delay between a push and its pipeline (src/sandbox/simulator.ts). */
+/** The simulator's default delay between a push and its pipeline (packages/forge-sandbox/src/simulator.ts). */
 const PIPELINE_DELAY = 30_000;
 const BRANCH = 'release-bot/update-gitaly';
 

@@ -1,8 +1,14 @@
-import { startFakeService, type FakeService } from '../../../src/sandbox/services/health.js';
-import { startFakePrometheus, type FakePrometheus } from '../../../src/sandbox/services/prometheus.js';
-import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
-import type { SimForge, SimDeployment } from '../../../src/sandbox/core/model.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { startFakeService, type FakeService } from '../../../packages/forge-sandbox/src/services/health.js';
+import {
+  startFakePrometheus,
+  type FakePrometheus,
+} from '../../../packages/forge-sandbox/src/services/prometheus.js';
+import {
+  startFakeSentryApi,
+  type FakeSentryApi,
+} from '../../../packages/forge-sandbox/src/services/sentry-api.js';
+import type { SimForge, SimDeployment } from '../../../packages/forge-sandbox/src/core/model.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { createVerifyDeploymentJob } from '../../../jobs/verify-deployment/index.js';
 
 /**

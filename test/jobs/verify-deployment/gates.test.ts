@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import {
   clockOf,

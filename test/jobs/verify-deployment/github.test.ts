@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import {
   clockOf,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import trackPostDeployMigrations from '../../../jobs/track-post-deploy-migrations/index.js';
-import { validateBlockKit } from '../../../src/sandbox/receivers/block-kit.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
 import { DEPLOYER, SOURCE, TASKS, seedAutoDeployProjects, shipPackage } from '../../helpers/deployments.js';
 import { clockOf, startServices, testJob, watched, type Services, type SimRef } from './fixtures.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { SimForge } from '../../../src/sandbox/core/model.js';
-import { startFakeService } from '../../../src/sandbox/services/health.js';
-import { startFakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
+import { startFakeService } from '../../../packages/forge-sandbox/src/services/health.js';
+import { startFakeSentryApi } from '../../../packages/forge-sandbox/src/services/sentry-api.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { DEPLOYER, SOURCE, seedAutoDeployProjects, shipPackage } from '../../helpers/deployments.js';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
 import { crashWorld, type CrashEnv, type CrashScenario, type CrashWorld } from './crash.js';

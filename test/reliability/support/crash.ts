@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { openApp } from '../../../src/app/app.js';
+import { openApp } from '../../../app/app.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import type { RunOutcome, RunRequest } from '../../../src/runner/runner.js';
 import {
@@ -10,15 +10,15 @@ import {
   readBody,
   startLocalServer,
   type LocalServer,
-} from '../../../src/sandbox/receivers/local-server.js';
-import type { SentryReceiver } from '../../../src/sandbox/receivers/sentry-receiver.js';
+} from '../../../packages/forge-sandbox/src/receivers/local-server.js';
+import type { SentryReceiver } from '../../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
 import {
   startSlackReceiver,
   type ReceivedSlackMessage,
   type SlackReceiver,
-} from '../../../src/sandbox/receivers/slack-receiver.js';
-import { simulatorForges } from '../../../src/sandbox/bot-forges.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+} from '../../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import { simulatorForges } from '../../../packages/forge-sandbox/src/bot-forges.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
 import { collect, spawnCli } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';

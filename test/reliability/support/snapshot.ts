@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { SimProject } from '../../../src/sandbox/core/model.js';
-import type { ReceivedSlackMessage } from '../../../src/sandbox/receivers/slack-receiver.js';
-import type { SentryEventPayload } from '../../../src/sandbox/receivers/sentry-receiver.js';
-import type { Simulator } from '../../../src/sandbox/simulator.js';
+import type { SimProject } from '../../../packages/forge-sandbox/src/core/model.js';
+import type { ReceivedSlackMessage } from '../../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import type { SentryEventPayload } from '../../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
+import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 /**
  * A forge state that two runs of the same scenario can be compared on, whatever their ports,

@@ -1,5 +1,5 @@
-import type { FaultRule } from '../../../src/sandbox/core/faults.js';
-import { startSentryReceiver } from '../../../src/sandbox/receivers/sentry-receiver.js';
+import type { FaultRule } from '../../../packages/forge-sandbox/src/core/faults.js';
+import { startSentryReceiver } from '../../../packages/forge-sandbox/src/receivers/sentry-receiver.js';
 import {
   compareCounts,
   compareSnapshots,

@@ -2,20 +2,26 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { jobs as allJobs } from '../../../jobs/index.js';
+import { jobs as allJobs } from '../../../app/jobs.js';
 import { createVerifyDeploymentJob } from '../../../jobs/verify-deployment/index.js';
-import { openApp, type App } from '../../../src/app/app.js';
+import { openApp, type App } from '../../../app/app.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import type { JobDefinition } from '../../../src/runner/job.js';
 import type { RunOutcome } from '../../../src/runner/runner.js';
-import type { SimForge } from '../../../src/sandbox/core/model.js';
-import { startSlackReceiver, type SlackReceiver } from '../../../src/sandbox/receivers/slack-receiver.js';
-import { startFakeService } from '../../../src/sandbox/services/health.js';
-import { startFakeSentryApi, type FakeSentryApi } from '../../../src/sandbox/services/sentry-api.js';
-import type { PushEvent } from '../../../src/sandbox/core/world.js';
+import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
+import {
+  startSlackReceiver,
+  type SlackReceiver,
+} from '../../../packages/forge-sandbox/src/receivers/slack-receiver.js';
+import { startFakeService } from '../../../packages/forge-sandbox/src/services/health.js';
+import {
+  startFakeSentryApi,
+  type FakeSentryApi,
+} from '../../../packages/forge-sandbox/src/services/sentry-api.js';
+import type { PushEvent } from '../../../packages/forge-sandbox/src/core/world.js';
 import { DEPLOYER, SOURCE, TASKS, seedAutoDeployProjects, shipPackage } from '../../helpers/deployments.js';
-import { simulatorForges } from '../../../src/sandbox/bot-forges.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+import { simulatorForges } from '../../../packages/forge-sandbox/src/bot-forges.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 /**

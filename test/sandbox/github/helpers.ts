@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
-import type { CreateProjectInput } from '../../../src/sandbox/core/world.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+import type { CreateProjectInput } from '../../../packages/forge-sandbox/src/core/world.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 export interface GithubFixture {
   sim: Simulator;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { throttleGithub } from '../../../src/sandbox/github/index.js';
+import { throttleGithub } from '../../../packages/forge-sandbox/src/github/index.js';
 import { failure, githubFixture, repo, type GithubFixture } from './helpers.js';
 
 /**

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { Gitlab } from '@gitbeaker/rest';
 import { expect } from 'vitest';
-import { ACCESS } from '../../../src/sandbox/core/world.js';
-import { startSimulator, type Simulator } from '../../../src/sandbox/simulator.js';
+import { ACCESS } from '../../../packages/forge-sandbox/src/core/world.js';
+import { startSimulator, type Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
 
 export type Api = InstanceType<typeof Gitlab>;
 

@@ -1,11 +1,15 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACCESS } from '../../../src/sandbox/core/world.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/sandbox/simulator.js';
+import { ACCESS } from '../../../packages/forge-sandbox/src/core/world.js';
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../../packages/forge-sandbox/src/simulator.js';
 import { expectError } from './helpers.js';
 
 /**
- * The GitLab answers that differ by version (src/sandbox/gitlab/version.ts) and the asynchronous
+ * The GitLab answers that differ by version (packages/forge-sandbox/src/gitlab/version.ts) and the asynchronous
  * parts every version shares. Each case names its source in docs/dev/forge-behaviour.md.
  */
 

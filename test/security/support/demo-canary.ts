@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { stories } from '../../../jobs/demos.js';
-import { runDemo } from '../../../src/demo/run.js';
-import type { DemoStory, DemoWorld } from '../../../src/demo/story.js';
+import { stories } from '../../../demo/stories/index.js';
+import { runDemo } from '../../../demo/run.js';
+import type { DemoStory, DemoWorld } from '../../../demo/story.js';
 
 /**
  * `release-bot demo --json` with canaries, run as its own process by test/security/canary.test.ts:

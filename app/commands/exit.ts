@@ -1,0 +1,41 @@
+import { ConfigError, errorMessage, LeaseHeldError } from '../../src/errors.js';
+import { mask } from '../../src/secrets/masker.js';
+
+/**
+ * Exit codes (documented in README):
+ *   0  ok / noop / skipped
+ *   1  the job failed (or was aborted)
+ *   2  usage or configuration error — nothing was written
+ *   3  refused: the job is already running elsewhere (lease held) — nothing was written
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ConfigError) return EXIT.usage;
+  if (error instanceof LeaseHeldError) return EXIT.refused;
+  return EXIT.failed;
+}
+
+/** Print an error for a human (or as JSON) and return the exit code. */
+export function reportError(error: unknown, json = false): number {
+  const code = exitCodeFor(error);
+  const problems = error instanceof ConfigError ? error.problems.map(mask) : [];
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ error: mask(errorMessage(error)), problems, exitCode: code }, null, 2)}\n`,
+    );
+    return code;
+  }
+  const label = error instanceof LeaseHeldError ? 'refused' : 'error';
+  process.stderr.write(`${label}: ${mask(errorMessage(error))}\n`);
+  const shown = problems.filter((p) => p !== mask(errorMessage(error)));
+  for (const p of shown) process.stderr.write(`  - ${p}\n`);
+  if (
+    code === EXIT.failed &&
+    !(error instanceof ConfigError) &&
+    process.env.RELEASE_BOT_DEBUG &&
+    error instanceof Error
+  )
+    process.stderr.write(`${mask(error.stack ?? '')}\n`);
+  return code;
+}

@@ -1,0 +1,81 @@
+import type { JobResult } from '../../src/runner/job.js';
+import type { RunRecord } from '../../src/store/types.js';
+
+/** Plain-text rendering for terminals: short lines, aligned columns, no colour dependency. */
+
+const MARK: Record<string, string> = {
+  ok: '✓',
+  noop: '·',
+  skipped: '-',
+  failed: '✗',
+  aborted: '!',
+  refused: '⊘',
+  running: '…',
+};
+
+export function mark(status: string): string {
+  return MARK[status] ?? '?';
+}
+
+export function table(rows: string[][], header?: string[]): string {
+  const all = header ? [header, ...rows] : rows;
+  const widths = all.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+export function formatRun(run: RunRecord, result: JobResult | null): string {
+  const lines: string[] = [];
+  lines.push(
+    `${mark(run.status)} ${run.job}: ${run.status}${run.dryRun ? ' (dry run: nothing was written)' : ''} — ${run.summary}`,
+  );
+  lines.push(
+    `  run ${run.id} · ${run.trigger} · ${duration(run.durationMs)}${run.attempts > 1 ? ` · ${run.attempts} attempts` : ''}`,
+  );
+  if (result?.items?.length) {
+    lines.push('');
+    lines.push(table(result.items.map((i) => [` ${mark(i.status)}`, i.name, i.status, i.summary])));
+  }
+  if (result?.actions.length) {
+    lines.push('', run.dryRun ? 'Plan:' : 'Actions:');
+    for (const a of result.actions)
+      lines.push(
+        `  ${a.done ? '✓' : '•'} ${a.subject ? `[${a.subject}] ` : ''}${a.description}${a.url ? `  ${a.url}` : ''}`,
+      );
+  }
+  if (result?.links.length) {
+    lines.push('', 'Links:');
+    for (const l of result.links) lines.push(`  ${l.text}: ${l.url}`);
+  }
+  if (run.error && run.status !== 'ok') lines.push('', `error: ${run.error}`);
+  return lines.join('\n');
+}
+
+export function formatHistory(runs: RunRecord[]): string {
+  if (runs.length === 0) return 'no runs recorded yet';
+  return table(
+    runs.map((r) => [
+      r.id,
+      r.job,
+      `${mark(r.status)} ${r.status}`,
+      r.trigger + (r.dryRun ? ' (dry)' : ''),
+      r.startedAt.replace('T', ' ').slice(0, 19),
+      duration(r.durationMs),
+      r.summary.length > 80 ? `${r.summary.slice(0, 79)}…` : r.summary,
+    ]),
+    ['RUN', 'JOB', 'STATUS', 'TRIGGER', 'STARTED (UTC)', 'TOOK', 'SUMMARY'],
+  );
+}
