@@ -190,6 +190,18 @@ export function answerSchemas(host: string) {
       allowAutoMerge: z.boolean(),
     }),
     branch,
+    branchProtection: z.object({
+      protected: z.boolean(),
+      rule: z
+        .object({
+          name: z.string().min(1),
+          pushAccess: z.string(),
+          forcePush: z.boolean(),
+          requiredChecks: z.array(z.string()),
+        })
+        .nullable(),
+      settingsUrl: own,
+    }),
     branchRef: z.object({ name: ref, sha }),
     commit,
     compare: z.object({

@@ -71,6 +71,7 @@ export const ANSWER_RULES: Record<Operation, Rule> = {
   },
   'repo.createBranch': { schema: (s) => s.branch, same: branchAsked },
   'repo.deleteBranch': { schema: (s) => s.nothing },
+  'repo.getBranchProtection': { schema: (s) => s.branchProtection.nullable() },
   'repo.updateBranch': { schema: (s) => s.branch, same: branchAsked },
   'repo.listCommits': { schema: (s) => s.commit.array() },
   'repo.getCommit': {
@@ -104,6 +105,8 @@ export const ANSWER_RULES: Record<Operation, Rule> = {
     schema: (s) => s.changeRequest.nullable(),
     same: (args, a) => a && iidAsked(args, a),
   },
+  // Any state and any target: the caller filters (merged into its source branch).
+  'changeRequests.listForCommit': { schema: (s) => s.changeRequest.array() },
   'changeRequests.create': {
     schema: (s) => s.changeRequest,
     same: (args, a) => {

@@ -45,6 +45,19 @@ export interface Branch {
   webUrl: string;
 }
 
+/** How a branch is protected, as the forge says (`RepoApi.getBranchProtection`). */
+export interface BranchProtection {
+  /** Protected by a rule for its name or a pattern (the branch answer's own flag). */
+  protected: boolean;
+  /**
+   * The rule for exactly this name, when the bot may read it (GitHub needs admin rights; a GitLab
+   * wildcard rule is not returned by name): null otherwise.
+   */
+  rule: { name: string; pushAccess: string; forcePush: boolean; requiredChecks: string[] } | null;
+  /** Where an admin sets protection up in the web UI. */
+  settingsUrl: string;
+}
+
 /** A branch name and its head, as a prefix listing returns it. */
 export interface BranchRef {
   name: string;
@@ -370,6 +383,8 @@ export interface RepoApi {
    */
   listBranches(project: string, options: { prefix: string; limit?: number }): Promise<BranchRef[]>;
   createBranch(project: string, branch: string, ref: string): Promise<Branch>;
+  /** How `branch` is protected; null when there is no such branch. Never changes protection. */
+  getBranchProtection(project: string, branch: string): Promise<BranchProtection | null>;
   deleteBranch(project: string, branch: string): Promise<void>;
   /** Move a branch to `sha`. Without `force` it must be a fast-forward (NotFastForwardError otherwise). */
   updateBranch(project: string, branch: string, sha: string, options?: { force?: boolean }): Promise<Branch>;
@@ -395,6 +410,11 @@ export interface ChangeRequestApi {
     },
   ): Promise<ChangeRequest[]>;
   get(project: string, iid: number): Promise<ChangeRequest | null>;
+  /**
+   * Change requests a commit belongs to (GitLab `commits/:sha/merge_requests`, GitHub
+   * `commits/{sha}/pulls`), any state and target: callers filter (merged into `main`).
+   */
+  listForCommit(project: string, sha: string): Promise<ChangeRequest[]>;
   create(project: string, input: CreateChangeRequestInput): Promise<ChangeRequest>;
   update(project: string, iid: number, input: UpdateChangeRequestInput): Promise<ChangeRequest>;
   /** Merge now; `sha` guards against merging a head the caller did not see. */

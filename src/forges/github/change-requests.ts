@@ -107,6 +107,15 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
       return pull ? toChangeRequest(pull) : null;
     },
 
+    async listForCommit(project, sha) {
+      const pulls = await gh.paginate<GhPull>('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+        ...gh.repo(project),
+        commit_sha: sha,
+        per_page: 100,
+      });
+      return pulls.map(toChangeRequest);
+    },
+
     async create(project, input) {
       gh.write(`open a pull request from ${input.sourceBranch}`);
       const repo = gh.repo(project);

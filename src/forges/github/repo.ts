@@ -11,7 +11,17 @@ import type {
 import type { GithubClient } from './client.js';
 import { isStatus } from './errors.js';
 import { gitCommitToCommit, toCommit } from './map.js';
-import type { GhBranch, GhCommit, GhCompare, GhContent, GhFile, GhGitCommit, GhRef, GhRepo } from './wire.js';
+import type {
+  GhBranch,
+  GhCommit,
+  GhCompare,
+  GhContent,
+  GhFile,
+  GhGitCommit,
+  GhProtection,
+  GhRef,
+  GhRepo,
+} from './wire.js';
 
 function toChangedFile(f: GhFile): ChangedFile {
   return {
@@ -105,6 +115,48 @@ export function createRepoApi(gh: GithubClient): RepoApi {
           webUrl: `${gh.webUrl}/${project}/tree/${branch}`,
         }
       );
+    },
+
+    /**
+     * "Get a branch" says whether it is protected (rules and patterns alike); the rule itself
+     * needs admin rights (404 or 403 without), and 404 "Branch not protected" when there is none.
+     */
+    async getBranchProtection(project, branch) {
+      const b = await gh.find<GhBranch>('GET /repos/{owner}/{repo}/branches/{branch}', {
+        ...gh.repo(project),
+        branch,
+      });
+      if (!b) return null;
+      const settingsUrl = `${gh.webUrl}/${project}/settings/branches`;
+      if (!b.protected) return { protected: false, rule: null, settingsUrl };
+      const rule = await gh.find<GhProtection>(
+        'GET /repos/{owner}/{repo}/branches/{branch}/protection',
+        { ...gh.repo(project), branch },
+        (error) => isStatus(error, 403),
+      );
+      const restrictions = rule?.restrictions;
+      return {
+        protected: true,
+        rule: rule
+          ? {
+              name: branch,
+              pushAccess: restrictions
+                ? `restricted to ${
+                    [
+                      ...restrictions.users.map((u) => u.login),
+                      ...restrictions.teams.map((t) => t.slug),
+                      ...(restrictions.apps ?? []).map((a) => a.slug ?? ''),
+                    ]
+                      .filter(Boolean)
+                      .join(', ') || 'no one'
+                  }`
+                : 'anyone with write access',
+              forcePush: rule.allow_force_pushes?.enabled === true,
+              requiredChecks: rule.required_status_checks?.contexts ?? [],
+            }
+          : null,
+        settingsUrl,
+      };
     },
 
     async deleteBranch(project, branch) {

@@ -32,6 +32,13 @@ export interface GhBranch {
   };
 }
 
+/** "Get branch protection" (admin only). */
+export interface GhProtection {
+  required_status_checks?: { contexts?: string[] } | null;
+  allow_force_pushes?: { enabled: boolean };
+  restrictions?: { users: { login: string }[]; teams: { slug: string }[]; apps?: { slug?: string }[] } | null;
+}
+
 export interface GhRef {
   ref: string;
   object: { sha: string };

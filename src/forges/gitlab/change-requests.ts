@@ -49,6 +49,11 @@ export function createChangeRequestApi(client: GitlabClient): ChangeRequestApi {
       return mr ? toChangeRequest(mr) : null;
     },
 
+    async listForCommit(project, sha) {
+      const mrs = await api.Commits.allMergeRequests(project, sha, { perPage: 100 } as never);
+      return (mrs as unknown as Json[]).map(toChangeRequest);
+    },
+
     async create(project, input: CreateChangeRequestInput) {
       client.write(`open a merge request from ${input.sourceBranch} in ${project}`);
       const [assigneeIds, reviewerIds, milestoneId] = await Promise.all([

@@ -56,6 +56,37 @@ export function createRepoApi(client: GitlabClient): RepoApi {
       return toBranch((await api.Branches.create(project, branch, ref)) as unknown as Json);
     },
 
+    /** The branch's `protected` flag covers wildcard rules; `protected_branches/:name` only an exact one. */
+    async getBranchProtection(project, branch) {
+      const b = await repo.getBranch(project, branch);
+      if (!b) return null;
+      const settingsUrl = `${client.webUrl}/${project}/-/settings/repository#js-protected-branches-settings`;
+      const rule = b.protected
+        ? ((await client
+            .find(() => api.ProtectedBranches.show(project, branch))
+            // Reading rules may need more than the bot's role: protected, rule unknown.
+            .catch((error: unknown) => {
+              if (error instanceof ForgeError && error.status === 403) return null;
+              throw error;
+            })) as Json | null)
+        : null;
+      const levels = (rule?.push_access_levels as Json[] | undefined) ?? [];
+      return {
+        protected: b.protected,
+        rule: rule
+          ? {
+              name: String(rule.name),
+              pushAccess: levels.length
+                ? levels.map((l) => String(l.access_level_description ?? l.access_level)).join(', ')
+                : 'No one',
+              forcePush: rule.allow_force_push === true,
+              requiredChecks: [],
+            }
+          : null,
+        settingsUrl,
+      };
+    },
+
     async deleteBranch(project, branch) {
       client.write(`delete branch ${branch} in ${project}`);
       // Already gone is what the caller wanted.
