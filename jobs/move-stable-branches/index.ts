@@ -26,6 +26,10 @@ export default defineJob({
     },
     { flags: '--yes', description: 'confirm without asking (manual runs)' },
     { flags: '--force', description: 'allow moves that are not fast-forwards (drops commits on stable)' },
+    {
+      flags: '--notes-file <path>',
+      description: 'write the release notes (the moved PRs/MRs, per repo) to this Markdown file',
+    },
   ],
   acceptUnknownOptions: true,
   checkConfig(options, config) {

@@ -95,7 +95,14 @@ async function write<T>(
 export async function askInIssue(
   ctx: JobContext,
   options: Options,
-  input: { plan: Plan; outcomes: RepoOutcome[]; gates: GateResult[]; bot: string },
+  input: {
+    plan: Plan;
+    outcomes: RepoOutcome[];
+    gates: GateResult[];
+    bot: string;
+    /** The release notes of the planned moves, read only when the description is written. */
+    releaseNotes?: () => Promise<string>;
+  },
 ): Promise<IssueApproval> {
   const { plan, outcomes, gates, bot } = input;
   const forge = approvalForge(ctx, options);
@@ -128,6 +135,7 @@ export async function askInIssue(
             gates,
             approvers,
             marker,
+            releaseNotes: await input.releaseNotes?.(),
           }),
           labels: options.approval.labels,
         });
@@ -199,6 +207,7 @@ export async function askInIssue(
             gates,
             approvers,
             marker,
+            releaseNotes: await input.releaseNotes?.(),
           }),
         });
         await memory.set(iid, marker);
@@ -348,6 +357,8 @@ export async function finishIssue(
     notes: { name: string; commits: Commit[] }[];
     approvedBy: string;
     bot: string;
+    /** Markdown of the moved PRs/MRs (release-notes.ts). */
+    releaseNotes?: string;
     /** The Slack report: after the note, before closing, so a killed run still sends it next time. */
     report: () => Promise<void>;
   },
@@ -374,7 +385,7 @@ export async function finishIssue(
         forge.notes.create(
           project,
           { kind: 'issue', iid: issue.iid },
-          `${reportMarkdown({ outcomes: input.outcomes, notes: input.notes, approvedBy: input.approvedBy, hash: input.hash })}\n${noteMarker({ type: 'report', hash: input.hash })}`,
+          `${reportMarkdown({ outcomes: input.outcomes, notes: input.notes, approvedBy: input.approvedBy, hash: input.hash, releaseNotes: input.releaseNotes })}\n${noteMarker({ type: 'report', hash: input.hash })}`,
         ),
     );
   await sendOnce(ctx, `report:${input.hash}:${issue.webUrl}`, input.report);

@@ -63,13 +63,17 @@ export function moveReport(
     notes: { name: string; commits: Commit[] }[];
     approvedBy: string;
     issueUrl?: string;
+    /** The moved PRs/MRs' release notes (release-notes.ts); else the moved commits. */
+    releaseNotes?: NotifyItem[];
   },
 ): NotifyMessage {
   const failed = input.outcomes.filter((o) => o.status === 'failed' || o.status === 'blocked');
   const moved = input.outcomes.filter((o) => o.status === 'moved');
-  const notes: NotifyItem[] = input.notes.flatMap(({ name, commits }) =>
-    [...commits].reverse().map((c) => ({ text: `${name}: ${c.shortSha} ${c.title}`, url: c.webUrl })),
-  );
+  const notes: NotifyItem[] =
+    input.releaseNotes ??
+    input.notes.flatMap(({ name, commits }) =>
+      [...commits].reverse().map((c) => ({ text: `${name}: ${c.shortSha} ${c.title}`, url: c.webUrl })),
+    );
   return {
     title: failed.length
       ? `move-stable-branches: ${failed.length} stable branch(es) not moved, ${moved.length} moved`
@@ -81,7 +85,9 @@ export function moveReport(
         label: o.plan.name,
         value:
           o.status === 'moved'
-            ? `moved ${shortSha(o.plan.stable)} → ${shortSha(o.plan.target)} (${o.plan.commits.length})`
+            ? o.created
+              ? `created at ${shortSha(o.plan.target ?? o.plan.stable)}: ${o.summary}`
+              : `moved ${shortSha(o.plan.stable)} → ${shortSha(o.plan.target)} (${o.plan.commits.length})`
             : `${o.status}: ${o.summary}`,
         url: o.status === 'moved' ? (o.plan.compareUrl ?? undefined) : undefined,
       })),

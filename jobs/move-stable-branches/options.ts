@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { branchName } from '../../src/kit/ref-name.js';
 import { projectPath } from '../../src/kit/repo-path.js';
 import { duration } from '../../src/kit/duration.js';
+import { readySchema } from './ready-options.js';
 
 /**
  * Config of `move-stable-branches` (seed 003, Packit): the repositories whose `stable` branch
@@ -28,6 +29,13 @@ export const repoSchema = z
     stable: branchName.default('stable'),
     /** Repos (by name) that must move first; a failure there skips this one. Must be listed earlier. */
     dependsOn: z.array(z.string()).default([]),
+    /** No `stable` yet: create it at the target (plan says "create", approved like a move). */
+    createStable: z.boolean().default(false),
+    /**
+     * When this repo's moved stable is ready for the repos that depend on it (its build exists):
+     * they wait across polls until then. Without it, dependents move right after this one.
+     */
+    ready: readySchema.optional(),
   })
   .strict();
 

@@ -13,6 +13,8 @@ import { repoName, type Options, type Repo } from './options.js';
 export type Decision =
   /** stable will move to target. */
   | 'move'
+  /** No stable yet and `createStable: true`: it will be created at target. */
+  | 'create'
   /** stable already is at target: "even, skipping". */
   | 'even'
   /** Not a fast-forward and no --force: refused. */
@@ -40,12 +42,22 @@ export interface RepoPlan {
   dropped: Commit[];
   compareUrl: string | null;
   branchUrl: string;
+  /** No stable branch and `createStable` is off (a manual run stops with a usage error). */
+  missingStable?: boolean;
 }
 
 export interface Plan {
   repos: RepoPlan[];
   /** Identity of what would be approved: every repo's target. Changes when `main` moves. */
   hash: string;
+}
+
+/** What the plan says about a repo without stable when the config does not allow creating it. */
+export function missingStableReason(
+  repo: { project: string; stable: string; source: string },
+  index: number,
+): string {
+  return `${repo.project} has no branch ${repo.stable}: set \`createStable: true\` on jobs.move-stable-branches.repos[${index}] to create it at ${repo.source}'s head after approval (or create it by hand, or remove the repo)`;
 }
 
 export function shortSha(sha: string | null | undefined): string {
@@ -115,9 +127,17 @@ async function planRepo(
   }
   plan.source = source.sha;
   if (!stable) {
-    if (pinned)
-      throw new UsageError(`--override ${name}=${pinned}: ${repo.project} has no branch ${repo.stable}`);
-    plan.reason = `${repo.project} has no branch ${repo.stable}: create it (e.g. from the last release) or remove the repo from the config`;
+    if (!repo.createStable) {
+      if (pinned)
+        throw new UsageError(`--override ${name}=${pinned}: ${repo.project} has no branch ${repo.stable}`);
+      plan.reason = missingStableReason(repo, options.repos.indexOf(repo));
+      plan.missingStable = true;
+      return plan;
+    }
+    plan.target = pinned ? (await pinnedCommit(forge, repo, name, pinned, source.sha)).sha : source.sha;
+    plan.decision = 'create';
+    plan.fastForward = true;
+    plan.reason = `no ${repo.stable} yet: create it at ${pinned ? 'pinned' : repo.source} ${shortSha(plan.target)}`;
     return plan;
   }
   plan.stable = stable.sha;
@@ -168,7 +188,7 @@ async function planRepo(
 export function markDependents(repos: RepoPlan[]): void {
   const byName = new Map(repos.map((r) => [r.name, r]));
   for (const r of repos) {
-    if (r.decision !== 'move') continue;
+    if (r.decision !== 'move' && r.decision !== 'create') continue;
     const broken = r.repo.dependsOn
       .map((d) => byName.get(d))
       .find((d) => d && ['blocked', 'error', 'skipped'].includes(d.decision));

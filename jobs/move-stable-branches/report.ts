@@ -49,10 +49,11 @@ const STATUS_TEXT: Record<OutcomeStatus, string> = {
   blocked: '⛔ refused',
   failed: '❌ failed',
   skipped: '⏭ skipped',
+  waiting: '⏳ waiting',
 };
 
 export function planTable(outcomes: RepoOutcome[]): string {
-  const rows = outcomes.map(({ plan, status, summary, earlier }) => {
+  const rows = outcomes.map(({ plan, status, summary, earlier, created }) => {
     const commits = status === 'even' ? '0' : String(plan.commits.length);
     const mode = status === 'even' ? '' : plan.force ? ', forced' : plan.fastForward ? ', fast-forward' : '';
     const to = plan.compareUrl
@@ -60,10 +61,17 @@ export function planTable(outcomes: RepoOutcome[]): string {
       : `\`${shortSha(plan.target)}\``;
     const detail = earlier
       ? ' (by an earlier run of this plan)'
-      : status === 'moved' || status === 'planned' || status === 'even'
-        ? ''
-        : ` — ${safe(summary)}`;
-    return `| ${safe(plan.name)} | ${plan.repo.stable} ← ${plan.repo.source}${plan.pinned ? ' (pinned)' : ''} | \`${shortSha(plan.stable)}\` → ${to} | ${commits} | ${STATUS_TEXT[status]}${mode}${detail} |`;
+      : created || (status === 'planned' && plan.decision === 'create')
+        ? ` — ${safe(summary)}`
+        : status === 'moved' || status === 'planned' || status === 'even'
+          ? ''
+          : ` — ${safe(summary)}`;
+    const text = created
+      ? '✅ created'
+      : status === 'planned' && plan.decision === 'create'
+        ? 'to create'
+        : `${STATUS_TEXT[status]}${mode}`;
+    return `| ${safe(plan.name)} | ${plan.repo.stable} ← ${plan.repo.source}${plan.pinned ? ' (pinned)' : ''} | \`${shortSha(plan.stable)}\` → ${to} | ${commits} | ${text}${detail} |`;
   });
   return ['| Repo | Branch | From → To | Commits | Status |', '|---|---|---|---|---|', ...rows].join('\n');
 }
@@ -118,6 +126,8 @@ export function issueDescription(input: {
   gates: GateResult[];
   approvers: string[];
   marker: IssueMarker;
+  /** Markdown of the PRs/MRs that would move (release-notes.ts). */
+  releaseNotes?: string;
 }): string {
   const { checkboxes, hash, outcomes, gates } = input;
   const box = checkboxes ? [`- [ ] ${checkboxText(hash)}`, ''] : [];
@@ -137,6 +147,7 @@ export function issueDescription(input: {
     '',
     releaseNotes(moving.map((o) => ({ name: o.plan.name, commits: o.plan.commits }))),
     '',
+    ...(input.releaseNotes ? ['### Release notes', '', input.releaseNotes, ''] : []),
     '### Approve',
     '',
     ...box,
@@ -163,19 +174,23 @@ export function reportMarkdown(input: {
   notes: { name: string; commits: Commit[] }[];
   approvedBy: string;
   hash: string;
+  /** Markdown of the moved PRs/MRs (release-notes.ts); else the moved commits. */
+  releaseNotes?: string;
 }): string {
   const failed = input.outcomes.filter((o) => o.status === 'failed' || o.status === 'blocked');
   const skipped = input.outcomes.filter((o) => o.status === 'skipped');
   const moved = input.outcomes.filter((o) => o.status === 'moved');
-  const headline = failed.length
-    ? `⚠️ Moved ${moved.length} stable branch(es); ${failed.length} failed, ${skipped.length} skipped.`
-    : `✅ Moved ${moved.length} stable branch(es) (plan \`${input.hash}\`, approved by ${safe(input.approvedBy)}); every moved ref was verified.`;
-  const next = failed.length
-    ? [
-        '',
-        '**What to do:** fix what the table says for each failed repo, then run `release-bot run move-stable-branches --yes` (already-moved repos are even and skipped).',
-      ]
-    : [];
+  const headline =
+    failed.length || skipped.length
+      ? `⚠️ Moved ${moved.length} stable branch(es); ${failed.length} failed, ${skipped.length} skipped.`
+      : `✅ Moved ${moved.length} stable branch(es) (plan \`${input.hash}\`, approved by ${safe(input.approvedBy)}); every moved ref was verified.`;
+  const next =
+    failed.length || skipped.length
+      ? [
+          '',
+          '**What to do:** fix what the table says for each failed or stopped repo, then run `release-bot run move-stable-branches --yes` (already-moved repos are even and skipped).',
+        ]
+      : [];
   return [
     headline,
     '',
@@ -184,7 +199,7 @@ export function reportMarkdown(input: {
     '',
     '### Release notes',
     '',
-    releaseNotes(input.notes),
+    input.releaseNotes ?? releaseNotes(input.notes),
   ].join('\n');
 }
 

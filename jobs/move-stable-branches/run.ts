@@ -3,6 +3,8 @@ import type { Action, ItemResult, JobContext, JobResult, Link, ResultStatus } fr
 import { markerMemory } from './approval-marker.js';
 import { findApprovalIssue, type ApprovalIssue } from './approval.js';
 import { confirmOnTerminal } from './confirm.js';
+import { refuseMissingStable } from './create.js';
+import { withRecordedMoves } from './earlier.js';
 import { failureSignature, runGates, type GateResult } from './gates.js';
 import { approvalForge, askInIssue, finishIssue, noteGatesOnIssue, withEarlierMoves } from './issue-flow.js';
 import { gatesFailed, moveReport } from './messages.js';
@@ -11,6 +13,13 @@ import { describeMove, moveBranches, plannedOutcomes, type OutcomeStatus, type R
 import type { Options } from './options.js';
 import { parseOverrides } from './overrides.js';
 import { makePlan, type Plan } from './plan.js';
+import {
+  notesOfOutcomes,
+  releaseNotesItems,
+  releaseNotesMarkdown,
+  saveNotesFile,
+  type RepoNotes,
+} from './release-notes.js';
 import { terminalReport } from './report.js';
 
 /**
@@ -25,6 +34,7 @@ const ITEM_STATUS: Record<OutcomeStatus, ResultStatus> = {
   blocked: 'failed',
   failed: 'failed',
   skipped: 'skipped',
+  waiting: 'skipped',
 };
 
 function repoItems(outcomes: RepoOutcome[], planned: boolean): ItemResult[] {
@@ -104,8 +114,17 @@ async function nothingToMove(
       markerMemory(ctx, approvalForge(ctx, options), options.approval.project),
     );
     if (open) {
-      shown = await withEarlierMoves(ctx, options, outcomes, open.marker);
+      shown = await withRecordedMoves(
+        ctx,
+        options,
+        plan.hash,
+        await withEarlierMoves(ctx, options, outcomes, open.marker),
+      );
       const notes = releaseNotes(shown);
+      const prNotes = notes.length
+        ? await notesOfOutcomes(ctx, ctx.forge(options.forge), shown, ['moved'])
+        : [];
+      if (notes.length) await saveNotesFile(ctx, plan.hash, prNotes);
       const approvedBy = shown.some((o) => o.status === 'moved')
         ? 'the approval on this issue (moved by an earlier run)'
         : 'nobody: every stable branch is already even with its source';
@@ -117,11 +136,18 @@ async function nothingToMove(
           notes,
           approvedBy,
           bot: user,
+          releaseNotes: notes.length ? releaseNotesMarkdown(prNotes) : undefined,
           report: async () => {
             if (notes.length === 0) return;
             await ctx.notifier.send(
               ctx.slackChannel,
-              moveReport(ctx, options, { outcomes: shown, notes, approvedBy, issueUrl: open.issue.webUrl }),
+              moveReport(ctx, options, {
+                outcomes: shown,
+                notes,
+                approvedBy,
+                issueUrl: open.issue.webUrl,
+                releaseNotes: releaseNotesItems(prNotes),
+              }),
             );
           },
         })),
@@ -196,6 +222,44 @@ async function gatesFailedResult(
   };
 }
 
+/**
+ * Some repos wait for a dependency's new stable to be built: what moved stays moved, the store
+ * knows it (progress.ts), and the next poll continues with the same approval. Nothing is
+ * reported or closed until the move is over.
+ */
+function waitingResult(
+  ctx: JobContext,
+  plan: Plan,
+  gates: GateResult[],
+  outcomes: RepoOutcome[],
+  done: { actions: Action[]; links: Link[]; approvedBy: string },
+): JobResult {
+  const moved = outcomes.filter((o) => o.status === 'moved');
+  const waiting = outcomes.filter((o) => o.status === 'waiting');
+  const stopped = outcomes.filter(
+    (o) => o.status === 'failed' || o.status === 'skipped' || o.status === 'blocked',
+  );
+  const parts = [
+    ...(moved.length
+      ? [
+          `${moved.some((o) => o.created) ? 'created/moved' : 'moved'} ${moved.map((o) => o.plan.name).join(', ')}`,
+        ]
+      : []),
+    `waiting: ${waiting.map((o) => `${o.plan.name} ${o.summary}`).join('; ')}`,
+    ...(stopped.length
+      ? [`not moved: ${stopped.map((o) => `${o.plan.name}: ${o.summary}`).join('; ')}`]
+      : []),
+  ];
+  return {
+    status: moved.length ? 'ok' : 'skipped',
+    summary: `${parts.join('; ')}; ${ctx.trigger === 'schedule' ? 'the next poll continues' : 'run again later to continue'} (plan ${plan.hash}, approved by ${done.approvedBy})`,
+    actions: done.actions,
+    links: done.links,
+    items: [...repoItems(outcomes, false), ...gateItems(gates)],
+    details: details(plan, gates, { approvedBy: done.approvedBy, waiting: waiting.map((o) => o.plan.name) }),
+  };
+}
+
 export async function runMove(ctx: JobContext, options: Options): Promise<JobResult> {
   const overrides = parseOverrides(ctx.args, options);
   const force = Boolean(ctx.args.force);
@@ -205,6 +269,7 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
 
   ctx.progress(`planning ${options.repos.length} repo(s)`);
   const plan = await makePlan(ctx, options, overrides, force);
+  refuseMissingStable(ctx, options, plan);
   const outcomes = plannedOutcomes(plan.repos);
   if (!outcomes.some((o) => o.status === 'planned')) return nothingToMove(ctx, options, plan, outcomes, bot);
 
@@ -240,7 +305,14 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
       details: details(plan, gates),
     };
   } else if (ctx.trigger === 'schedule') {
-    const asked = await askInIssue(ctx, options, { plan, outcomes, gates, bot: await bot() });
+    const asked = await askInIssue(ctx, options, {
+      plan,
+      outcomes,
+      gates,
+      bot: await bot(),
+      releaseNotes: async () =>
+        releaseNotesMarkdown(await notesOfOutcomes(ctx, forge, outcomes, ['planned'])),
+    });
     actions.push(...asked.actions);
     if (asked.issue) links.push({ text: 'Approval issue', url: asked.issue.webUrl });
     if (!asked.approvedBy)
@@ -280,7 +352,8 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
   }
 
   // Dry run with approval.required: false lands here too: show the moves, perform none.
-  if (ctx.dryRun)
+  if (ctx.dryRun) {
+    await saveNotesFile(ctx, plan.hash, await notesOfOutcomes(ctx, forge, outcomes, ['planned']));
     return {
       status: 'ok',
       summary: `dry run: gates passed; ${moving} stable branch(es) would move (plan ${plan.hash})`,
@@ -289,10 +362,13 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
       items: items(),
       details: details(plan, gates),
     };
+  }
 
   ctx.progress(`moving ${moving} stable branch(es), approved by ${approvedBy}`);
-  const moved = await moveBranches(ctx, options, plan.repos, await bot());
+  const moved = await moveBranches(ctx, options, plan.repos, await bot(), plan.hash);
   actions.push(...moved.actions);
+  if (moved.outcomes.some((o) => o.status === 'waiting'))
+    return waitingResult(ctx, plan, gates, moved.outcomes, { actions, links, approvedBy });
 
   if (options.approval.project) {
     const found = await findApprovalIssue(
@@ -304,12 +380,25 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
     );
     issue = found.open;
   }
-  const shown = await withEarlierMoves(ctx, options, moved.outcomes, issue?.marker ?? null);
+  const shown = await withRecordedMoves(
+    ctx,
+    options,
+    plan.hash,
+    await withEarlierMoves(ctx, options, moved.outcomes, issue?.marker ?? null),
+  );
   const notes = releaseNotes(shown);
+  const prNotes: RepoNotes[] = await notesOfOutcomes(ctx, forge, shown, ['moved']);
+  await saveNotesFile(ctx, plan.hash, prNotes);
   const report = async () => {
     await ctx.notifier.send(
       ctx.slackChannel,
-      moveReport(ctx, options, { outcomes: shown, notes, approvedBy, issueUrl: issue?.issue.webUrl }),
+      moveReport(ctx, options, {
+        outcomes: shown,
+        notes,
+        approvedBy,
+        issueUrl: issue?.issue.webUrl,
+        releaseNotes: releaseNotesItems(prNotes),
+      }),
     );
   };
   if (issue) {
@@ -321,6 +410,7 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
         notes,
         approvedBy,
         bot: await bot(),
+        releaseNotes: releaseNotesMarkdown(prNotes),
         report,
       })),
     );
