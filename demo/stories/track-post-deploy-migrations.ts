@@ -1,6 +1,7 @@
 import type { DemoStory, DemoWorld } from '../story.js';
 import type { CreateProjectInput } from '../../packages/forge-sandbox/src/core/world.js';
 import type { Simulator } from '../../packages/forge-sandbox/src/simulator.js';
+import { deployPackage } from '../../packages/forge-sandbox/src/worlds/auto-deploy.js';
 
 /**
  * Seed 002: auto-deploy packages go to gstg-cny, then gprd. For each package that reaches gprd
@@ -37,15 +38,7 @@ async function cut(sim: Simulator, files: Record<string, string>, message: strin
 }
 
 async function deploy(sim: Simulator, environment: string, tag: string): Promise<void> {
-  await sim.deploy({
-    forge: 'gitlab',
-    project: DEPLOYER,
-    environment,
-    ref: tag,
-    sha: (await sim.project('gitlab', DEPLOYER).repo.branchSha('master'))!,
-    variables: { DEPLOY_VERSION: tag },
-  });
-  await sim.advance(HOUR);
+  await deployPackage(sim, { deployer: DEPLOYER, environment, tag, settleMs: HOUR });
 }
 
 function notesFor(world: DemoWorld, version: string) {

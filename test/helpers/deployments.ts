@@ -1,5 +1,6 @@
 import type { SimDeployment } from '../../packages/forge-sandbox/src/core/model.js';
 import type { Simulator } from '../../packages/forge-sandbox/src/simulator.js';
+import { deployPackage as deployPackageBy } from '../../packages/forge-sandbox/src/worlds/auto-deploy.js';
 
 /** GitLab's deployer project: its pipeline deploys a package, the package's tag as the ref. */
 export const DEPLOYER = 'gitlab-com/gl-infra/deployer';
@@ -48,25 +49,12 @@ export async function seedAutoDeployProjects(
   });
 }
 
-/**
- * One deployment of an auto-deploy package to `environment`, made the way the deployer pipeline
- * makes it: of the deployer project's current head, with the package tag as ref and as
- * DEPLOY_VERSION. Then `settleMs` passes on the simulator clock, so the next deployment is later.
- */
-export async function deployPackage(
+/** One deployment of a package by the deployer project (see the simulator's auto-deploy world). */
+export function deployPackage(
   sim: Simulator,
   input: { environment: string; tag: string; settleMs: number },
 ): Promise<SimDeployment> {
-  const deployment = await sim.deploy({
-    forge: 'gitlab',
-    project: DEPLOYER,
-    environment: input.environment,
-    ref: input.tag,
-    sha: (await sim.project('gitlab', DEPLOYER).repo.branchSha('master'))!,
-    variables: { DEPLOY_VERSION: input.tag },
-  });
-  await sim.advance(input.settleMs);
-  return deployment;
+  return deployPackageBy(sim, { deployer: DEPLOYER, ...input });
 }
 
 /** A package deployed to the baseline (gstg-cny), then to production (gprd), as auto-deploy does. */

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { collect, ROOT, spawnCli, type CliResult } from '../helpers/cli.js';
+import { sleep } from '../../src/kit/sleep.js';
 
 /** A `release-bot start` daemon in its own process, optionally with a skewed clock. */
 
@@ -44,7 +45,7 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -64,7 +65,7 @@ export async function waitForStart(replicas: Replica[], timeoutMs: number): Prom
   }
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../src/kit/sleep.js';
 
 /** The pid inside a run's holder (`host:pid:nonce`, or a lease's `host:pid:nonce/runId`). */
 export function holderPid(holder: string): number {
