@@ -19,6 +19,7 @@ import { describeStep, planRollbackCommand, planVerdict, type DeploymentPlan } f
 import { keys, type PendingRecord } from './records.js';
 import { describeRollback } from './rollback.js';
 import { describeDeployment, subjectOf } from './subject.js';
+import { recordVerdict } from './verdict-record.js';
 import { watch } from './verify.js';
 import { realSleep, type Sleep, type WindowReport } from './window.js';
 
@@ -140,6 +141,7 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       actions = applied.actions;
       rollbackError = applied.rollback?.error;
       if (plan.verdict) await ctx.state.set(keys.verdict(target, record.deployment.id), plan.verdict);
+      await recordVerdict(ctx, plan, applied.rollback);
       await ctx.state.delete(keys.pending(target, record.deployment.id));
     }
 
