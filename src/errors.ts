@@ -59,6 +59,18 @@ export class DryRunWriteError extends Error {
   }
 }
 
+/**
+ * A write was attempted while a job was planning or reporting: only its apply phase may write.
+ * A bug in the job. A DryRunWriteError too, so the forge adapters pass it through unwrapped.
+ */
+export class PlanWriteError extends DryRunWriteError {
+  override name = 'PlanWriteError';
+  constructor(what: string) {
+    super(what);
+    this.message = `plan phase: refused to perform a write (${what}); only apply may write`;
+  }
+}
+
 /** The run was aborted (timeout or shutdown). */
 export class AbortedError extends Error {
   override name = 'AbortedError';

@@ -8,8 +8,9 @@ import type { Store } from '../store/types.js';
 
 /**
  * The job contract. A job is defined once with `defineJob` and registered in app/jobs.ts.
- * It plans first and then applies; in dry-run it returns the plan and the forge layer refuses
- * any write, so a bug cannot write.
+ * It plans (`plan`, read-only), the runner applies the plan (`apply`, the only phase that may
+ * write) and the job reports (`report`, read-only). A dry run never reaches `apply`: the runner
+ * renders its result from the plan, and the forge layer refuses any write as a second wall.
  */
 
 // Defined with the store that records them (the store must not import the runner).
@@ -108,7 +109,32 @@ export interface CliOption {
   description: string;
 }
 
-export interface JobDefinition<S extends JobOptionsSchema = JobOptionsSchema> {
+/** One planned change, described the way a run report shows it (an Action without `done`). */
+export interface Step {
+  kind: string;
+  description: string;
+  /** The component, repo or package it belongs to. */
+  subject?: string;
+  url?: string;
+}
+
+/** What `plan` returns: pure data, whatever the job needs to apply, with its steps described. */
+export interface Plan<S extends Step = Step> {
+  steps: S[];
+}
+
+/** What `apply` returns: at least the actions it performed (`done: true`) or left undone. */
+export interface Applied {
+  actions: Action[];
+}
+
+/**
+ * What `report` returns: the run's result. `actions` may be left out: the runner takes them from
+ * the plan's steps (not done) in a dry run, from `applied.actions` otherwise.
+ */
+export type Report = Omit<JobResult, 'actions'> & { actions?: Action[] };
+
+export interface JobBase<S extends JobOptionsSchema> {
   name: string;
   description: string;
   /** Default cron expression (config may override), or `manual` for jobs run only on demand. */
@@ -129,10 +155,44 @@ export interface JobDefinition<S extends JobOptionsSchema = JobOptionsSchema> {
   checkConfig?(options: z.infer<S>, config: Config): string[];
   /** Validate `ctx.args` before anything runs; throw UsageError (exit 2, nothing written). */
   checkArgs?(args: Record<string, unknown>, options: z.infer<S>): void;
-  run(ctx: JobContext, options: z.infer<S>): Promise<JobResult>;
 }
 
-export function defineJob<S extends JobOptionsSchema>(definition: JobDefinition<S>): JobDefinition<S> {
+/**
+ * A job on the plan/apply contract. `plan` and `report` get a context that cannot write (forge
+ * writes, `state.set`/`delete` and Slack sends are refused with PlanWriteError, even in a real
+ * run); only `apply` gets one that can, and only in a real run.
+ */
+export interface PlannedJob<
+  S extends JobOptionsSchema = JobOptionsSchema,
+  P extends Plan = Plan,
+  A extends Applied = Applied,
+> extends JobBase<S> {
+  /** Read what is, decide what to change. Must not write. */
+  plan(ctx: JobContext, options: z.infer<S>): Promise<P>;
+  /** Perform the plan (never called in a dry run). */
+  apply(ctx: JobContext, plan: P, options: z.infer<S>): Promise<A>;
+  /** The run's result, from the plan and what apply did (`undefined` in a dry run). Must not write. */
+  report(ctx: JobContext, plan: P, applied: A | undefined, options: z.infer<S>): Report | Promise<Report>;
+  run?: never;
+}
+
+/**
+ * A job that does everything in one function (kept for small test jobs): it must check
+ * `ctx.dryRun` itself; the forge layer refuses its writes in a dry run.
+ */
+export interface RunJob<S extends JobOptionsSchema = JobOptionsSchema> extends JobBase<S> {
+  run(ctx: JobContext, options: z.infer<S>): Promise<JobResult>;
+  plan?: never;
+}
+
+export type JobDefinition<S extends JobOptionsSchema = JobOptionsSchema> =
+  | RunJob<S>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each job's own plan and applied types
+  | PlannedJob<S, any, any>;
+
+export function defineJob<S extends JobOptionsSchema, P extends Plan, A extends Applied>(
+  definition: PlannedJob<S, P, A> | RunJob<S>,
+): JobDefinition<S> {
   return definition;
 }
 

@@ -22,8 +22,10 @@ import { noopMetrics, noopSentry, type RunnerMetrics, type RunnerSentry, type Ru
 import { jobSettings } from './settings.js';
 import { createLeaseFence } from './fence.js';
 import { recordRun } from './record.js';
+import { createWriteGate, executeJob } from './plan.js';
 import { notifyStreak } from './streak.js';
 import { suggest } from '../config/issues.js';
+import { controlVerdict, frozenResult, frozenSummary, pausedSummary } from '../control/gate.js';
 
 /**
  * Runs one job once: lease (no overlap, across processes), history, timeout, retries of
@@ -168,6 +170,39 @@ export function createRunner(deps: RunnerDeps): Runner {
       logs: [],
     };
 
+    // A paused job does not run (recorded as skipped, with the reason); a frozen one runs without
+    // its writes (src/control/gate.ts). Dry runs are neither: they write nothing anyway.
+    const control = await controlVerdict({
+      store: deps.store,
+      config: deps.config,
+      job: job.name,
+      now: now(),
+      dryRun,
+    });
+    if (control.pause) {
+      const summary = pausedSummary(control.pause, settings.timezone);
+      const skipped: RunRecord = {
+        ...base,
+        status: 'skipped',
+        finishedAt: new Date().toISOString(),
+        durationMs: 0,
+        summary: mask(`${request.note ? `${request.note}: ` : ''}${summary}`),
+        result: maskDeep({
+          status: 'skipped',
+          summary,
+          actions: [],
+          links: [],
+          details: { paused: control.pause },
+        }),
+      };
+      await deps.store.insertRun(skipped);
+      metrics.runFinished(job.name, 'skipped', 0);
+      return { run: skipped, result: skipped.result as JobResult };
+    }
+    const frozen = control.freeze;
+    // Frozen: forges and Slack as in a dry run, so nothing can be written; the plan is recorded.
+    const writeFree = dryRun || frozen !== null;
+
     const leaseKey = `job:${job.name}`;
     // Per run, not per process: two runs of a job in one process must not overlap either.
     const leaseHolder = `${holder}/${runId}`;
@@ -207,6 +242,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       `run started${dryRun ? ' (dry run)' : ''}`,
     );
     if (request.note) log.info(request.note);
+    if (frozen) log.info(`${frozenSummary(frozen, settings.timezone)}: planning only, nothing is written`);
     if (stale > 0)
       log.warn(`marked ${stale} earlier run(s) of ${job.name} as aborted: their process stopped`);
 
@@ -232,6 +268,8 @@ export function createRunner(deps: RunnerDeps): Runner {
       onRenewFailed: (error) => log.warn({ err: error }, 'lease renewal failed'),
     });
     fence.start(leaseTakenAt);
+    // Forge writes pass the gate only while a job applies its plan, then the lease fence.
+    const gate = createWriteGate(fence);
 
     let attempts = 0;
     let status: RunStatus = 'failed';
@@ -244,20 +282,20 @@ export function createRunner(deps: RunnerDeps): Runner {
         attempts++;
         await loadAdapters(kinds);
         const forges = createForgeRegistry(deps.config.forges, {
-          dryRun,
+          dryRun: writeFree,
           signal: controller.signal,
           onRequest: (event) => metrics.forgeRequest(event),
-          fence,
+          fence: gate.fence,
         });
         const ctx: JobContext = {
           job: job.name,
           runId,
           trigger: request.trigger,
-          dryRun,
+          dryRun: writeFree,
           log,
           forge: (forgeName) => forges.get(forgeName),
           forgeWithToken: (forgeName, token) => forges.withToken(forgeName, token),
-          notifier: deps.notifier(dryRun),
+          notifier: deps.notifier(writeFree),
           slackChannel: settings.slackChannel,
           sentry: {
             captureMessage: (message, options) => sentry.captureMessage(message, tags, options),
@@ -279,7 +317,7 @@ export function createRunner(deps: RunnerDeps): Runner {
             });
           });
           // A job that ignores the signal still ends here when the timeout fires.
-          return await Promise.race([job.run(ctx, settings.options), aborted]);
+          return await Promise.race([executeJob(job, ctx, settings.options, gate), aborted]);
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason;
           if (!(error instanceof TransientError) || attempts > settings.retries) throw error;
@@ -312,6 +350,7 @@ export function createRunner(deps: RunnerDeps): Runner {
               wrapped,
             )
           : await wrapped();
+      if (frozen) result = frozenResult(result, frozen, settings.timezone);
       status = result.status;
     } catch (error) {
       if (error instanceof FailedResult) {
