@@ -16,7 +16,8 @@ export default defineJob({
     /** Forges to check (default: all configured). */
     forges: z.array(z.string()).optional(),
   }),
-  async run(ctx, options) {
+  // Only reads: the plan is the check, there is nothing to apply.
+  async plan(ctx, options) {
     const names = options.forges ?? Object.keys(ctx.config.forges);
     const items: ItemResult[] = [];
     for (const name of names) {
@@ -32,6 +33,12 @@ export default defineJob({
         items.push({ name, status: 'failed', summary: errorMessage(error) });
       }
     }
+    return { steps: [], names, items };
+  },
+  async apply() {
+    return { actions: [] };
+  },
+  report(_ctx, { names, items }) {
     const failed = items.filter((i) => i.status === 'failed');
     const status = names.length === 0 ? 'noop' : combineStatus(items.map((i) => i.status));
     const summary =
@@ -40,6 +47,6 @@ export default defineJob({
         : failed.length
           ? `${failed.length} of ${names.length} forge(s) unreachable: ${failed.map((f) => `${f.name} (${f.summary})`).join('; ')}`
           : `${names.length} forge(s) reachable`;
-    return { status, summary, actions: [], links: [], items };
+    return { status, summary, links: [], items };
   },
 });
