@@ -136,6 +136,48 @@ export async function buildProgram(argv: string[]): Promise<Command> {
       process.exitCode = await rollbackCheckCommand(from, to, options, program.opts());
     });
 
+  for (const [change, subject, description] of [
+    [
+      'pause',
+      'job',
+      'pause a job: its real runs (scheduled or by hand) are recorded as skipped until --until or resume; dry runs still run',
+    ],
+    ['resume', 'job', 'resume a paused job'],
+    [
+      'hold',
+      'component',
+      'hold an update-component component at its current version until a newer green commit (or release)',
+    ],
+    ['release', 'component', 'end a hold: the component moves again on the next run'],
+  ] as const) {
+    const command = program
+      .command(`${change} <${subject}>`)
+      .description(description)
+      .option('--by <name>', 'who gives the command, for the command log (default: your login name)');
+    if (change === 'pause')
+      command.option(
+        '--until <time>',
+        'a duration (2h, 3d), "2026-12-07 09:00" in the config timezone, or ISO time',
+      );
+    if (change === 'hold')
+      command.option('--sha <sha>', 'the commit not to take (default: the latest green one)');
+    if (change === 'pause' || change === 'hold') command.option('--reason <text>', 'why (required)');
+    command.action(async (name: string, options: Record<string, string | undefined>) => {
+      const { controlCommand } = await import('./commands/control.js');
+      process.exitCode = await controlCommand(change, name, options, program.opts());
+    });
+  }
+
+  program
+    .command('controls')
+    .description('paused jobs, held components, freezes (now or next) and the recent command log')
+    .option('--log <n>', 'how many recent commands', '10')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean; log?: string }) => {
+      const { controlsCommand } = await import('./commands/control.js');
+      process.exitCode = await controlsCommand(options, program.opts());
+    });
+
   program
     .command('init [file]')
     .description(

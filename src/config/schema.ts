@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { errorMessage } from '../errors.js';
 import { parseDuration } from '../kit/duration.js';
 import { cronSchedule } from '../kit/slots.js';
+import { freezesSchema, type Freeze } from '../control/freeze-schema.js';
+import { slackAppSchema, type SlackAppConfig } from '../slack-app/config-schema.js';
 
 /**
  * The config schema: the one source of truth for the YAML file, its types (z.infer) and the
@@ -162,6 +164,11 @@ export const slackSchema = z
       .record(z.string(), slackChannelSchema)
       .default({})
       .describe('Slack channels by name, each an incoming webhook.'),
+    app: slackAppSchema
+      .optional()
+      .describe(
+        'The Slack app: /release-bot commands and approval buttons, served by the daemon at /slack/*.',
+      ),
   })
   .strict();
 
@@ -310,6 +317,7 @@ export const baseConfigShape = {
     .default({ host: '127.0.0.1', port: 9464 })
     .describe("The daemon's HTTP server: /healthz, /metrics, status page."),
   runner: runnerSchema.default({ shutdownGraceSeconds: 30 }).describe('Shutdown grace and lease TTL.'),
+  freezes: freezesSchema,
   /** Free-form, for YAML anchors shared between jobs. Ignored by the bot. */
   definitions: z
     .unknown()
@@ -319,6 +327,7 @@ export const baseConfigShape = {
 
 export type ForgeConfig = z.infer<typeof forgeSchema>;
 export type SlackConfig = z.infer<typeof slackSchema>;
+export type { SlackAppConfig };
 export type SentryConfig = z.infer<typeof sentrySchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
@@ -335,6 +344,8 @@ export interface Config {
   store: StoreConfig;
   server: ServerConfig;
   runner: { shutdownGraceSeconds: number; leaseTtlSeconds?: number };
+  /** Change freezes (src/control/freezes.ts); absent in configs built by hand in tests. */
+  freezes?: Freeze[];
   jobs: Record<string, (JobCommonConfig & Record<string, unknown>) | undefined>;
 }
 
@@ -358,5 +369,18 @@ export function buildConfigSchema(jobs: { name: string; options: JobOptionsSchem
         .default({})
         .describe('One section per job to run; a job without a section is not scheduled.'),
     })
-    .strict();
+    .strict()
+    .superRefine((config, ctx) => {
+      const names = jobs.map((j) => j.name);
+      config.freezes.forEach((freeze, i) =>
+        freeze.jobs?.forEach((job, j) => {
+          if (!names.includes(job))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['freezes', i, 'jobs', j],
+              message: `unknown job "${job}" (jobs: ${names.join(', ')})`,
+            });
+        }),
+      );
+    });
 }

@@ -8,6 +8,7 @@ import {
   TransientError,
   UsageError,
 } from '../errors.js';
+import { withDeferredReads } from '../forges/deferred-reads.js';
 import { createForgeRegistry, loadAdapters } from '../forges/registry.js';
 import type { ForgeKind } from '../forges/types.js';
 import { createRunLogger } from '../log/logger.js';
@@ -286,6 +287,8 @@ export function createRunner(deps: RunnerDeps): Runner {
           signal: controller.signal,
           onRequest: (event) => metrics.forgeRequest(event),
           fence: gate.fence,
+          job: job.name,
+          etagStore: deps.store,
         });
         const ctx: JobContext = {
           job: job.name,
@@ -317,7 +320,10 @@ export function createRunner(deps: RunnerDeps): Runner {
             });
           });
           // A job that ignores the signal still ends here when the timeout fires.
-          return await Promise.race([executeJob(job, ctx, settings.options, gate), aborted]);
+          return withDeferredReads(
+            await Promise.race([executeJob(job, ctx, settings.options, gate), aborted]),
+            forges.spends(),
+          );
         } catch (error) {
           if (controller.signal.aborted) throw controller.signal.reason;
           if (!(error instanceof TransientError) || attempts > settings.retries) throw error;

@@ -58,6 +58,24 @@ export const PG_MIGRATIONS: string[] = [
      updated_at timestamptz NOT NULL,
      PRIMARY KEY (job, key)
    );`,
+  // Pauses, holds (src/control/) and the log of commands people gave.
+  `CREATE TABLE controls (
+     kind       text NOT NULL,
+     subject    text COLLATE "C" NOT NULL,
+     value      jsonb NOT NULL,
+     updated_at timestamptz NOT NULL,
+     PRIMARY KEY (kind, subject)
+   );
+   CREATE TABLE commands (
+     id      text COLLATE "C" PRIMARY KEY,
+     at      timestamptz NOT NULL,
+     actor   text NOT NULL,
+     via     text NOT NULL,
+     command text NOT NULL,
+     ok      boolean NOT NULL,
+     outcome text NOT NULL
+   );
+   CREATE INDEX commands_at ON commands (at DESC, id DESC);`,
 ];
 
 /**

@@ -3,7 +3,7 @@ import { registerSecret } from '../secrets/masker.js';
 import { storeTimeoutFromEnv, withDeadline } from './deadline.js';
 import { migratePostgres } from './pg-migrations.js';
 import { cleanText, RUN_COLUMNS, toJson, toParam, toRecord, type PgRunRow } from './pg-rows.js';
-import type { Lease, RunQuery, Store } from './types.js';
+import type { CommandRecord, ControlEntry, Lease, RunQuery, Store } from './types.js';
 
 /**
  * The store for replicas: several daemons (or one-shot `release-bot run` processes) share one
@@ -56,6 +56,22 @@ export function historyQuery(q: RunQuery = {}): { text: string; values: unknown[
      ORDER BY started_at DESC, id DESC
      LIMIT $${values.length}`;
   return { text, values };
+}
+
+interface PgControlRow {
+  kind: string;
+  subject: string;
+  value: unknown;
+  updated_at: Date;
+}
+
+function toControl<T>(row: PgControlRow): ControlEntry<T> {
+  return {
+    kind: row.kind,
+    subject: row.subject,
+    value: row.value as T,
+    updatedAt: row.updated_at.toISOString(),
+  };
 }
 
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
@@ -266,6 +282,69 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         [job, prefix],
       );
       return rows.map((r) => ({ key: r.key, value: r.value }));
+    },
+
+    async putControl(kind, subject, value) {
+      await query(
+        `INSERT INTO controls (kind, subject, value, updated_at) VALUES ($1, $2, $3::jsonb, now())
+         ON CONFLICT (kind, subject) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        [kind, subject, toJson(value) ?? 'null'],
+      );
+    },
+    async getControl<T>(kind: string, subject: string) {
+      const { rows } = await query<PgControlRow>(
+        'SELECT kind, subject, value, updated_at FROM controls WHERE kind = $1 AND subject = $2',
+        [kind, subject],
+      );
+      return rows[0] ? toControl<T>(rows[0]) : null;
+    },
+    async deleteControl(kind, subject) {
+      const { rowCount } = await query('DELETE FROM controls WHERE kind = $1 AND subject = $2', [
+        kind,
+        subject,
+      ]);
+      return (rowCount ?? 0) > 0;
+    },
+    async listControls<T>(kind?: string) {
+      const { rows } = kind
+        ? await query<PgControlRow>('SELECT * FROM controls WHERE kind = $1 ORDER BY kind, subject', [kind])
+        : await query<PgControlRow>('SELECT * FROM controls ORDER BY kind, subject');
+      return rows.map((row) => toControl<T>(row));
+    },
+    async recordCommand(entry) {
+      await query(
+        `INSERT INTO commands (id, at, actor, via, command, ok, outcome)
+         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7)`,
+        [
+          entry.id,
+          entry.at,
+          cleanText(entry.actor),
+          entry.via,
+          cleanText(entry.command),
+          entry.ok,
+          cleanText(entry.outcome),
+        ],
+      );
+    },
+    async listCommands(limit = 20) {
+      const { rows } = await query<{
+        id: string;
+        at: Date;
+        actor: string;
+        via: string;
+        command: string;
+        ok: boolean;
+        outcome: string;
+      }>('SELECT * FROM commands ORDER BY at DESC, id DESC LIMIT $1', [limit]);
+      return rows.map((r): CommandRecord => ({
+        id: r.id,
+        at: r.at.toISOString(),
+        actor: r.actor,
+        via: r.via as CommandRecord['via'],
+        command: r.command,
+        ok: r.ok,
+        outcome: r.outcome,
+      }));
     },
 
     async close() {

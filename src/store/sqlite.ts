@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openSqliteDatabase } from './sqlite-driver.js';
-import type { Lease, RunQuery, RunRecord, Store } from './types.js';
+import type { CommandRecord, ControlEntry, Lease, RunQuery, RunRecord, Store } from './types.js';
 
 /**
  * The embedded default store. One file, WAL mode, and `BEGIN IMMEDIATE` for anything that
@@ -37,6 +37,12 @@ const MIGRATIONS: string[] = [
   // `history <job> --status failed` must not scan every run of the job when failures are rare.
   `CREATE INDEX runs_job_status_started ON runs (job, status, started_at DESC);
    CREATE INDEX runs_status_started ON runs (status, started_at DESC);`,
+  // Pauses, holds (src/control/) and the log of commands people gave.
+  `CREATE TABLE controls (kind TEXT NOT NULL, subject TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,
+     PRIMARY KEY (kind, subject));
+   CREATE TABLE commands (id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, via TEXT NOT NULL,
+     command TEXT NOT NULL, ok INTEGER NOT NULL, outcome TEXT NOT NULL);
+   CREATE INDEX commands_at ON commands (at DESC);`,
 ];
 
 const RUN_COLUMNS =
@@ -101,6 +107,22 @@ function toColumn(key: string, value: unknown): unknown {
   if (key === 'result' || key === 'logs')
     return value === null || value === undefined ? null : JSON.stringify(value);
   return value;
+}
+
+interface ControlRow {
+  kind: string;
+  subject: string;
+  value: string;
+  updated_at: string;
+}
+
+function toControl<T>(row: ControlRow): ControlEntry<T> {
+  return {
+    kind: row.kind,
+    subject: row.subject,
+    value: JSON.parse(row.value) as T,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function openSqliteStore(path: string): Store {
@@ -284,6 +306,56 @@ export function openSqliteStore(path: string): Store {
         .prepare('SELECT key, value FROM state WHERE job = ? AND key >= ? AND key < ? ORDER BY key')
         .all(job, prefix, `${prefix}\uffff`) as { key: string; value: string }[];
       return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as T }));
+    },
+
+    async putControl(kind, subject, value) {
+      db.prepare(
+        `INSERT INTO controls (kind, subject, value, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, subject) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ).run(kind, subject, JSON.stringify(value ?? null), new Date().toISOString());
+    },
+    async getControl<T>(kind: string, subject: string) {
+      const row = db
+        .prepare('SELECT kind, subject, value, updated_at FROM controls WHERE kind = ? AND subject = ?')
+        .get(kind, subject) as ControlRow | undefined;
+      return row ? toControl<T>(row) : null;
+    },
+    async deleteControl(kind, subject) {
+      const info = db.prepare('DELETE FROM controls WHERE kind = ? AND subject = ?').run(kind, subject);
+      return Number(info.changes) > 0;
+    },
+    async listControls<T>(kind?: string) {
+      const rows = (
+        kind
+          ? db.prepare('SELECT * FROM controls WHERE kind = ? ORDER BY kind, subject').all(kind)
+          : db.prepare('SELECT * FROM controls ORDER BY kind, subject').all()
+      ) as ControlRow[];
+      return rows.map((row) => toControl<T>(row));
+    },
+    async recordCommand(entry) {
+      db.prepare(
+        'INSERT INTO commands (id, at, actor, via, command, ok, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(entry.id, entry.at, entry.actor, entry.via, entry.command, entry.ok ? 1 : 0, entry.outcome);
+    },
+    async listCommands(limit = 20) {
+      const rows = db.prepare('SELECT * FROM commands ORDER BY at DESC, id DESC LIMIT ?').all(limit) as {
+        id: string;
+        at: string;
+        actor: string;
+        via: string;
+        command: string;
+        ok: number;
+        outcome: string;
+      }[];
+      return rows.map((r): CommandRecord => ({
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        via: r.via as CommandRecord['via'],
+        command: r.command,
+        ok: r.ok === 1,
+        outcome: r.outcome,
+      }));
     },
 
     async close() {

@@ -41,6 +41,33 @@ export interface RunQuery {
   withoutLogs?: boolean;
 }
 
+/**
+ * A control a person set (a pause, a hold), by kind and subject (`pause`/`heartbeat`,
+ * `hold`/`gitaly`). The value is the control module's JSON (src/control/).
+ */
+export interface ControlEntry<T = unknown> {
+  kind: string;
+  subject: string;
+  value: T;
+  /** ISO time of the last write. */
+  updatedAt: string;
+}
+
+/** One command a person gave (CLI or Slack): who, through what, and what came of it. */
+export interface CommandRecord {
+  id: string;
+  /** ISO time. */
+  at: string;
+  /** `alice` (CLI user) or `slack:U0123 (alice)`. */
+  actor: string;
+  via: 'cli' | 'slack';
+  /** The command as given: `pause heartbeat --until 2h --reason deploy freeze`. */
+  command: string;
+  ok: boolean;
+  /** One line: what it did or why it was refused. */
+  outcome: string;
+}
+
 export interface Lease {
   key: string;
   holder: string;
@@ -79,6 +106,19 @@ export interface Store {
   setState(job: string, key: string, value: unknown): Promise<void>;
   deleteState(job: string, key: string): Promise<void>;
   listState<T>(job: string, prefix?: string): Promise<{ key: string; value: T }[]>;
+
+  /** Set (or replace) a control. */
+  putControl(kind: string, subject: string, value: unknown): Promise<void>;
+  getControl<T>(kind: string, subject: string): Promise<ControlEntry<T> | null>;
+  /** False when there was none. */
+  deleteControl(kind: string, subject: string): Promise<boolean>;
+  /** Every control of a kind (all kinds without one), by kind then subject. */
+  listControls<T>(kind?: string): Promise<ControlEntry<T>[]>;
+
+  /** Append a command to the command log. */
+  recordCommand(entry: CommandRecord): Promise<void>;
+  /** Newest first. */
+  listCommands(limit?: number): Promise<CommandRecord[]>;
 
   close(): Promise<void>;
 }

@@ -8,6 +8,9 @@ import type { RunRecord, Store } from '../../store/types.js';
 import { timeIn } from './format.js';
 import { readPending, type PendingAction } from './pending.js';
 import { readLinks, readLogLine, readResult, type LogLine, type ShownResult } from './result.js';
+import { controlsSnapshot, type ControlsSnapshot } from '../../control/actions.js';
+import { activeFreeze, type ActiveFreeze } from '../../control/freezes.js';
+import type { ActivePause } from '../../control/pauses.js';
 
 /**
  * What the status page shows, assembled from indexed store queries only: `lastRuns()` once, and
@@ -64,6 +67,10 @@ export interface JobStatus {
   last: LastRun | null;
   /** Newest first, at most 50. */
   runs: RunMark[];
+  /** `release-bot pause`: real runs are skipped until then. */
+  paused: ActivePause | null;
+  /** A freeze in force now: runs plan but write nothing. */
+  frozen: ActiveFreeze | null;
 }
 
 export interface PendingEntry extends PendingAction {
@@ -77,6 +84,8 @@ export interface StatusData {
   timezone: string;
   pending: PendingEntry[];
   jobs: JobStatus[];
+  /** Pauses, holds and freezes (src/control/). */
+  controls: ControlsSnapshot;
 }
 
 export interface RunDetail {
@@ -241,7 +250,11 @@ export function createStatusReader(source: StatusSource): StatusReader {
         problem: null,
       }));
     const all = [...infos, ...orphans];
-    const histories = await Promise.all(all.map((info) => historyOf(info.name, last[info.name])));
+    const [histories, controls] = await Promise.all([
+      Promise.all(all.map((info) => historyOf(info.name, last[info.name]))),
+      controlsSnapshot({ store: source.store, config: source.config, now: () => at }),
+    ]);
+    const pauses = new Map(controls.pauses.map((p) => [p.job, p]));
     const pending: PendingEntry[] = [];
     const jobs: JobStatus[] = all.map((info, i): JobStatus => {
       const { runs, declared } = histories[i]!;
@@ -264,12 +277,20 @@ export function createStatusReader(source: StatusSource): StatusReader {
             })
           : null,
         runs,
+        paused: pauses.get(info.name) ?? null,
+        frozen: activeFreeze(source.config.freezes, info.name, at, source.config.timezone),
       };
     });
     // Configured jobs first, in registry order; then the rest.
     jobs.sort((a, b) => Number(b.configured) - Number(a.configured));
     pending.sort(sinceOrder);
-    return { generatedAt: at.toISOString(), timezone: source.config.timezone, pending, jobs };
+    return {
+      generatedAt: at.toISOString(),
+      timezone: source.config.timezone,
+      pending,
+      jobs,
+      controls: maskDeep(controls),
+    };
   }
 
   async function run(id: string): Promise<RunDetail | null> {

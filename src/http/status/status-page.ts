@@ -19,6 +19,32 @@ function pendingSection(pending: PendingEntry[], now: Date, timezone: string): H
   return h`<section class="card pending" id="pending"><h2>Waiting for a human (${pending.length})</h2><ul>${items}</ul></section>`;
 }
 
+/** Paused jobs, held components and freezes: what keeps the bot from writing, and until when. */
+function controlsSection(data: StatusData, now: Date): Html {
+  const { pauses, holds, freezes } = data.controls;
+  const zone = data.timezone;
+  const at = (iso: string) =>
+    h`<time datetime="${iso}" title="${relative(iso, now)}">${timeIn(iso, zone).slice(0, -3)}</time>`;
+  const items: Html[] = [
+    ...pauses.map(
+      (p) =>
+        h`<li><span class="kind">paused</span><b>${p.job}</b> ${p.until ? h`until ${at(p.until)}` : 'until resumed'} <span class="muted small">— ${p.by} (${p.via}): ${p.reason}</span></li>`,
+    ),
+    ...holds.map(
+      (x) =>
+        h`<li><span class="kind">held</span><b>${x.component}</b> ${x.sha ? h`at <code>${x.sha.slice(0, 11)}</code>` : 'at the next green commit'} until a newer green commit <span class="muted small">— ${x.mr ? h`${link(x.mr.url, `MR !${x.mr.iid}`)} closed without merging` : h`${x.by} (${x.via})`}: ${x.reason}</span></li>`,
+    ),
+    ...freezes
+      .filter((f) => f.window)
+      .map(
+        (f) =>
+          h`<li><span class="kind">${f.window!.active ? 'frozen' : 'freeze'}</span><b>${f.name}</b> ${f.window!.active ? 'now, until' : h`from ${at(f.window!.since)} to`} ${at(f.window!.until)} <span class="muted small">— ${f.jobs === 'all' ? 'all jobs' : f.jobs.join(', ')}: ${f.reason}</span></li>`,
+      ),
+  ];
+  if (items.length === 0) return h``;
+  return h`<section class="card pending" id="controls"><h2>Paused, held, frozen (${items.length})</h2><ul>${items}</ul></section>`;
+}
+
 function schedule(job: JobStatus): Html {
   if (job.problem) return h`<span class="badge s-failed">config problem</span> ${job.problem}`;
   if (!job.registered)
@@ -48,6 +74,8 @@ ${links.length ? h`<dt>links</dt><dd class="links">${links}</dd>` : ''}
 function jobCard(job: JobStatus, now: Date): Html {
   const badges = [
     job.running ? h`<span class="badge s-running">running now</span>` : '',
+    job.paused ? h`<span class="badge s-skipped" title="${job.paused.reason}">paused</span>` : '',
+    job.frozen ? h`<span class="badge s-skipped" title="${job.frozen.reason}">frozen</span>` : '',
     job.last ? statusBadge(job.last.status) : '',
   ];
   const strip = job.runs.length
@@ -70,6 +98,7 @@ export function renderStatusPage(data: StatusData): string {
     ? h`<p class="others">Not configured: ${others.map((j, i) => h`${i ? ', ' : ''}<span title="${j.description}">${j.name}</span>`)}</p>`
     : '';
   const body = h`${pendingSection(data.pending, now, data.timezone)}
+${controlsSection(data, now)}
 ${shown.length ? shown.map((j) => jobCard(j, now)) : h`<p class="muted">No job is configured.</p>`}
 ${rest}
 <p class="muted small">Generated ${timeIn(data.generatedAt, data.timezone)} (${data.timezone}); the page reloads every minute.</p>`;
