@@ -37,3 +37,17 @@ export function selectedPackages(options: Options, args: Record<string, unknown>
   }
   return options.packages.filter((p) => wanted.includes(p.name));
 }
+
+/**
+ * `--force --reason "…"`: override a refusal (a version whose verification failed). Both or
+ * neither: a forced promotion always says why, and the reason is recorded (history, Slack, Sentry).
+ */
+export function forceReason(args: Record<string, unknown>): string | undefined {
+  const force = args.force === true;
+  const raw = args.reason;
+  const reason = typeof raw === 'string' ? raw.trim() : raw === undefined ? undefined : '';
+  if (force && !reason)
+    throw new UsageError('--force needs --reason "<why>" (it is recorded in history, Slack and Sentry)');
+  if (!force && reason !== undefined) throw new UsageError('--reason is only for --force');
+  return force ? reason : undefined;
+}

@@ -10,12 +10,16 @@ import {
   type Link,
 } from '../../src/runner/job.js';
 import { applyPackage } from './apply.js';
-import { releaseVersion, selectedPackages } from './args.js';
+import { forceReason, releaseVersion, selectedPackages } from './args.js';
+import { migrationsLine, versionMigrations } from './migrations.js';
 import { optionsSchema, type Options, type PackageConfig } from './options.js';
-import { applyPipelinePackage, planPipeline } from './pipeline.js';
+import { applyPipelinePackage, planPipeline, type StepOutcome } from './pipeline.js';
+import { pipelineProblems, TIMEOUT_SECONDS } from './pipeline-config.js';
 import { endpoint, planPackage } from './plan.js';
 import {
   alertFailures,
+  alertForced,
+  notifyRefusal,
   failedItem,
   notifySummary,
   pipelineItem,
@@ -23,6 +27,8 @@ import {
   registryLink,
   runSummary,
 } from './report.js';
+import { checkVerification, verificationLine, verificationSuffix } from './verification.js';
+import { awaitPlayedJobs } from './wait.js';
 
 /**
  * promote-packages (seed 000, omnibus-gitlab): after a version has been deployed from staging,
@@ -93,27 +99,30 @@ async function promotePipeline(
   packages: PackageConfig[],
   version: string,
 ): Promise<ModeRun> {
-  // No pipeline for the tag fails the run as a whole (one cause, one alert), not each package.
+  // No pipeline for any tag fails the run as a whole (one cause, one alert), not each package.
   const plan = await planPipeline(ctx, options, packages, version);
-  const pipelineLink = { text: `pipeline #${plan.pipeline.id} (${plan.tag})`, url: plan.pipeline.webUrl };
+  const found = plan.tags.filter((t) => t.pipeline);
   const run: ModeRun = {
     items: [],
     actions: [],
-    links: [pipelineLink],
-    fields: [
-      {
-        label: 'Pipeline',
-        value: `${options.pipeline!.project} #${plan.pipeline.id} (${plan.tag})`,
-        url: plan.pipeline.webUrl,
-      },
-    ],
+    links: found.map((t) => ({ text: `pipeline #${t.pipeline!.id} (${t.tag})`, url: t.pipeline!.webUrl })),
+    fields: plan.tags.map((t) => ({
+      label: plan.tags.length > 1 ? `Pipeline ${t.tag}` : 'Pipeline',
+      value: t.pipeline
+        ? `${options.pipeline!.project} #${t.pipeline.id} (${t.tag})`
+        : `no pipeline for ${t.tag}`,
+      ...(t.pipeline ? { url: t.pipeline.webUrl } : {}),
+    })),
     details: {
       mode: 'pipeline',
       version,
       tag: plan.tag,
       pipeline: plan.pipeline.id,
+      tags: plan.tags.map((t) => ({ tag: t.tag, pipeline: t.pipeline?.id ?? null })),
       packages: plan.packages.map((p) => ({
-        name: p.pkg.name,
+        name: p.item,
+        package: p.pkg.name,
+        tag: p.tag,
         problem: p.problem,
         jobs: p.steps.map((s) => ({
           id: s.job.id,
@@ -124,15 +133,32 @@ async function promotePipeline(
       })),
     },
   };
+  const applied: { item: string; problem?: string; steps: StepOutcome[] }[] = [];
   for (const pkgPlan of plan.packages) {
     if (pkgPlan.problem) {
-      run.items.push(pipelineItem(pkgPlan.pkg.name, [], pkgPlan.problem));
+      applied.push({ item: pkgPlan.item, problem: pkgPlan.problem, steps: [] });
       continue;
     }
-    const applied = await applyPipelinePackage(ctx, options, plan, pkgPlan);
-    run.actions.push(...applied.actions);
-    run.items.push(pipelineItem(pkgPlan.pkg.name, applied.steps));
+    const done = await applyPipelinePackage(ctx, options, plan, pkgPlan);
+    run.actions.push(...done.actions);
+    applied.push({ item: pkgPlan.item, steps: done.steps });
   }
+  // Every package's jobs are playing now; follow them all at once until they finish.
+  await awaitPlayedJobs(
+    ctx,
+    options,
+    applied.flatMap((a) => a.steps),
+  );
+  for (const a of applied) run.items.push(pipelineItem(a.item, a.steps, a.problem));
+  (run.details as { results?: unknown }).results = applied.map((a) => ({
+    name: a.item,
+    jobs: a.steps.map((s) => ({
+      id: s.job.id,
+      name: s.job.name,
+      status: s.status,
+      finished: s.finished ?? null,
+    })),
+  }));
   return run;
 }
 
@@ -142,11 +168,16 @@ export default defineJob({
     'Publish a version’s packages from staging to public, one independent, idempotent, checksum-verified step per package.',
   schedule: 'manual',
   // Large packages stream for a while; each file is one step with its own retries.
-  timeoutSeconds: 3600,
+  timeoutSeconds: TIMEOUT_SECONDS,
   options: optionsSchema,
   cliOptions: [
     { flags: '--version <version>', description: 'the release version to promote, e.g. 16.1.0 (required)' },
     { flags: '--package <name...>', description: 'only these packages (repeatable)' },
+    {
+      flags: '--force',
+      description: 'promote even though the version failed verification or was rolled back (needs --reason)',
+    },
+    { flags: '--reason <text>', description: 'why --force: recorded in history, Slack and Sentry' },
   ],
   checkConfig(options, config) {
     const problems: string[] = [];
@@ -167,16 +198,76 @@ export default defineJob({
       problems.push('pipeline: required in pipeline mode (forge, project, tag, stages)');
     } else {
       problems.push(...checkForge(config, options.pipeline.forge, 'pipeline.forge'));
+      problems.push(
+        ...pipelineProblems(options, config.jobs['promote-packages']?.timeoutSeconds ?? TIMEOUT_SECONDS),
+      );
     }
     return problems;
   },
   checkArgs(args, options) {
     releaseVersion(args);
     selectedPackages(options, args);
+    forceReason(args);
   },
   async run(ctx, options): Promise<JobResult> {
     const version = releaseVersion(ctx.args);
     const packages = selectedPackages(options, ctx.args);
+    // Publish only what passed: what verify-deployment recorded decides before anything is touched.
+    const verification = await checkVerification(ctx, options, version, forceReason(ctx.args));
+    const migrations = await versionMigrations(ctx, verification.versions);
+    const sections = [
+      ...(verification.state === 'unverified' || verification.state === 'inconclusive'
+        ? [`Warning: ${verificationLine(verification)}`]
+        : []),
+      `Post-deploy migrations: ${migrationsLine(migrations)}${migrations.migrations.length ? `\n${migrations.migrations.map((m) => `• ${m.file} (${m.package})`).join('\n')}` : ''}`,
+    ];
+    const verificationDetails = {
+      state: verification.state,
+      reason: verification.reason,
+      versions: verification.versions,
+      ...(verification.forcedReason ? { forcedReason: verification.forcedReason } : {}),
+      verdicts: verification.verdicts.map((v) => ({
+        target: v.target,
+        environment: v.environment,
+        deployment: v.deployment.id,
+        version: v.version,
+        verdict: v.verdict,
+        rolledBack: v.rolledBack,
+        runId: v.runId,
+      })),
+    };
+    const migrationDetails = {
+      scope: migrations.scope,
+      files: migrations.migrations,
+      unknown: migrations.unknown,
+    };
+    if (verification.state === 'unverified' || verification.state === 'inconclusive')
+      ctx.log.warn(verificationLine(verification));
+    if (verification.state === 'refused') {
+      const summary = `${version}: refused, nothing promoted — ${verification.reason}. Promote anyway only with --force --reason "<why>"`;
+      await notifyRefusal(ctx, options, {
+        version,
+        reason: verification.reason,
+        links: verification.links,
+      }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not send the Slack refusal'));
+      return {
+        status: 'failed',
+        summary,
+        actions: [],
+        links: verification.links,
+        items: packages.map((p) => ({
+          name: p.name,
+          status: 'skipped',
+          summary: 'not promoted: verification failed',
+        })),
+        details: {
+          mode: options.mode,
+          version,
+          verification: verificationDetails,
+          migrations: migrationDetails,
+        },
+      };
+    }
     const run =
       options.mode === 'pipeline'
         ? await promotePipeline(ctx, options, packages, version)
@@ -187,19 +278,32 @@ export default defineJob({
     await alertFailures(ctx, options, version, run.items).catch((error: unknown) =>
       ctx.log.warn({ err: error }, 'could not send the Sentry alerts'),
     );
+    if (verification.state === 'forced')
+      await alertForced(ctx, version, {
+        reason: verification.forcedReason!,
+        verification: verification.reason,
+        links: verification.links,
+      }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not send the Sentry warning'));
     await notifySummary(ctx, options, {
       version,
       items: run.items,
-      fields: run.fields,
-      links: run.links,
+      fields: [
+        ...run.fields,
+        { label: 'Verification', value: verificationLine(verification) },
+        ...(verification.forcedReason
+          ? [{ label: 'Forced, because', value: verification.forcedReason }]
+          : []),
+      ],
+      links: [...run.links, ...verification.links],
+      sections,
     }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not send the Slack summary'));
     return {
       status,
-      summary: runSummary(version, run.items, ctx.dryRun),
+      summary: `${runSummary(version, run.items, ctx.dryRun)}${verificationSuffix(verification)}`,
       actions: run.actions,
-      links: run.links,
+      links: [...run.links, ...verification.links],
       items: run.items,
-      details: run.details,
+      details: { ...run.details, verification: verificationDetails, migrations: migrationDetails },
     };
   },
 });

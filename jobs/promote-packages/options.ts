@@ -41,6 +41,51 @@ export const packageSchema = z
       .optional(),
     /** Pipeline mode: the manual job(s) that publish this package (glob). Default: the package name. */
     job: z.string().min(1).optional(),
+    /**
+     * Pipeline mode with several tags: the tag templates (from `pipeline.tags`) whose pipelines
+     * publish this package, e.g. only `{version}+ee.0`. Default: every tag.
+     */
+    tags: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+const versionTemplate = z
+  .string()
+  .min(1)
+  .refine((t) => t.includes('{version}'), 'must contain {version}');
+
+/** Pipeline mode: how long to wait for the played jobs to finish, and how often to look. */
+export const waitSchema = z
+  .object({
+    /**
+     * A played job not finished by then fails its package (the next run waits for it again,
+     * without playing it twice). `0s`: do not wait, report the jobs as played.
+     */
+    timeout: duration.default('30m'),
+    /** How often the jobs are looked at while waiting. */
+    interval: duration.default('30s'),
+  })
+  .strict();
+
+/**
+ * Publish only what passed: what verify-deployment recorded for the version decides whether it
+ * may be promoted. A failed or rolled-back verification refuses it (`--force --reason` overrides),
+ * no record at all is a warning.
+ */
+export const verificationSchema = z
+  .object({
+    /** `false`: promote without looking (no refusal, no warning). */
+    enabled: z.boolean().default(true),
+    /**
+     * The verify-deployment targets (names or environments) that count, e.g. `[gprd]`.
+     * Default: every environment verify-deployment watches.
+     */
+    environments: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * How the version is spelled where it was deployed (`{version}` replaced), e.g.
+     * `{version}-ee.0`. Default: the version itself and, in pipeline mode, each tag.
+     */
+    deployedAs: z.array(versionTemplate).min(1).optional(),
   })
   .strict();
 
@@ -54,12 +99,20 @@ export const optionsSchema = z.object({
       forge: z.string(),
       project: projectPath,
       /** The release tag of a version; `{version}` is replaced (omnibus: `{version}+ee.0`). */
-      tag: z
-        .string()
-        .default('{version}')
-        .refine((t) => t.includes('{version}'), 'must contain {version}'),
+      tag: versionTemplate.default('{version}'),
+      /**
+       * Several release tags per version, each with its own pipeline (omnibus:
+       * `['{version}+ce.0', '{version}+ee.0']`); replaces `tag` when given.
+       */
+      tags: z
+        .array(versionTemplate)
+        .min(1)
+        .refine((t) => new Set(t).size === t.length, 'duplicate tag template')
+        .optional(),
       /** Stages whose manual jobs publish packages. */
       stages: z.array(z.string().min(1)).min(1).default(['release']),
+      /** Wait for each played job to finish and report its result. */
+      wait: waitSchema.default({ timeout: '30m', interval: '30s' }),
     })
     .strict()
     .optional(),
@@ -84,6 +137,7 @@ export const optionsSchema = z.object({
     })
     .strict()
     .default({ attempts: 3, delay: '2s' }),
+  verification: verificationSchema.default({ enabled: true }),
   /** Trusted mention added to the Slack summary when a package failed (`<!subteam^ID>` or `@group`). */
   mention: z.string().optional(),
 });
@@ -91,3 +145,9 @@ export const optionsSchema = z.object({
 export type Options = z.infer<typeof optionsSchema>;
 export type PackageConfig = z.infer<typeof packageSchema>;
 export type RegistryConfig = z.infer<typeof registrySchema>;
+export type PipelineConfig = NonNullable<Options['pipeline']>;
+
+/** The tag templates of pipeline mode: `tags`, else the single `tag`. */
+export function tagTemplates(pipeline: PipelineConfig): string[] {
+  return pipeline.tags ?? [pipeline.tag];
+}

@@ -66,7 +66,9 @@ export function pipelineItem(name: string, steps: StepOutcome[], problem?: strin
     return {
       name,
       status: 'ok',
-      summary: acted.map((s) => `${s.status} ${s.job.name} (#${s.job.id})`).join(', '),
+      summary: acted
+        .map((s) => `${s.status} ${s.job.name} (#${s.job.id})${s.finished ? `: ${s.finished.status}` : ''}`)
+        .join(', '),
       links,
     };
   return {
@@ -105,6 +107,8 @@ export async function notifySummary(
     items: ItemResult[];
     fields: { label: string; value: string; url?: string }[];
     links: Link[];
+    /** Paragraphs after the title: a verification warning, the post-deploy migrations. */
+    sections?: string[];
   },
 ): Promise<void> {
   const { version, items } = input;
@@ -118,6 +122,7 @@ export async function notifySummary(
     title: `Package promotion ${headline(version, items, ctx.dryRun)}`,
     severity: failed ? 'error' : promoted ? 'success' : 'info',
     fields: [{ label: 'Version', value: version }, ...input.fields],
+    ...(input.sections?.length ? { sections: input.sections } : {}),
     itemsTitle: 'Packages',
     items: list,
     links: input.links,
@@ -144,4 +149,43 @@ export async function alertFailures(
       tags: { package: item.name, version, mode: options.mode },
       extra: { summary: item.summary, links: item.links ?? [] },
     });
+}
+
+/**
+ * A promotion forced past a failed verification: one Sentry warning per version, carrying the
+ * human's reason, so the override is on record where the failure was.
+ */
+export async function alertForced(
+  ctx: JobContext,
+  version: string,
+  input: { reason: string; verification: string; links: Link[] },
+): Promise<void> {
+  if (ctx.dryRun) return;
+  await ctx.sentry.captureMessage(
+    `promote-packages: ${version} promoted despite a failed verification (forced)`,
+    {
+      level: 'warning',
+      fingerprint: ['promote-packages', 'forced', version],
+      tags: { version, forced: 'true' },
+      extra: { reason: input.reason, verification: input.verification, links: input.links },
+    },
+  );
+}
+
+/** A version refused before anything was touched: where it failed, and how to override. */
+export async function notifyRefusal(
+  ctx: JobContext,
+  options: Options,
+  input: { version: string; reason: string; links: Link[] },
+): Promise<void> {
+  await ctx.notifier.send(ctx.slackChannel, {
+    title: `Package promotion ${input.version} refused: it did not pass verification`,
+    severity: 'error',
+    sections: [input.reason],
+    fields: [{ label: 'Version', value: input.version }],
+    links: input.links,
+    mention: options.mention,
+    nextStep: `Nothing was promoted. Fix the version (or ship a new one). To publish it anyway: \`release-bot run promote-packages --version ${input.version} --force --reason "<why>"\` (the reason is recorded).`,
+    context: { job: ctx.job, runId: ctx.runId, dryRun: ctx.dryRun },
+  });
 }

@@ -53,7 +53,14 @@ describe('promote-packages, pipeline mode', () => {
       jobsConfig: () => ({
         'promote-packages': {
           mode: 'pipeline',
-          pipeline: { forge: 'gitlab', project: PROJECT, tag: '{version}+ee.0', stages: ['release'] },
+          pipeline: {
+            forge: 'gitlab',
+            project: PROJECT,
+            tag: '{version}+ee.0',
+            stages: ['release'],
+            // The clock here moves only by hand: report the plays without waiting (wait.test.ts waits).
+            wait: { timeout: '0s' },
+          },
           packages: [
             { name: 'gitlab-ee', job: 'Ubuntu-*-release' },
             { name: 'docker', job: 'Docker-release' },
