@@ -104,9 +104,12 @@ export async function createStableBranch(
     if (ctx.signal.aborted) throw error;
     ctx.log.warn({ err: error, repo: plan.name }, 'could not read the new branch protection');
   }
+  const found = protectionText(stable, protection);
+  const record = await progress.get(plan.name);
+  if (record) await progress.set(plan.name, { ...record, protection: found });
   return {
     status: 'moved',
-    summary: `created at ${shortSha(target)} and verified; ${protectionText(stable, protection)}`,
+    summary: `created at ${shortSha(target)} and verified; ${found}`,
     url: after.webUrl,
   };
 }

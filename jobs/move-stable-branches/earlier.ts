@@ -26,7 +26,7 @@ export async function withRecordedMoves(
         return {
           plan: { ...o.plan, stable: null, commits: [] },
           status: 'moved' as const,
-          summary: `created at ${record.to.slice(0, 12)} by an earlier run of this plan`,
+          summary: `created at ${record.to.slice(0, 12)} by an earlier run of this plan${record.protection ? `; ${record.protection}` : ''}`,
           earlier: true,
           created: true,
         };

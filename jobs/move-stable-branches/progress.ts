@@ -16,8 +16,8 @@ export interface RepoProgress {
   at: string;
   /** First poll that found this head not ready for its dependents (ISO). */
   waitingSince?: string;
-  /** Set once the dependents were told this head is ready. */
-  readyAt?: string;
+  /** How a created branch is protected, as read right after creating it (create.ts). */
+  protection?: string;
 }
 
 export interface Progress {

@@ -59,13 +59,15 @@ export function planTable(outcomes: RepoOutcome[]): string {
     const to = plan.compareUrl
       ? `[\`${shortSha(plan.target)}\`](${plan.compareUrl})`
       : `\`${shortSha(plan.target)}\``;
-    const detail = earlier
-      ? ' (by an earlier run of this plan)'
-      : created || (status === 'planned' && plan.decision === 'create')
-        ? ` — ${safe(summary)}`
-        : status === 'moved' || status === 'planned' || status === 'even'
-          ? ''
-          : ` — ${safe(summary)}`;
+    const detail = created
+      ? ` — ${safe(summary)}`
+      : earlier
+        ? ' (by an earlier run of this plan)'
+        : status === 'planned' && plan.decision === 'create'
+          ? ` — ${safe(summary)}`
+          : status === 'moved' || status === 'planned' || status === 'even'
+            ? ''
+            : ` — ${safe(summary)}`;
     const text = created
       ? '✅ created'
       : status === 'planned' && plan.decision === 'create'
