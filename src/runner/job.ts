@@ -158,9 +158,10 @@ export interface JobBase<S extends JobOptionsSchema> {
 }
 
 /**
- * A job on the plan/apply contract. `plan` and `report` get a context that cannot write (forge
- * writes, `state.set`/`delete` and Slack sends are refused with PlanWriteError, even in a real
- * run); only `apply` gets one that can, and only in a real run.
+ * A job on the plan/apply contract. `plan` and `report` get a context that cannot write: forge
+ * writes and Slack sends are refused with PlanWriteError, even in a real run; plan's `state`
+ * writes are staged (written when a real run starts applying, dropped in a dry run) and report's
+ * are refused. Only `apply` gets a context that writes, and only in a real run.
  */
 export interface PlannedJob<
   S extends JobOptionsSchema = JobOptionsSchema,

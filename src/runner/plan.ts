@@ -1,7 +1,7 @@
 import { PlanWriteError } from '../errors.js';
 import type { WriteFence } from '../forges/http.js';
 import type { Notifier } from '../notify/types.js';
-import type { Action, JobContext, JobDefinition, JobResult, Plan, Step } from './job.js';
+import type { Action, JobContext, JobDefinition, JobResult, JobState, Plan, Step } from './job.js';
 
 /**
  * How the runner executes the job contract (job.ts): plan with a context that cannot write,
@@ -54,8 +54,56 @@ export function createWriteGate(inner?: WriteFence): WriteGate {
   };
 }
 
-/** The context for plan and report: reads work; store state and Slack refuse to write. */
-export function readOnlyContext(ctx: JobContext): JobContext {
+/**
+ * The job's state as plan sees it: its writes are staged (reads see them), written to the store
+ * only when a real run starts applying, dropped in a dry run. So a plan may remember what it
+ * learned (a cached default branch, a discovery cursor) without a dry run writing anything.
+ */
+export interface StagedState extends JobState {
+  commit(): Promise<void>;
+}
+
+export function stagedState(state: JobState): StagedState {
+  // key → value staged, or DELETED
+  const staged = new Map<string, unknown>();
+  const DELETED = Symbol('deleted');
+  return {
+    async get<T>(key: string) {
+      if (!staged.has(key)) return state.get<T>(key);
+      const value = staged.get(key);
+      return value === DELETED ? undefined : (value as T);
+    },
+    async list<T>(prefix?: string) {
+      const stored = await state.list<T>(prefix);
+      const merged = new Map(stored.map((e) => [e.key, e.value] as [string, unknown]));
+      for (const [key, value] of staged) {
+        if (prefix !== undefined && !key.startsWith(prefix)) continue;
+        if (value === DELETED) merged.delete(key);
+        else merged.set(key, value);
+      }
+      return [...merged].map(([key, value]) => ({ key, value: value as T }));
+    },
+    async set(key, value) {
+      staged.set(key, value);
+    },
+    async delete(key) {
+      staged.set(key, DELETED);
+    },
+    async commit() {
+      for (const [key, value] of staged) {
+        if (value === DELETED) await state.delete(key);
+        else await state.set(key, value);
+      }
+      staged.clear();
+    },
+  };
+}
+
+/**
+ * The context for plan and report: forge reads work (the write gate refuses forge writes), Slack
+ * sends are refused; `state` is the given one (staged for plan, refusing for report).
+ */
+export function readOnlyContext(ctx: JobContext, state: JobState): JobContext {
   const refuse = (what: string) => Promise.reject(new PlanWriteError(what));
   const notifier: Notifier = {
     send: (channel) => refuse(`Slack message to ${channel ?? 'the default channel'}`),
@@ -63,15 +111,17 @@ export function readOnlyContext(ctx: JobContext): JobContext {
       return ctx.notifier.sent;
     },
   };
+  return { ...ctx, notifier, state };
+}
+
+/** State that reads through `state` and refuses every write (report must not write). */
+function refusingState(state: JobState): JobState {
+  const refuse = (what: string) => Promise.reject(new PlanWriteError(what));
   return {
-    ...ctx,
-    notifier,
-    state: {
-      get: (key) => ctx.state.get(key),
-      list: (prefix) => ctx.state.list(prefix),
-      set: (key) => refuse(`state ${key}`),
-      delete: (key) => refuse(`state ${key}`),
-    },
+    get: (key) => state.get(key),
+    list: (prefix) => state.list(prefix),
+    set: (key) => refuse(`state ${key}`),
+    delete: (key) => refuse(`state ${key}`),
   };
 }
 
@@ -87,13 +137,17 @@ export async function executeJob(
   gate: WriteGate,
 ): Promise<JobResult> {
   if (!isPlanned(job)) return gate.open(() => job.run(ctx, options));
-  const reader = readOnlyContext(ctx);
-  const plan = await job.plan(reader, options);
+  const staged = stagedState(ctx.state);
+  const plan = await job.plan(readOnlyContext(ctx, staged), options);
+  const reporter = readOnlyContext(ctx, refusingState(staged));
   if (ctx.dryRun) {
-    const report = await job.report(reader, plan, undefined, options);
+    const report = await job.report(reporter, plan, undefined, options);
     return { ...report, actions: plannedActions(plan) };
   }
-  const applied = await gate.open(() => job.apply(ctx, plan, options));
-  const report = await job.report(reader, plan, applied, options);
+  const applied = await gate.open(async () => {
+    await staged.commit();
+    return job.apply(ctx, plan, options);
+  });
+  const report = await job.report(reporter, plan, applied, options);
   return { ...report, actions: report.actions ?? applied.actions };
 }

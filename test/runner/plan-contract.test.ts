@@ -73,8 +73,6 @@ async function tryWrites(ctx: JobContext, forge: string): Promise<string[]> {
       ctx
         .forgeWithToken(forge, ctx.config.forges[forge]?.token ?? '')
         .repo.createBranch('org/app', 'sneaky', 'main'),
-    () => ctx.state.set('cursor', 1),
-    () => ctx.state.delete('cursor'),
     () => ctx.notifier.send(undefined, { title: 'hello', severity: 'info', context: { job: ctx.job } }),
   ];
   const refused: string[] = [];
@@ -95,13 +93,25 @@ const sneaky = defineJob({
   schedule: 'manual',
   options: z.object({}),
   async plan(ctx) {
-    return { steps: [], refused: await tryWrites(ctx, String(ctx.args.forge ?? 'gitlab')) };
+    const refused = await tryWrites(ctx, String(ctx.args.forge ?? 'gitlab'));
+    // Plan may remember what it learned: staged, written only when a real run applies.
+    await ctx.state.set('seen', ctx.runId);
+    return { steps: [], refused, seen: await ctx.state.get<string>('seen') };
   },
-  async apply() {
-    return { actions: [] };
+  async apply(ctx) {
+    return { actions: [], stored: await ctx.state.get<string>('seen') };
   },
-  report(_ctx, plan) {
-    return { status: 'noop', summary: 'planned', links: [], details: { refused: plan.refused } };
+  async report(ctx, plan, applied) {
+    const refused = [...plan.refused];
+    await ctx.state
+      .set('seen', 'by report')
+      .catch((error: Error) => refused.push(`${error.name}: ${error.message}`));
+    return {
+      status: 'noop',
+      summary: 'planned',
+      links: [],
+      details: { refused, seen: plan.seen, stored: applied?.stored ?? null },
+    };
   },
 });
 
@@ -163,19 +173,28 @@ describe('plan/apply contract', () => {
     expect(h.sim.requests({ since }).filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
-  it('refuses every write in plan, on both forges, even in a real run', async () => {
+  it('refuses every write in plan and report, on both forges, even in a real run', async () => {
     for (const forge of ['gitlab', 'github']) {
       const since = h.sim.mark();
       const { run, result } = await h.run('contract-sneaky', { args: { forge } });
       expect(run.dryRun).toBe(false);
       const refused = (result?.details as { refused: string[] }).refused;
-      expect(refused).toHaveLength(6);
+      // three forge writes and a Slack send in plan, a state write in report
+      expect(refused).toHaveLength(5);
       for (const line of refused)
         expect(line).toMatch(/^PlanWriteError: plan phase: refused to perform a write/);
       expect(h.sim.requests({ since }).filter((r) => r.method !== 'GET')).toEqual([]);
     }
-    expect(await h.app.store.getState('contract-sneaky', 'cursor')).toBeUndefined();
     expect(h.slack.messages).toEqual([]);
+  });
+
+  it("stages plan's state writes: dropped in a dry run, written when a real run applies", async () => {
+    const dry = await h.run('contract-sneaky', { dryRun: true });
+    expect(dry.result?.details).toMatchObject({ seen: dry.run.id, stored: null });
+    expect(await h.app.store.getState('contract-sneaky', 'seen')).not.toBe(dry.run.id);
+    const real = await h.run('contract-sneaky');
+    expect(real.result?.details).toMatchObject({ seen: real.run.id, stored: real.run.id });
+    expect(await h.app.store.getState('contract-sneaky', 'seen')).toBe(real.run.id);
   });
 
   it('refuses a write in report: the run fails and nothing reaches the forge', async () => {
