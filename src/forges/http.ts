@@ -5,9 +5,26 @@ import { sleep } from '../kit/sleep.js';
 import { mask } from '../secrets/masker.js';
 import { ForgeLimitError } from './answer-error.js';
 import {
+  currentLowPriority,
+  DeferredReadError,
+  exhaustedWaitMs,
+  shouldDefer,
+  type RateBudget,
+  type RunSpend,
+} from './budget.js';
+import {
+  authIdentity,
+  etagKey,
+  keptHeaders,
+  MAX_CACHED_ANSWER_BYTES,
+  type CachedAnswer,
+  type EtagCache,
+} from './etag-cache.js';
+import {
   countPage,
   DEFAULT_MAX_PAGES_PER_CALL,
   hasNextPage,
+  readAnswerText,
   requestBudget,
   takeRequest,
   type RequestBudget,
@@ -62,6 +79,14 @@ export interface ForgeHttpOptions {
   budget?: RequestBudget;
   /** Largest JSON/text API answer read (the SDK adapters' parsers enforce it; default 20 MiB). */
   maxAnswerBytes?: number;
+  /**
+   * Conditional requests (etag-cache.ts): GET answers with an ETag are kept and asked again with
+   * `If-None-Match`; a 304 is answered from the cache as the 200 it stands for. `identity`
+   * names the caller in cache keys (default: a hash of the auth headers).
+   */
+  etags?: { cache: EtagCache; identity?: string };
+  /** The forge's rate-limit budget (budget.ts), fed by every answer, and this run's spend. */
+  rate?: { budget: RateBudget; spend?: RunSpend };
 }
 
 /** What the forge layer asks before a write (runner/fence.ts keeps the run's lease behind it). */
@@ -106,12 +131,43 @@ export async function rateLimitWaitMs(response: Response, now = Date.now()): Pro
   const reset = Number(response.headers.get('x-ratelimit-reset'));
   if (response.headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
     return Math.max(1000, reset * 1000 - now);
+  // GitLab's throttles (Rack::Attack) say when the window resets with RateLimit-Reset (epoch
+  // seconds); Retry-After usually comes too, but a proxy may drop it.
+  const glReset = Number(response.headers.get('ratelimit-reset'));
+  if (
+    response.status === 429 &&
+    response.headers.get('ratelimit-remaining') === '0' &&
+    Number.isFinite(glReset) &&
+    glReset > 0
+  )
+    return Math.max(1000, glReset * 1000 - now);
   if (response.status === 429) return undefined;
   const text = await response
     .clone()
     .text()
     .catch(() => '');
   return SECONDARY_LIMIT.test(text) ? 60_000 : undefined;
+}
+
+function hasConditional(headers: RequestInit['headers']): boolean {
+  const h = new Headers(headers);
+  return h.has('if-none-match') || h.has('if-modified-since');
+}
+
+/** The 200 a 304 stands for: the cached body and headers, with the fresh answer's other headers. */
+function fromCache(cached: CachedAnswer, fresh: Response, url: URL): Response {
+  const headers = new Headers(fresh.headers);
+  headers.delete('content-length');
+  for (const [k, v] of Object.entries(cached.headers)) headers.set(k, v);
+  headers.set('etag', cached.etag);
+  headers.set('x-release-bot-cache', 'revalidated');
+  const response = new Response(cached.body, { status: 200, statusText: 'OK', headers });
+  Object.defineProperty(response, 'url', { value: url.toString() });
+  return response;
+}
+
+function isJson(response: Response): boolean {
+  return /\bjson\b/.test(response.headers.get('content-type') ?? '');
 }
 
 function isStreamBody(body: unknown): boolean {
@@ -131,6 +187,34 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
   const origin = new URL(options.baseUrl).origin;
   const budget = options.budget ?? requestBudget();
   const maxPages = options.maxPagesPerCall ?? DEFAULT_MAX_PAGES_PER_CALL;
+
+  async function cacheKey(url: URL, init: RequestInit): Promise<string> {
+    let identity = options.etags?.identity;
+    if (identity === undefined) {
+      const auth =
+        typeof options.authHeaders === 'function' ? await options.authHeaders() : options.authHeaders;
+      identity = authIdentity(auth);
+    }
+    return etagKey(identity, url.toString(), new Headers(init.headers).get('accept'));
+  }
+
+  /** Keep a 200 with an ETag (JSON, not too big); the response itself is handed on untouched. */
+  async function remember(key: string, response: Response): Promise<void> {
+    const etag = response.headers.get('etag');
+    if (!etag || !isJson(response)) return;
+    let text: string;
+    try {
+      text = await readAnswerText(response.clone(), MAX_CACHED_ANSWER_BYTES, options.forge, 'cache');
+    } catch {
+      return; // too big to be worth keeping
+    }
+    await options.etags!.cache.set(key, {
+      etag,
+      headers: keptHeaders(response.headers),
+      body: text,
+      at: Date.now(),
+    });
+  }
 
   async function attemptOnce(url: URL, init: RequestInit, attempt: number): Promise<Response> {
     const started = performance.now();
@@ -226,20 +310,66 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
         `refusing to send a ${options.forge} request to ${url.origin}: not the forge's origin ${origin}`,
       );
     }
+    const lowPriority = isWrite ? undefined : currentLowPriority();
+    if (lowPriority && options.rate) {
+      const why = shouldDefer(options.rate.budget, options.rate.spend);
+      if (why) {
+        const spend = options.rate.spend;
+        spend?.deferred.push(lowPriority);
+        if (spend && !spend.reason) spend.reason = why;
+        throw new DeferredReadError(
+          `${options.forge}: deferred ${lowPriority}: ${why}`,
+          options.forge,
+          lowPriority,
+        );
+      }
+    }
+    // Conditional GET: ask with the cached ETag unless the caller set its own validators.
+    let cached: CachedAnswer | undefined;
+    let key: string | undefined;
+    if (method === 'GET' && options.etags && !hasConditional(requestInit.headers)) {
+      key = await cacheKey(url, requestInit);
+      cached = await options.etags.cache.get(key);
+      if (cached) {
+        const headers = new Headers(requestInit.headers);
+        headers.set('if-none-match', cached.etag);
+        requestInit = { ...requestInit, headers };
+      }
+    }
+    const resource = url.pathname.endsWith('/graphql') ? 'graphql' : 'core';
     // A streamed body can be sent once only; the caller (a job step) retries the whole step.
     const canRetry = !isStreamBody(requestInit.body);
     for (let attempt = 0; ; attempt++) {
       // Fencing: each attempt of a write (retries too) starts only while the run's lease holds.
       if (isWrite) await options.fence?.guard(`${method} ${mask(url.pathname)} on ${options.forge}`);
+      // The forge said nothing is left until its window resets: wait for it (bounded, abortable)
+      // rather than be refused, or hand the run back to the runner to retry later.
+      const exhausted = options.rate ? exhaustedWaitMs(options.rate.budget, resource) : undefined;
+      if (exhausted !== undefined) {
+        if (exhausted > maxRetryAfterMs)
+          throw new TransientError(
+            `${options.forge}: the rate limit (${resource}) is used up until ${new Date(Date.now() + exhausted).toISOString()}`,
+            exhausted,
+          );
+        await wait(exhausted, options.signal);
+      }
       let response: Response | undefined;
       let failure: unknown;
       try {
         takeRequest(budget, options.forge, `${method} ${mask(url.pathname)}`);
+        if (options.rate?.spend) options.rate.spend.sent++;
         response = await limit(() => attemptOnce(url, requestInit, attempt));
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         if (error instanceof ForgeLimitError) throw error;
         failure = error;
+      }
+      if (response) options.rate?.budget.observe(response.headers);
+      if (response && key && response.status === 304 && cached) {
+        await response.body?.cancel();
+        response = fromCache(cached, response, url);
+      } else if (response && key && response.status === 200) {
+        await remember(key, response);
       }
       const throttledMs = response ? await rateLimitWaitMs(response) : undefined;
       if (response && !TRANSIENT_STATUSES.has(response.status) && throttledMs === undefined) {

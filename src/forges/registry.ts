@@ -3,6 +3,14 @@ import type { ForgeConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../secrets/masker.js';
 import type { ForgeAdapterOptions } from './adapter-options.js';
+import { processRateBudget, startRunSpend, type RunSpend } from './budget.js';
+import {
+  authIdentity,
+  layeredEtagCache,
+  processEtagMemory,
+  storeEtagBacking,
+  type EtagBacking,
+} from './etag-cache.js';
 import type { ForgeRequestEvent, WriteFence } from './http.js';
 import { requestBudget, type RequestBudget } from './limits.js';
 import type { Forge, ForgeKind } from './types.js';
@@ -36,12 +44,18 @@ export interface ForgeRegistryOptions {
   onRequest?: (event: ForgeRequestEvent) => void;
   /** The run's lease fence, asked before every write of every client (the approver's too). */
   fence?: WriteFence;
+  /** The job running: its previous run's requests are what this one is expected to spend. */
+  job?: string;
+  /** Where ETags outlive the process (the store); memory only without it. */
+  etagStore?: Parameters<typeof storeEtagBacking>[0];
 }
 
 export interface ForgeRegistry {
   get(name: string): Forge;
   withToken(name: string, token: string): Forge;
   names(): string[];
+  /** What the run spent per forge, and the low-priority reads it deferred. */
+  spends(): RunSpend[];
 }
 
 /** Per forge name, shared by every client of that forge in this process (the approver's too). */
@@ -64,6 +78,10 @@ export function createForgeRegistry(
   // One budget per forge for the registry's life, which is one run (attempt): every client of
   // the forge in it, the approver's too, spends from the same one.
   const budgets = new Map<string, RequestBudget>();
+  const spends = new Map<string, RunSpend>();
+  const backing: EtagBacking | undefined = options.etagStore
+    ? storeEtagBacking(options.etagStore)
+    : undefined;
 
   /** `ownAuth`: the forge's configured credentials (its token, or its GitHub App); else `token` alone. */
   function build(name: string, token: string, ownAuth = false): Forge {
@@ -80,6 +98,13 @@ export function createForgeRegistry(
     const limit = limiterFor(name, config.concurrency);
     let budget = budgets.get(name);
     if (!budget) budgets.set(name, (budget = requestBudget(config.maxRequestsPerRun)));
+    let spend = spends.get(name);
+    if (!spend) spends.set(name, (spend = startRunSpend(options.job ?? '', name)));
+    // Who asks: a GitHub App's installation (its token changes hourly), else the token's hash.
+    const app = ownAuth ? config.app : undefined;
+    const identity = app
+      ? `app:${app.appId}:${app.installationId ?? app.installationOwner ?? ''}`
+      : authIdentity({ token });
     return factory({
       name,
       url: config.url,
@@ -97,6 +122,8 @@ export function createForgeRegistry(
         maxPagesPerCall: config.maxPagesPerCall,
         maxAnswerBytes: Math.round(config.maxAnswerMiB * 1024 * 1024),
         fence: options.fence,
+        etags: { cache: layeredEtagCache(processEtagMemory(name), backing), identity },
+        rate: { budget: processRateBudget(name, identity), spend },
       },
     });
   }
@@ -114,5 +141,6 @@ export function createForgeRegistry(
       return build(name, token);
     },
     names: () => Object.keys(forges),
+    spends: () => [...spends.values()],
   };
 }

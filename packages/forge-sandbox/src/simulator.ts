@@ -155,6 +155,11 @@ export interface Simulator {
   requestCounts(filter?: { forge?: SimForge; since?: number }): Record<string, number>;
   /** Sequence number of the latest request (pass as `since` to look at what came after). */
   mark(): number;
+  /**
+   * Rate-limit points the forge charged for the logged requests, per resource (GitHub: `core`,
+   * `graphql`; a 304 costs 0. GitLab: every request counts).
+   */
+  ratePoints(filter?: { forge?: SimForge; since?: number; user?: string }): Record<string, number>;
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   close(): Promise<void>;
@@ -378,6 +383,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return counts;
     },
     mark: () => log.length,
+    ratePoints(filter = {}) {
+      const points: Record<string, number> = {};
+      for (const e of sim.requests(filter)) {
+        if (!e.rate || (filter.user && e.user !== filter.user)) continue;
+        points[e.rate.resource] = (points[e.rate.resource] ?? 0) + e.rate.points;
+      }
+      return points;
+    },
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     async close() {

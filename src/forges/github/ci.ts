@@ -8,6 +8,7 @@ import type {
   Pipeline,
   PipelineQuery,
 } from '../types.js';
+import { branchMemo } from './branch-memo.js';
 import type { GithubClient } from './client.js';
 import type { GhCheckRun, GhJob, GhPendingDeployment, GhStatus, GhWorkflowRun } from './wire.js';
 
@@ -259,6 +260,7 @@ function contextCheck(c: GqlContext): CommitCheck {
 }
 
 export function createCiApi(gh: GithubClient): CiApi {
+  const memo = branchMemo(gh, gh.cache?.cache, gh.cache?.identity ?? '');
   async function runs(project: string, query: PipelineQuery & { branch?: string }): Promise<Pipeline[]> {
     const limit = query.limit ?? 100;
     const wanted = query.status;
@@ -407,6 +409,22 @@ export function createCiApi(gh: GithubClient): CiApi {
     },
 
     async branchChecks(project, branch, limit) {
+      const remembered = await memo.lookup(project, branch, limit);
+      if (remembered) return remembered;
+      const answer = await historyChecks(project, branch, limit);
+      await memo.remember(project, branch, limit, answer);
+      return answer;
+    },
+
+    listTagPipelines: (project, tag) => runs(project, { ref: tag }),
+  };
+
+  async function historyChecks(
+    project: string,
+    branch: string,
+    limit: number,
+  ): Promise<BranchCommitChecks[]> {
+    {
       const { owner, repo } = gh.repo(project);
       const out: BranchCommitChecks[] = [];
       let after: string | null = null;
@@ -438,9 +456,7 @@ export function createCiApi(gh: GithubClient): CiApi {
         after = history.pageInfo.endCursor;
       }
       return out.slice(0, limit);
-    },
-
-    listTagPipelines: (project, tag) => runs(project, { ref: tag }),
-  };
+    }
+  }
   return api;
 }

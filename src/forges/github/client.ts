@@ -3,6 +3,7 @@ import { Octokit } from '@octokit/rest';
 import { DryRunWriteError } from '../../errors.js';
 import { registerSecret } from '../../secrets/masker.js';
 import type { ForgeAdapterOptions } from '../adapter-options.js';
+import type { EtagCache } from '../etag-cache.js';
 import { createForgeFetch } from '../http.js';
 import { appTokenSource } from './app-auth.js';
 import { isStatus, toForgeError } from './errors.js';
@@ -37,6 +38,8 @@ export interface GithubClient {
   graphql<T>(query: string, variables: Params): Promise<T>;
   /** `owner/repo` → route parameters. */
   repo(project: string): { owner: string; repo: string };
+  /** The HTTP path's ETag cache and caller identity, for answers the adapter remembers itself. */
+  readonly cache?: { cache: EtagCache; identity?: string };
   /** A fetch for GitHub's uploads host (uploads.github.com / GHES `/api/uploads`), or undefined if `url` is elsewhere. */
   uploadFetch(url: string): typeof fetch | undefined;
 }
@@ -70,6 +73,9 @@ export function createGithubClient(options: ForgeAdapterOptions): GithubClient {
         apiUrl,
         createForgeFetch({
           ...options.http,
+          // The App's JWT calls have their own limits and answers: no ETags, no budget.
+          etags: undefined,
+          rate: undefined,
           forge: options.name,
           baseUrl: apiUrl,
           authHeaders: {},
@@ -123,6 +129,7 @@ export function createGithubClient(options: ForgeAdapterOptions): GithubClient {
     webUrl: options.url.replace(/\/+$/, ''),
     dryRun: options.dryRun,
     octokit,
+    ...(options.http?.etags ? { cache: options.http.etags } : {}),
     write(what) {
       if (options.dryRun) throw new DryRunWriteError(`${what} on ${options.name}`);
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -73,6 +74,23 @@ export interface RequestLogEntry {
   user?: string;
   /** For writes: a few identifying body fields (e.g. `force`), to audit what the bot did. */
   detail?: Record<string, unknown>;
+  /** What the answer cost against the forge's rate limit (`core` 1, a 304 on GitHub 0, …). */
+  rate?: RateCost;
+}
+
+/** An answer as the rate-limit model sees it. */
+export interface AnswerInfo {
+  method: string;
+  route: string;
+  status: number;
+  user: SimUser | null;
+  /** A 304 to `If-None-Match`. */
+  notModified: boolean;
+}
+
+export interface RateCost {
+  resource: string;
+  points: number;
 }
 
 export interface ViewOptions {
@@ -84,8 +102,17 @@ export interface ViewOptions {
   errorBody: (status: number, message: string, code?: string) => unknown;
   /** Read the token from the headers the way this API does. */
   tokenFrom: (req: IncomingMessage, url: URL) => string | undefined;
-  /** Headers added to every answer (rate-limit headers and the like). */
-  commonHeaders?: () => Record<string, string>;
+  /**
+   * Headers added to every answer (rate-limit headers and the like); charges the answer to the
+   * forge's rate limit and says what it cost (for the request log).
+   */
+  commonHeaders?: (answer: AnswerInfo) => { headers: Record<string, string>; cost?: RateCost };
+  /**
+   * Weak ETags on GET answers with a JSON body, and `304 Not Modified` to a matching
+   * `If-None-Match` (both forges do: GitHub everywhere, GitLab through Rails' Rack::ETag and
+   * Rack::ConditionalGet; see docs/dev/forge-behaviour.md).
+   */
+  etags?: boolean;
   /** Headers of a throttled (429) answer, in this forge's form (default: `retry-after` only). */
   throttledHeaders?: (retryAfterSeconds: number) => Record<string, string>;
   /** Called before each request is handled (the CI engine catches up with the clock). */
@@ -189,12 +216,24 @@ export function createView(options: ViewOptions): View {
     });
   }
 
-  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-    const common = options.commonHeaders?.() ?? {};
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+    info: Omit<AnswerInfo, 'status' | 'notModified'> & { notModified?: boolean },
+  ): RateCost | undefined {
+    const charged = options.commonHeaders?.({ ...info, status, notModified: info.notModified ?? false });
+    const common = charged?.headers ?? {};
+    if (info.notModified) {
+      res.writeHead(304, { ...common, ...headers });
+      res.end();
+      return charged?.cost;
+    }
     if (body instanceof Readable) {
       res.writeHead(status, { 'content-type': 'application/octet-stream', ...common, ...headers });
       body.pipe(res);
-      return;
+      return charged?.cost;
     }
     let payload: Buffer | string;
     let type = 'application/json';
@@ -216,6 +255,27 @@ export function createView(options: ViewOptions): View {
       ...headers,
     });
     res.end(payload);
+    return charged?.cost;
+  }
+
+  /**
+   * A weak validator over the body and the caller (GitHub varies its answers on Authorization):
+   * the same answer to the same user has the same ETag.
+   */
+  function etagOf(body: unknown, user: SimUser | null): string | undefined {
+    if (body === undefined || Buffer.isBuffer(body) || body instanceof Readable || typeof body === 'string')
+      return undefined;
+    const digest = createHash('sha256')
+      .update(`${user?.id ?? 'anonymous'}\n${JSON.stringify(body)}`)
+      .digest('hex');
+    return `W/"${digest.slice(0, 40)}"`;
+  }
+
+  /** `If-None-Match` holds one ETag, a list, or `*`; weak comparison (RFC 9110 13.1.2). */
+  function matchesEtag(header: string | undefined, etag: string): boolean {
+    if (!header) return false;
+    const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+    return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -235,7 +295,9 @@ export function createView(options: ViewOptions): View {
     }
     const routeName = route ? `${method} ${route.template}` : 'UNMATCHED';
     const token = options.tokenFrom(req, url);
-    const actor = options.world.userByToken(token)?.user.username;
+    const caller = options.world.userByToken(token)?.user ?? null;
+    const actor = caller?.username;
+    const info = { method, route: routeName, user: caller };
     const base = {
       method,
       route: routeName,
@@ -256,32 +318,47 @@ export function createView(options: ViewOptions): View {
       return; // the socket stays open until the client gives up or the server closes
     }
     if (decision.kind === 'error') {
-      record({ ...base, status: decision.status, durationMs: performance.now() - started, fault: 'error' });
       req.resume();
-      send(
+      const rate = send(
         res,
         decision.status,
         options.errorBody(decision.status, `${decision.status} simulated failure`),
         {},
+        info,
       );
+      record({
+        ...base,
+        status: decision.status,
+        durationMs: performance.now() - started,
+        fault: 'error',
+        ...(rate ? { rate } : {}),
+      });
       return;
     }
     if (decision.kind === 'rate_limit') {
-      record({ ...base, status: 429, durationMs: performance.now() - started, fault: 'rate_limit' });
       req.resume();
-      send(
+      const rate = send(
         res,
         429,
         options.errorBody(429, 'API rate limit exceeded'),
         options.throttledHeaders?.(decision.retryAfterSeconds) ?? {
           'retry-after': String(decision.retryAfterSeconds),
         },
+        info,
       );
+      record({
+        ...base,
+        status: 429,
+        durationMs: performance.now() - started,
+        fault: 'rate_limit',
+        ...(rate ? { rate } : {}),
+      });
       return;
     }
 
     let status = 500;
     let detail: Record<string, unknown> | undefined;
+    let rate: RateCost | undefined;
     try {
       await options.beforeRequest?.();
       if (!route) throw new SimError(404, 'Not Found', 'unknown_route');
@@ -310,7 +387,15 @@ export function createView(options: ViewOptions): View {
         route: routeName,
       });
       status = answer.status ?? (answer.body === undefined ? 204 : 200);
-      send(res, status, answer.body, answer.headers ?? {});
+      const etag =
+        options.etags && method === 'GET' && status === 200 ? etagOf(answer.body, caller) : undefined;
+      if (etag && matchesEtag(req.headers['if-none-match'], etag)) {
+        status = 304;
+        // A 304 carries the validator and the caching headers, never the body (RFC 9110 15.4.5).
+        rate = send(res, 304, undefined, { etag }, { ...info, notModified: true });
+        return;
+      }
+      rate = send(res, status, answer.body, { ...(answer.headers ?? {}), ...(etag ? { etag } : {}) }, info);
       recordAnswer?.({
         method,
         path: url.pathname,
@@ -329,7 +414,7 @@ export function createView(options: ViewOptions): View {
       if (!req.complete) req.resume();
       if (!res.headersSent) {
         const errorBody = options.errorBody(status, simError.message, simError.code);
-        send(res, status, errorBody, {});
+        rate = send(res, status, errorBody, {}, info);
         recordAnswer?.({
           method,
           path: url.pathname,
@@ -340,13 +425,26 @@ export function createView(options: ViewOptions): View {
         });
       } else res.destroy();
     } finally {
-      record({ ...base, status, durationMs: performance.now() - started, ...(detail ? { detail } : {}) });
+      record({
+        ...base,
+        status,
+        durationMs: performance.now() - started,
+        ...(detail ? { detail } : {}),
+        ...(rate ? { rate } : {}),
+      });
     }
   }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, options.errorBody(500, String(error)), {});
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          options.errorBody(500, String(error)),
+          {},
+          { method: req.method ?? 'GET', route: 'UNMATCHED', user: null },
+        );
     });
   });
   // GitLab's bundled nginx keeps idle connections 65 s. Node's 5 s default raced clients in the same

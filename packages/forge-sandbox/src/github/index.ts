@@ -24,12 +24,10 @@ import { registerRepos } from './routes/repos.js';
 import { registerSearch } from './routes/search.js';
 import { registerStatuses } from './routes/statuses.js';
 import { githubState } from './state.js';
+import { chargeGithub } from './rate-limit.js';
 
 export { githubState, repoSettings, type GhThrottle } from './state.js';
-export { throttleGithub } from './rate-limit.js';
-
-const RATE_LIMIT = 5000;
-const HOUR_MS = 3_600_000;
+export { throttleGithub, githubRateUsed } from './rate-limit.js';
 
 /**
  * GitHub REST v3 view of the simulated world, served at the listener's root (like api.github.com),
@@ -60,20 +58,17 @@ export function createGithubView(ctx: ViewContext): View {
       if (value?.startsWith('eyJ') && value.split('.').length === 3) return undefined;
       return scheme && /^(token|bearer)$/i.test(scheme) ? value : undefined;
     },
-    commonHeaders() {
-      // The primary rate limit: one hour window on the wall clock (clients compare it to Date.now()).
-      const window = Math.floor(Date.now() / HOUR_MS);
-      if (state.rate.window !== window) state.rate = { window, used: 0 };
-      state.rate.used++;
+    etags: true,
+    commonHeaders(answer) {
+      const charge = chargeGithub(state, answer);
       return {
-        'x-ratelimit-limit': String(RATE_LIMIT),
-        'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - state.rate.used)),
-        'x-ratelimit-reset': String(((window + 1) * HOUR_MS) / 1000),
-        'x-ratelimit-used': String(state.rate.used),
-        'x-ratelimit-resource': 'core',
-        'x-github-api-version-selected': '2022-11-28',
-        'x-github-media-type': 'github.v3; format=json',
-        'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
+        headers: {
+          ...charge.headers,
+          'x-github-api-version-selected': '2022-11-28',
+          'x-github-media-type': 'github.v3; format=json',
+          'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
+        },
+        cost: charge.cost,
       };
     },
   });

@@ -1,4 +1,4 @@
-import type { SimRequest, SimResponse } from '../core/server.js';
+import type { AnswerInfo, RateCost, SimRequest, SimResponse } from '../core/server.js';
 import { errorBody } from './error-body.js';
 import type { World } from '../core/world.js';
 import { githubState, type GhThrottle, type GithubState } from './state.js';
@@ -53,4 +53,55 @@ export function throttled(gh: { state: GithubState }, req: SimRequest): SimRespo
       ? { 'retry-after': String(throttle.seconds) }
       : { ...limit, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset };
   return { status: throttle.status, body: errorBody(throttle.status, SECONDARY), headers };
+}
+
+const RATE_LIMIT = 5000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * What an answer costs against GitHub's primary limit, and the `x-ratelimit-*` headers it carries
+ * ("Rate limits for the REST API"; "Best practices": conditional requests). REST answers cost one
+ * point of `core`, except a `304 Not Modified` to an authorized conditional request, which costs
+ * nothing; a GraphQL query costs points of the separate `graphql` resource — at least one, which is
+ * what every query the bot sends costs by GitHub's formula (connections requested / 100, rounded).
+ */
+export function chargeGithub(
+  state: GithubState,
+  answer: AnswerInfo,
+): { headers: Record<string, string>; cost: RateCost } {
+  const resource = answer.route === 'POST /graphql' ? 'graphql' : 'core';
+  const who = answer.user ? `user:${answer.user.id}` : 'anonymous';
+  const key = `${who}:${resource}`;
+  const window = Math.floor(Date.now() / HOUR_MS);
+  let counter = state.rate.get(key);
+  if (!counter) state.rate.set(key, (counter = { window, used: 0, total: 0 }));
+  if (counter.window !== window) Object.assign(counter, { window, used: 0 });
+  const points = answer.notModified && answer.user ? 0 : 1;
+  counter.used += points;
+  counter.total += points;
+  const limit = answer.user ? RATE_LIMIT : 60;
+  return {
+    headers: {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - counter.used)),
+      'x-ratelimit-reset': String(((window + 1) * HOUR_MS) / 1000),
+      'x-ratelimit-used': String(counter.used),
+      'x-ratelimit-resource': resource,
+    },
+    cost: { resource, points },
+  };
+}
+
+/** Points charged so far to a user (or to every caller), per resource: the simulator's accounting. */
+export function githubRateUsed(world: World, username?: string): Record<string, number> {
+  const state = githubState(world);
+  const user = username ? world.userByName(username) : undefined;
+  const out: Record<string, number> = { core: 0, graphql: 0 };
+  for (const [key, counter] of state.rate) {
+    const [who, id, resource] = key.split(':');
+    if (username && !(who === 'user' && Number(id) === user?.id)) continue;
+    const name = resource ?? id!;
+    out[name] = (out[name] ?? 0) + counter.total;
+  }
+  return out;
 }

@@ -94,8 +94,12 @@ export interface GithubState {
    * origin). Default: this listener. Tests point it at another origin to prove the token stays home.
    */
   assetStorageOrigin: string | null;
-  /** Rate-limit window (sim hour) and requests counted in it. */
-  rate: { window: number; used: number };
+  /**
+   * The primary rate limits, per user (GitHub counts per user or installation) and resource
+   * (`core` for REST, `graphql` for POST /graphql): the window (wall-clock hour) and the points
+   * used in it, plus every point ever charged (for tests and benches).
+   */
+  rate: Map<string, { window: number; used: number; total: number }>;
   /** Commit objects never change: cache them by `<repo dir>:<sha>`. */
   commits: Map<string, CommitDetail>;
   /** Stable ids for organisations (owners that are not users). */
@@ -148,7 +152,7 @@ export function githubState(world: World): GithubState {
       releaseMeta: new Map(),
       assetMeta: new Map(),
       assetStorageOrigin: null,
-      rate: { window: 0, used: 0 },
+      rate: new Map(),
       commits: new Map(),
       orgIds: new Map(),
       mergeChecks: new Map(),

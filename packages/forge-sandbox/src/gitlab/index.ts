@@ -53,6 +53,7 @@ export function createGitlabView(ctx: ViewContext): View {
       }
       return url.searchParams.get('private_token') ?? undefined;
     },
+    etags: true,
     commonHeaders: rateLimit.common,
     throttledHeaders: rateLimit.throttled,
   });

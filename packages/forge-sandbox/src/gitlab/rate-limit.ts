@@ -1,3 +1,5 @@
+import type { AnswerInfo, RateCost } from '../core/server.js';
+
 /**
  * gitlab.com's RateLimit headers as Gitlab::RackAttack::RequestThrottleData writes them
  * (lib/gitlab/rack_attack/request_throttle_data.rb): on every answer `ratelimit-name`, `-limit`,
@@ -6,13 +8,20 @@
  * remaining (the plain-text "Retry later" body is errors.ts).
  */
 export interface RateLimitHeaders {
-  common(): Record<string, string>;
+  /**
+   * Every answer counts, a `304 Not Modified` too: Rack::Attack throttles before Rails'
+   * Rack::ConditionalGet turns an unchanged answer into a 304.
+   */
+  common(answer: AnswerInfo): { headers: Record<string, string>; cost: RateCost };
   throttled(retryAfterSeconds: number): Record<string, string>;
+  /** Requests counted so far (every window), for tests and benches. */
+  total(): number;
 }
 
 export function createRateLimitHeaders(limit = 2000): RateLimitHeaders {
   let windowStart = 0;
   let observed = 0;
+  let total = 0;
   const base = (reset: number, seen: number) => ({
     'ratelimit-name': 'throttle_authenticated_api',
     'ratelimit-limit': String(limit),
@@ -29,8 +38,13 @@ export function createRateLimitHeaders(limit = 2000): RateLimitHeaders {
         observed = 0;
       }
       observed++;
-      return base((start + 60_000) / 1000, observed);
+      total++;
+      return {
+        headers: base((start + 60_000) / 1000, observed),
+        cost: { resource: 'throttle_authenticated_api', points: 1 },
+      };
     },
+    total: () => total,
     throttled(retryAfterSeconds) {
       const reset = Math.floor(Date.now() / 1000) + retryAfterSeconds;
       return {
