@@ -69,15 +69,13 @@ export default defineJob({
       ...checkForge(config, options.releaseIssue.forge, 'releaseIssue.forge'),
     ];
   },
-  async run(ctx, options) {
+  async plan(ctx, options) {
     const plan = await planRun(ctx, options);
-    let actions = planActions(plan, options);
-    const noteProblems: Problem[] = [];
-    if (!ctx.dryRun) {
-      const outcome = await applyPlan(ctx, options, plan);
-      actions = outcome.actions;
-      noteProblems.push(...outcome.noteFailures);
-    }
+    return { plan, steps: planActions(plan, options) };
+  },
+  apply: (ctx, { plan }, options) => applyPlan(ctx, options, plan),
+  report(ctx, { plan }, applied, options) {
+    const noteProblems: Problem[] = applied?.noteFailures ?? [];
 
     const items: ItemResult[] = [];
     for (const p of plan.problems) items.push({ name: p.name, status: 'failed', summary: p.message });
@@ -105,7 +103,6 @@ export default defineJob({
     return {
       status,
       summary: parts.join('; '),
-      actions,
       links: items.flatMap((i) => i.links ?? []),
       items,
       details: {
