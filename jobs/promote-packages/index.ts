@@ -216,8 +216,9 @@ export default defineJob({
     const verification = await checkVerification(ctx, options, version, forceReason(ctx.args));
     const migrations = await versionMigrations(ctx, verification.versions);
     const sections = [
-      ...(verification.state === 'unverified' || verification.state === 'inconclusive'
-        ? [`Warning: ${verificationLine(verification)}`]
+      ...(verification.state === 'unverified' ? [`Warning: ${verification.reason}`] : []),
+      ...(verification.state === 'inconclusive'
+        ? [`Warning: verification not conclusive: ${verification.reason}`]
         : []),
       `Post-deploy migrations: ${migrationsLine(migrations)}${migrations.migrations.length ? `\n${migrations.migrations.map((m) => `• ${m.file} (${m.package})`).join('\n')}` : ''}`,
     ];
