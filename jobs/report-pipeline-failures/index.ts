@@ -79,56 +79,85 @@ export default defineJob({
     }
     return problems;
   },
-  async run(ctx, options) {
+  async plan(ctx, options) {
     const initialized = await ctx.state.get<{ at: string }>(keys.initialized);
     const since = initialized?.at ?? ctx.now().toISOString();
-    // Written first: a first run killed half-way still never floods with history afterwards.
-    if (!initialized && !ctx.dryRun) await ctx.state.set(keys.initialized, { at: since });
+    // Staged, so written first when the run applies: a first run killed half-way still never
+    // floods with history afterwards.
+    if (!initialized) await ctx.state.set(keys.initialized, { at: since });
     const planner = createPlanner(ctx, !initialized, since);
 
     const { targets, errors } = await watchTargets(ctx, options);
+    const planned: { subject: string; plan?: TargetPlan; error?: string }[] = [];
+    for (const target of targets) {
+      ctx.progress(`${target.subject}: looking at finished pipelines`);
+      try {
+        planned.push({ subject: target.subject, plan: await planTarget(planner, target) });
+      } catch (error) {
+        ctx.log.error({ target: target.subject, err: error }, `${target.subject} failed`);
+        planned.push({ subject: target.subject, error: errorMessage(error) });
+      }
+    }
+    const steps = planned.flatMap((t) =>
+      t.plan ? t.plan.steps.filter((s) => !INTERNAL_STEPS.has(s.kind)) : [],
+    );
+    return { steps, firstRun: !initialized, targets: targets.length, errors, planned };
+  },
+  async apply(ctx, { planned }) {
+    const actions: Action[] = [];
+    const outcomes: { actions: Action[]; error?: string }[] = [];
+    for (const { subject, plan } of planned) {
+      const done: Action[] = [];
+      outcomes.push({ actions: done });
+      if (!plan) continue;
+      try {
+        await applyPlan(ctx, plan, done);
+      } catch (error) {
+        ctx.log.error({ target: subject, err: error }, `${subject} failed`);
+        outcomes[outcomes.length - 1]!.error = errorMessage(error);
+      }
+      actions.push(...done);
+    }
+    await prune(ctx);
+    return { actions, outcomes };
+  },
+  report(ctx, { planned, errors, firstRun, targets }, applied) {
     const items: ItemResult[] = errors.map((e) => ({
       name: e.subject,
       status: 'failed',
       summary: errorMessage(e.error),
     }));
-    const actions: Action[] = [];
     const plans: Record<string, unknown>[] = [];
-    for (const target of targets) {
-      ctx.progress(`${target.subject}: looking at finished pipelines`);
-      const done: Action[] = [];
-      try {
-        const plan = await planTarget(planner, target);
-        if (ctx.dryRun) done.push(...describePlan(plan));
-        else await applyPlan(ctx, plan, done);
-        for (const w of plan.warnings) ctx.log.warn({ target: target.subject }, w);
-        items.push(itemFor(plan, done, ctx.dryRun));
-        plans.push({
-          target: target.subject,
-          notes: plan.notes,
-          steps: plan.steps.filter((s) => !INTERNAL_STEPS.has(s.kind)).map((s) => s.kind),
-        });
-      } catch (error) {
-        ctx.log.error({ target: target.subject, err: error }, `${target.subject} failed`);
-        items.push({ name: target.subject, status: 'failed', summary: errorMessage(error) });
+    for (const [i, { subject, plan, error }] of planned.entries()) {
+      const outcome = applied?.outcomes[i];
+      const failure = error ?? outcome?.error;
+      if (!plan || failure !== undefined) {
+        items.push({ name: subject, status: 'failed', summary: failure ?? '' });
+        continue;
       }
-      actions.push(...done);
+      const done = outcome ? outcome.actions : describePlan(plan);
+      for (const w of plan.warnings) ctx.log.warn({ target: subject }, w);
+      items.push(itemFor(plan, done, !applied));
+      plans.push({
+        target: subject,
+        notes: plan.notes,
+        steps: plan.steps.filter((s) => !INTERNAL_STEPS.has(s.kind)).map((s) => s.kind),
+      });
     }
-    if (!ctx.dryRun) await prune(ctx);
+    const actions = applied ? applied.actions : planned.flatMap((t) => (t.plan ? describePlan(t.plan) : []));
 
     const status = items.length ? combineStatus(items.map((i) => i.status)) : 'noop';
     // A warning (e.g. a message a killed run may have posted) is news even when nothing was done.
     const busy = items.filter((i) => i.status !== 'noop' || i.summary.includes('warning:'));
     const summary = busy.length
       ? busy.map((i) => `${i.name}: ${i.status === 'failed' ? `failed: ${i.summary}` : i.summary}`).join('; ')
-      : `${targets.length} ref(s) watched, nothing new`;
+      : `${targets} ref(s) watched, nothing new`;
     return {
       status,
       summary,
-      actions,
       links: linksOf(actions),
       items,
-      details: { firstRun: !initialized, plans },
+      details: { firstRun, plans },
     };
   },
 });
