@@ -238,7 +238,10 @@ describe('promote-packages publishes only what passed verification', () => {
     // History: the run record, as `release-bot history` and `show` read it.
     const stored = await h.app.store.getRun(run.id);
     expect(stored!.summary).toContain(`forced past a failed verification, reason: ${reason}`);
-    expect(stored!.result!.details!.verification).toMatchObject({ state: 'forced', forcedReason: reason });
+    expect((stored!.result as { details: Record<string, unknown> }).details.verification).toMatchObject({
+      state: 'forced',
+      forcedReason: reason,
+    });
     // Slack
     const message = promotionMessage();
     expect(JSON.stringify(message.payload)).toContain('Forced, because');
