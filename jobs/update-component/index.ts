@@ -14,6 +14,7 @@ import { parseDuration } from '../../src/kit/duration.js';
 import { applyPlan, describeStep } from './apply.js';
 import { optionsSchema, type Component, type Options } from './options.js';
 import { planComponent, type ComponentPlan } from './plan.js';
+import { checkHold } from './hold.js';
 
 /**
  * update-component (seed 001, the Gitaly flow generalised): every hour, for each component,
@@ -62,7 +63,13 @@ async function runComponent(
 }> {
   ctx.progress(`${component.name}: looking for the latest green commit of ${component.source.project}`);
   try {
-    const plan = await planComponent(ctx, component, ctx.args.sha as string | undefined);
+    const pinned = ctx.args.sha as string | undefined;
+    const { plan, commit: holdChange } = await checkHold(
+      ctx,
+      component,
+      await planComponent(ctx, component, pinned),
+      pinned !== undefined,
+    );
     const actions = ctx.dryRun
       ? plan.steps.map((step) => ({
           kind: step.kind,
@@ -71,6 +78,7 @@ async function runComponent(
           subject: component.name,
         }))
       : await applyPlan(ctx, plan);
+    if (holdChange && !ctx.dryRun) await holdChange();
     for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
     const stale =
       plan.mr && ctx.now().getTime() - Date.parse(plan.mr.createdAt) > parseDuration(component.staleAfter)!;

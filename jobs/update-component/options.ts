@@ -64,6 +64,16 @@ export const componentSchema = z
     /** An MR open longer than this gets one Slack warning. */
     staleAfter: duration.default('24h'),
     slackChannel: z.string().optional(),
+    /**
+     * A person closed the bot's bump MR without merging: `hold` keeps the component at its
+     * version until a newer green commit appears; `reopen` opens a new MR at the same commit.
+     */
+    onClose: z
+      .enum(['hold', 'reopen'])
+      .default('hold')
+      .describe(
+        "Closing the bot's bump MR without merging: hold (not this version: wait for a newer green commit) or reopen.",
+      ),
     /** Trusted mention for this component's team (`<!subteam^ID>` or `@group`). */
     mention: z.string().optional(),
   })

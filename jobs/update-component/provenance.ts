@@ -34,6 +34,21 @@ function stateKey(component: Component, subject: string, head: string): string {
   return `foreign-bump:${component.name}:${component.target.project}:${subject}:${head}`;
 }
 
+/**
+ * Whether the bot ever reported this MR as not its own: a person who then closes it follows the
+ * report's advice (close it, the bot opens a fresh one), which is no "not this version".
+ */
+export async function reportedAsForeign(
+  ctx: JobContext,
+  component: Component,
+  subject: string,
+): Promise<boolean> {
+  const found = await ctx.state.list(
+    `foreign-bump:${component.name}:${component.target.project}:${subject}:`,
+  );
+  return found.length > 0;
+}
+
 function authoredByBot(commit: Commit, bot: ForgeUser): boolean {
   // GitHub links the author email to an account; GitLab shows only the email, which the bot's
   // API commits take from its user's commit email.
