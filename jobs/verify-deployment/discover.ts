@@ -13,6 +13,7 @@ import { keys, pendingOf, readCursor, type PendingRecord, type VerdictRecord } f
 
 /** Deployments read per poll (on GitHub each costs a request for its status). */
 const DISCOVER_LIMIT = 5;
+const CURSOR_OVERLAP_MS = 3_600_000;
 
 export interface Discovery {
   target: Target;
@@ -32,6 +33,10 @@ export async function discover(ctx: JobContext, options: Options, target: Target
     sort: 'desc',
     // Only the newest new one is verified; a few more are enough to report the superseded ones.
     limit: DISCOVER_LIMIT,
+    // Only what changed since the last poll (with an hour's overlap; ids at or below the cursor
+    // are dropped below): a poll then costs what changed, not what the environment's history
+    // holds (GitHub has no status filter: without this, a run of failed deploys was paged through).
+    ...(cursor ? { updatedAfter: new Date(Date.parse(cursor.at) - CURSOR_OVERLAP_MS).toISOString() } : {}),
   });
   const newestId = Math.max(0, ...recent.map((d) => d.id));
   const writeCursor = async (id: number) => {

@@ -35,6 +35,13 @@ function payloadOf(d: GhDeployment): Record<string, unknown> {
   return {};
 }
 
+/**
+ * How long after its creation a deployment may still get the status a window read looks for:
+ * deploy jobs finish well within it. A deployment whose status comes later still shows in reads
+ * without `updatedAfter`.
+ */
+export const STATUS_GRACE_MS = 6 * 3_600_000;
+
 export function createDeploymentApi(gh: GithubClient): DeploymentApi {
   function toDeployment(
     project: string,
@@ -76,25 +83,38 @@ export function createDeploymentApi(gh: GithubClient): DeploymentApi {
   }
 
   return {
+    /**
+     * GitHub lists deployments newest first with no status or time filter, and a deployment's
+     * state is one more request. Reading oldest first walked every page and asked every status:
+     * a poll cost as much as the history. Now the read is always newest first and, with
+     * `updatedAfter`, stops at the first deployment created before it (less STATUS_GRACE_MS, for
+     * a status that comes late); only deployments inside that window cost a status read, which
+     * the ETag cache answers for free when it did not change.
+     */
     async list(project, query) {
       const limit = query.limit ?? 100;
+      const after = query.updatedAfter ? Date.parse(query.updatedAfter) : undefined;
+      const floor = after !== undefined ? after - STATUS_GRACE_MS : undefined;
       const out: Deployment[] = [];
-      // Newest first, a page no bigger than asked: each deployment costs one more request (its status).
-      const perPage = query.sort === 'asc' ? 100 : Math.min(Math.max(limit, 1), 100);
+      // A window read takes whole pages (it stops on time, not on count); else no more than asked.
+      const perPage = floor !== undefined || query.sort === 'asc' ? 100 : Math.min(Math.max(limit, 1), 100);
       const params = { ...gh.repo(project), environment: query.environment, per_page: perPage };
       for await (const page of gh.pages<GhDeployment>('GET /repos/{owner}/{repo}/deployments', params)) {
-        // One more request per deployment for its latest status (GitHub lists them separately).
+        const inWindow = floor === undefined ? page : page.filter((d) => Date.parse(d.created_at) >= floor);
         const withStatus = await Promise.all(
-          page.map(async (d) => toDeployment(project, d, await latestStatus(project, d.id))),
+          inWindow.map(async (d) => toDeployment(project, d, await latestStatus(project, d.id))),
         );
         for (const d of withStatus) {
           if (query.status && d.status !== query.status) continue;
-          if (query.updatedAfter && Date.parse(d.updatedAt) <= Date.parse(query.updatedAfter)) continue;
+          if (after !== undefined && Date.parse(d.updatedAt) <= after) continue;
           out.push(d);
         }
+        if (inWindow.length < page.length) break; // the rest is older than the window
         if (query.sort !== 'asc' && out.length >= limit) break;
       }
-      return query.sort === 'asc' ? out.reverse().slice(0, limit) : out.slice(0, limit);
+      if (query.sort !== 'asc') return out.slice(0, limit);
+      // Oldest first: the oldest `limit` of what changed (a caller pages on by moving updatedAfter).
+      return out.reverse().slice(0, limit);
     },
 
     async get(project, id) {
