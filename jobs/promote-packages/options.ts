@@ -45,7 +45,13 @@ export const packageSchema = z
      * Pipeline mode with several tags: the tag templates (from `pipeline.tags`) whose pipelines
      * publish this package, e.g. only `{version}+ee.0`. Default: every tag.
      */
-    tags: z.array(z.string().min(1)).min(1).optional(),
+    tags: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'Pipeline mode: the tag templates (of pipeline.tags) whose pipelines publish this package; default: every tag.',
+      ),
   })
   .strict();
 
@@ -61,9 +67,13 @@ export const waitSchema = z
      * A played job not finished by then fails its package (the next run waits for it again,
      * without playing it twice). `0s`: do not wait, report the jobs as played.
      */
-    timeout: duration.default('30m'),
+    timeout: duration
+      .default('30m')
+      .describe(
+        'A played job not finished by then fails its package (the next run waits again, never plays twice); 0s: do not wait.',
+      ),
     /** How often the jobs are looked at while waiting. */
-    interval: duration.default('30s'),
+    interval: duration.default('30s').describe('How often the played jobs are looked at while waiting.'),
   })
   .strict();
 
@@ -75,17 +85,32 @@ export const waitSchema = z
 export const verificationSchema = z
   .object({
     /** `false`: promote without looking (no refusal, no warning). */
-    enabled: z.boolean().default(true),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Refuse a version whose verify-deployment verification failed or was rolled back; false: do not look.',
+      ),
     /**
      * The verify-deployment targets (names or environments) that count, e.g. `[gprd]`.
      * Default: every environment verify-deployment watches.
      */
-    environments: z.array(z.string().min(1)).min(1).optional(),
+    environments: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('verify-deployment targets (names or environments) that count; default: all.'),
     /**
      * How the version is spelled where it was deployed (`{version}` replaced), e.g.
      * `{version}-ee.0`. Default: the version itself and, in pipeline mode, each tag.
      */
-    deployedAs: z.array(versionTemplate).min(1).optional(),
+    deployedAs: z
+      .array(versionTemplate)
+      .min(1)
+      .optional()
+      .describe(
+        'How the version is spelled on deployments ({version} replaced); default: the version and each tag.',
+      ),
   })
   .strict();
 
@@ -108,11 +133,16 @@ export const optionsSchema = z.object({
         .array(versionTemplate)
         .min(1)
         .refine((t) => new Set(t).size === t.length, 'duplicate tag template')
-        .optional(),
+        .optional()
+        .describe(
+          "Several release tags per version, each with its own pipeline (['{version}+ce.0', '{version}+ee.0']); replaces tag.",
+        ),
       /** Stages whose manual jobs publish packages. */
       stages: z.array(z.string().min(1)).min(1).default(['release']),
       /** Wait for each played job to finish and report its result. */
-      wait: waitSchema.default({ timeout: '30m', interval: '30s' }),
+      wait: waitSchema
+        .default({ timeout: '30m', interval: '30s' })
+        .describe('Wait for each played job to finish and report its result.'),
     })
     .strict()
     .optional(),
@@ -137,7 +167,9 @@ export const optionsSchema = z.object({
     })
     .strict()
     .default({ attempts: 3, delay: '2s' }),
-  verification: verificationSchema.default({ enabled: true }),
+  verification: verificationSchema
+    .default({ enabled: true })
+    .describe('Publish only what passed: what verify-deployment recorded for the version decides.'),
   /** Trusted mention added to the Slack summary when a package failed (`<!subteam^ID>` or `@group`). */
   mention: z.string().optional(),
 });
