@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { registerSecret } from '../secrets/masker.js';
+import { answerError, networkError, RegistryError } from './errors.js';
+import type { Challenge } from './challenge.js';
+
+/**
+ * Registry authentication as registries do it. A request goes out with what worked before; a
+ * 401 carries a challenge: `Basic` → the configured user and password; `Bearer` → a token from
+ * the challenge's realm (`?service=…&scope=…`, the configured credentials as basic auth, none
+ * for anonymous pulls), cached per set of scopes until it expires. Every token is registered
+ * as a secret, so it is masked wherever it could surface.
+ */
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+const tokenAnswer = z
+  .object({
+    token: z.string().min(1).optional(),
+    access_token: z.string().min(1).optional(),
+    expires_in: z.number().positive().optional(),
+  })
+  .refine((t) => t.token ?? t.access_token, 'no token in the answer');
+
+/** Docker's default when the token endpoint does not say. */
+const DEFAULT_TOKEN_SECONDS = 60;
+
+export interface RegistryAuth {
+  headers(scopes: string[]): Promise<Record<string, string>>;
+  /** A 401's challenge: true when a retry with new credentials is worth it. */
+  answer(challenge: Challenge | undefined, scopes: string[]): Promise<boolean>;
+}
+
+export function pullScope(repository: string): string {
+  return `repository:${repository}:pull`;
+}
+
+export function pushScope(repository: string): string {
+  return `repository:${repository}:pull,push`;
+}
+
+export function createAuth(
+  registry: string,
+  base: URL,
+  credentials: Credentials,
+  fetchImpl: typeof fetch,
+  signal?: AbortSignal,
+): RegistryAuth {
+  let mode: 'anonymous' | 'basic' | 'bearer' = 'anonymous';
+  let realm: { url: URL; service?: string } | undefined;
+  const tokens = new Map<string, { token: string; expiresAt: number }>();
+  const hasCredentials = credentials.username !== undefined && credentials.password !== undefined;
+  registerSecret(credentials.password);
+
+  function basic(): string {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  }
+
+  const key = (scopes: string[]) => [...new Set(scopes)].sort().join(' ');
+
+  async function fetchToken(scopes: string[]): Promise<{ token: string; expiresAt: number }> {
+    const url = new URL(realm!.url);
+    if (realm!.service) url.searchParams.set('service', realm!.service);
+    for (const scope of [...new Set(scopes)]) url.searchParams.append('scope', scope);
+    const what = `token endpoint ${url.origin}${url.pathname}`;
+    let res: Response;
+    try {
+      res = await fetchImpl(url, {
+        headers: { accept: 'application/json', ...(hasCredentials ? { authorization: basic() } : {}) },
+        signal,
+      });
+    } catch (error) {
+      throw networkError(error, registry, what);
+    }
+    if (!res.ok) throw await answerError(res, registry, what);
+    const parsed = tokenAnswer.safeParse(await res.json().catch(() => null));
+    if (!parsed.success)
+      throw new RegistryError(`${registry}: ${what} answered no token`, 502, registry, what);
+    const token = (parsed.data.token ?? parsed.data.access_token)!;
+    registerSecret(token);
+    // Renew a little early: a token that expires mid-request costs a 401 round trip.
+    const seconds = Math.max(parsed.data.expires_in ?? DEFAULT_TOKEN_SECONDS, DEFAULT_TOKEN_SECONDS);
+    return { token, expiresAt: Date.now() + (seconds - 10) * 1000 };
+  }
+
+  return {
+    async headers(scopes) {
+      if (mode === 'basic') return { authorization: basic() };
+      if (mode !== 'bearer') return {} as Record<string, string>;
+      let cached = tokens.get(key(scopes));
+      if (!cached || cached.expiresAt <= Date.now()) {
+        cached = await fetchToken(scopes);
+        tokens.set(key(scopes), cached);
+      }
+      return { authorization: `Bearer ${cached.token}` };
+    },
+    async answer(challenge, scopes) {
+      if (!challenge) return false;
+      if (challenge.scheme === 'basic') {
+        if (!hasCredentials)
+          throw new RegistryError(
+            `${registry}: asks for a username and password (basic auth); none configured`,
+            401,
+            registry,
+          );
+        if (mode === 'basic') return false;
+        mode = 'basic';
+        return true;
+      }
+      if (challenge.scheme !== 'bearer' || !challenge.params.realm) return false;
+      let url: URL;
+      try {
+        url = new URL(challenge.params.realm);
+      } catch {
+        return false;
+      }
+      // Credentials go to the realm: never in clear text unless the registry itself is plain http.
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && base.protocol === 'http:'))
+        throw new RegistryError(
+          `${registry}: token realm ${url.origin} is not https; refusing to send credentials`,
+          401,
+          registry,
+        );
+      mode = 'bearer';
+      realm = { url, ...(challenge.params.service ? { service: challenge.params.service } : {}) };
+      // The scopes the registry names plus the ones this request needs (a mount also needs pull
+      // on the source repository, which some registries leave out of the challenge).
+      const wanted = [...scopes, ...(challenge.params.scope?.split(' ').filter(Boolean) ?? [])];
+      const token = await fetchToken(wanted);
+      tokens.set(key(scopes), token);
+      return true;
+    },
+  };
+}
