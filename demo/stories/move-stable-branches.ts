@@ -1,4 +1,4 @@
-import type { DemoStory } from '../story.js';
+import type { DemoPlay, DemoStory } from '../story.js';
 import { startFakeService, type FakeService } from '../../packages/forge-sandbox/src/services/health.js';
 import {
   startFakeSentryApi,
@@ -7,20 +7,24 @@ import {
 
 /**
  * Seed 003 (Packit): Friday morning the stage checks on hello-world are green, Sentry has nothing
- * new on stage and stage answers healthy → the bot opens an approval issue → alice (an approver)
- * ticks its box → the next poll moves packit, packit-service and sandcastle's stable branches
- * in dependency order and posts the release notes.
+ * new on stage and stage answers healthy → the bot opens an approval issue (ogr has no stable
+ * branch yet: the plan says "create") → alice (an approver) ticks its box → the next poll
+ * creates ogr's stable; packit waits until ogr's new stable is built in Copr → once Copr reports
+ * the build, the poll after moves packit and packit-service in dependency order and posts the
+ * release notes taken from the merged MRs.
  */
 
 const ORG = 'packit-demo';
-const REPOS = ['packit', 'packit-service', 'sandcastle'];
+const REPOS = ['ogr', 'packit', 'packit-service', 'sandcastle'];
+const COPR = 'copr-build:fedora-rawhide-x86_64';
 
 let sentry: FakeSentryApi | undefined;
 let health: FakeService | undefined;
 
 const story: DemoStory = {
   job: 'move-stable-branches',
-  title: 'Friday stable branches: stage gates → approval issue → approver ticks → moved in order (seed 003)',
+  title:
+    'Friday stable branches: stage gates → approval issue → approver ticks → ogr created, packit waits for its Copr build → moved in order, notes from the MRs (seed 003)',
   async setup(world) {
     const { sim } = world;
     world.user('alice');
@@ -32,9 +36,10 @@ const story: DemoStory = {
         await sim.createProject({
           forge: 'gitlab',
           path: `${ORG}/${name}`,
-          branches: ['stable'],
+          branches: name === 'ogr' ? [] : ['stable'],
           members: ['release-bot', 'alice'],
           ciEnabled: false,
+          pipelineMustSucceed: false,
         });
       await sim.createProject({
         forge: 'gitlab',
@@ -55,7 +60,12 @@ const story: DemoStory = {
       slackChannel: world.slackChannel,
       forge: world.forges.gitlab,
       repos: [
-        { project: `${ORG}/packit` },
+        {
+          project: `${ORG}/ogr`,
+          createStable: true,
+          ready: { checks: ['copr-build*'], timeout: '2h' },
+        },
+        { project: `${ORG}/packit`, dependsOn: ['ogr'] },
         { project: `${ORG}/packit-service`, dependsOn: ['packit'] },
         { project: `${ORG}/sandcastle` },
       ],
@@ -71,7 +81,9 @@ const story: DemoStory = {
   async play(play) {
     const { sim } = play;
     try {
-      play.say('This week packit and packit-service got new commits on main; sandcastle did not.');
+      play.say(
+        'This week packit and packit-service got new commits on main (one through a merged MR with a release-notes block); sandcastle did not; ogr has no stable branch yet.',
+      );
       await sim.push({
         forge: 'gitlab',
         project: `${ORG}/packit`,
@@ -88,10 +100,14 @@ const story: DemoStory = {
       });
       await sim.push({
         forge: 'gitlab',
-        project: `${ORG}/packit-service`,
-        files: { 'c.py': '1' },
-        message: 'Add Fedora 42 targets',
+        project: `${ORG}/ogr`,
+        files: { 'ogr.py': '1' },
+        message: 'Support GitLab forks',
         username: 'alice',
+      });
+      await mergeWithNotes(play, 'packit-service', {
+        title: 'Add Fedora 42 targets',
+        notes: 'Packit Service now builds for Fedora 42.',
       });
 
       play.say('The morning validation on hello-world reports its stage checks green.');
@@ -119,16 +135,30 @@ const story: DemoStory = {
       });
       if (!response.ok) throw new Error(`alice could not tick the box: HTTP ${response.status}`);
 
-      play.say('9:15, the next poll: approved, so packit then packit-service move; sandcastle is even.');
+      play.say(
+        "9:15, the next poll: approved, so ogr's stable is created; packit waits for ogr's new stable to be built in Copr.",
+      );
       const second = await play.run({ trigger: 'schedule' });
-      if (second.run.status !== 'ok')
-        throw new Error(`expected the moves, got ${second.run.status}: ${second.run.summary}`);
+      const ogr = sim.project('gitlab', `${ORG}/ogr`).repo;
+      const ogrStable = await ogr.branchSha('stable');
+      if (second.run.status !== 'ok' || !ogrStable || !/waiting: packit/.test(second.run.summary))
+        throw new Error(
+          `expected ogr created and packit waiting, got ${second.run.status}: ${second.run.summary}`,
+        );
+
+      play.say("Copr reports the build of ogr's new stable as a check on its head.");
+      sim.setStatus('gitlab', `${ORG}/ogr`, ogrStable, { context: COPR, state: 'success' });
+
+      play.say('9:30, the poll after: ogr is ready, so packit then packit-service move; sandcastle is even.');
+      const third = await play.run({ trigger: 'schedule' });
+      if (third.run.status !== 'ok')
+        throw new Error(`expected the moves, got ${third.run.status}: ${third.run.summary}`);
       for (const name of ['packit', 'packit-service']) {
         const repo = sim.project('gitlab', `${ORG}/${name}`).repo;
         if ((await repo.branchSha('stable')) !== (await repo.branchSha('main')))
           throw new Error(`${name}: stable did not move to main`);
       }
-      play.say('The issue now holds the report and the release notes, and is closed.');
+      play.say('The issue now holds the report and the release notes (from the merged MRs), and is closed.');
     } finally {
       await story.teardown!();
     }
@@ -140,5 +170,41 @@ const story: DemoStory = {
     for (const server of open) await server?.close();
   },
 };
+
+/** An MR from a new branch, merged through the API by alice, its body carrying Packit's notes block. */
+async function mergeWithNotes(
+  play: DemoPlay,
+  repo: string,
+  mr: { title: string; notes: string },
+): Promise<void> {
+  const { sim } = play;
+  const project = sim.project('gitlab', `${ORG}/${repo}`);
+  const branch = `feature-${repo}`;
+  await sim.push({
+    forge: 'gitlab',
+    project: project.path,
+    branch,
+    files: { [`${branch}.txt`]: mr.title },
+    message: mr.title,
+    username: 'alice',
+  });
+  const headers = { 'private-token': play.user('alice').token, 'content-type': 'application/json' };
+  const api = `${sim.gitlab.url}/api/v4/projects/${project.id}/merge_requests`;
+  const created = await fetch(api, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      source_branch: branch,
+      target_branch: 'main',
+      title: mr.title,
+      description: `RELEASE NOTES BEGIN\n${mr.notes}\nRELEASE NOTES END`,
+    }),
+  });
+  if (!created.ok) throw new Error(`could not open the MR in ${repo}: HTTP ${created.status}`);
+  const { iid } = (await created.json()) as { iid: number };
+  await play.advance(1000);
+  const merged = await fetch(`${api}/${iid}/merge`, { method: 'PUT', headers, body: '{}' });
+  if (!merged.ok) throw new Error(`could not merge !${iid} in ${repo}: HTTP ${merged.status}`);
+}
 
 export default story;
