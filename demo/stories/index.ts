@@ -13,7 +13,8 @@ export const stories: DemoStory[] = [
   updateComponent,
   moveStableBranches,
   reportPipelineFailures,
-  promotePackages,
   trackPostDeployMigrations,
   verifyDeployment,
+  // After verify-deployment: it publishes only what passed there.
+  promotePackages,
 ];

@@ -4,13 +4,17 @@ import type { DemoStory } from '../story.js';
 /**
  * Seed 000: omnibus packages built and uploaded to a private staging registry are published to
  * the public one only once the release is deployed — one independent step per package, and a
- * re-push of what is already public is no error.
+ * re-push of what is already public is no error. Told after verify-deployment's story: 1.0.2
+ * failed production verification there and was rolled back, so publishing it is refused until a
+ * release manager forces it with a reason.
  */
 
 const VERSION = '16.1.0';
 const STAGING = 'omnibus/staging-packages';
 const PUBLIC = 'omnibus/packages';
 const PACKAGES = ['gitlab-ee', 'gitlab-ce', 'gitlab-runner'];
+/** Deployed to production in verify-deployment's story: it failed verification and was rolled back. */
+const FAILED = '1.0.2';
 
 const story: DemoStory = {
   job: 'promote-packages',
@@ -30,17 +34,23 @@ const story: DemoStory = {
         ciEnabled: false,
       });
     // What the omnibus build does after building: upload each package and its checksum to staging.
-    const put = async (name: string, file: string, body: Buffer | string) => {
-      const url = `${sim.gitlab.url}/api/v4/projects/${encodeURIComponent(STAGING)}/packages/generic/${name}/${VERSION}/${file}`;
+    const put = async (name: string, version: string, file: string, body: Buffer | string) => {
+      const url = `${sim.gitlab.url}/api/v4/projects/${encodeURIComponent(STAGING)}/packages/generic/${name}/${version}/${file}`;
       const response = await fetch(url, { method: 'PUT', headers: { 'private-token': builder.token }, body });
       if (!response.ok) throw new Error(`staging upload ${file}: ${response.status}`);
     };
-    for (const name of PACKAGES) {
-      const file = `${name}_${VERSION}-ce.0_amd64.deb`;
-      const data = Buffer.concat([Buffer.from(`${name} ${VERSION}\n`), randomBytes(64 * 1024)]);
-      await put(name, file, data);
-      await put(name, `${file}.sha256`, `${createHash('sha256').update(data).digest('hex')}  ${file}\n`);
-    }
+    for (const version of [VERSION, FAILED])
+      for (const name of PACKAGES) {
+        const file = `${name}_${version}-ce.0_amd64.deb`;
+        const data = Buffer.concat([Buffer.from(`${name} ${version}\n`), randomBytes(64 * 1024)]);
+        await put(name, version, file, data);
+        await put(
+          name,
+          version,
+          `${file}.sha256`,
+          `${createHash('sha256').update(data).digest('hex')}  ${file}\n`,
+        );
+      }
     return {
       slackChannel: world.slackChannel,
       staging: { forge: world.forges.gitlab, project: STAGING },
@@ -60,7 +70,7 @@ const story: DemoStory = {
       throw new Error(`expected ${PACKAGES.length * 2} files to publish, got: ${dry.run.summary}`);
 
     play.say(
-      'The release manager promotes it: each file streams staging → public, its sha256 checked against staging and read back.',
+      'The release manager promotes it: each file streams staging → public, its sha256 checked against staging and read back. verify-deployment never saw 16.1.0, so it is promoted with a warning.',
     );
     const first = await play.run({ args, label });
     if (first.run.status !== 'ok')
@@ -72,6 +82,28 @@ const story: DemoStory = {
     const again = await play.run({ args, label });
     if (again.run.status !== 'noop')
       throw new Error(`expected every package skipped, got: ${again.run.summary}`);
+
+    play.say(
+      `${FAILED} is built too, but it failed its production verification and was rolled back (the deploy verification story): publishing it is refused, with the reason and the verify-deployment run.`,
+    );
+    const failed = { version: FAILED };
+    const refused = await play.run({
+      args: failed,
+      label: `release-bot run promote-packages --version ${FAILED}`,
+    });
+    if (refused.run.status !== 'failed' || !refused.run.summary.includes('refused'))
+      throw new Error(`expected ${FAILED} to be refused, got: ${refused.run.summary}`);
+
+    const reason = 'the failure was the health check of a removed endpoint; customers need the fix';
+    play.say(
+      'A release manager knows better and forces it: the reason goes to the history, Slack and Sentry.',
+    );
+    const forced = await play.run({
+      args: { ...failed, force: true, reason },
+      label: `release-bot run promote-packages --version ${FAILED} --force --reason "${reason}"`,
+    });
+    if (forced.run.status !== 'ok' || !forced.run.summary.includes(reason))
+      throw new Error(`expected ${FAILED} promoted with the reason recorded, got: ${forced.run.summary}`);
   },
 };
 
