@@ -125,7 +125,6 @@ export async function applyPackage(
   plan: PackagePlan,
 ): Promise<AppliedPackage> {
   const planned = planOutcomes(options, plan);
-  if (ctx.dryRun) return planned;
   const staging = endpoint(ctx, options.staging!);
   const pub = endpoint(ctx, options.public!);
   const actions: Action[] = [];

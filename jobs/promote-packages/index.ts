@@ -6,16 +6,23 @@ import {
   type Action,
   type ItemResult,
   type JobContext,
-  type JobResult,
   type Link,
+  type Plan,
 } from '../../src/runner/job.js';
-import { applyPackage } from './apply.js';
+import { applyPackage, planOutcomes, type AppliedPackage } from './apply.js';
 import { forceReason, releaseVersion, selectedPackages } from './args.js';
 import { migrationsLine, versionMigrations } from './migrations.js';
 import { optionsSchema, type Options, type PackageConfig } from './options.js';
-import { applyPipelinePackage, planPipeline, type StepOutcome } from './pipeline.js';
+import {
+  applyPipelinePackage,
+  planPipeline,
+  type PipelinePackagePlan,
+  type PipelinePlan,
+  type StepOutcome,
+} from './pipeline.js';
 import { pipelineProblems, TIMEOUT_SECONDS } from './pipeline-config.js';
-import { endpoint, planPackage } from './plan.js';
+import { endpoint, planPackage, type PackagePlan } from './plan.js';
+import { plannedPipelinePackage } from './planned.js';
 import {
   alertFailures,
   alertForced,
@@ -46,11 +53,52 @@ interface ModeRun {
   details: Record<string, unknown>;
 }
 
-async function promoteRegistry(
+interface PromotionPlan extends Plan<Action> {
+  version: string;
+  packages: PackageConfig[];
+  verification: Awaited<ReturnType<typeof checkVerification>>;
+  sections: string[];
+  verificationDetails: Record<string, unknown>;
+  migrationDetails: Record<string, unknown>;
+  /** Pipeline mode; absent when the version was refused. */
+  pipeline?: PipelinePlan;
+  /** Registry mode; absent when the version was refused. */
+  registry?: RegistryPackage[];
+}
+
+interface RegistryPackage {
+  pkg: PackageConfig;
+  plan?: PackagePlan;
+  /** Why it could not be planned. */
+  error?: string;
+}
+
+async function planRegistry(
   ctx: JobContext,
   options: Options,
   packages: PackageConfig[],
   version: string,
+): Promise<RegistryPackage[]> {
+  const planned: RegistryPackage[] = [];
+  for (const pkg of packages) {
+    ctx.progress(`${pkg.name} ${version}: comparing staging with public`);
+    try {
+      planned.push({ pkg, plan: await planPackage(ctx, options, pkg, version) });
+    } catch (error) {
+      ctx.log.error({ package: pkg.name, err: error }, `${pkg.name} failed`);
+      planned.push({ pkg, error: errorMessage(error) });
+    }
+  }
+  return planned;
+}
+
+/** What the registry promotion did (`outcome`: apply) or would do (`outcome`: the plan's outcomes). */
+async function promoteRegistry(
+  ctx: JobContext,
+  options: Options,
+  planned: RegistryPackage[],
+  version: string,
+  outcome: (plan: PackagePlan) => Promise<AppliedPackage>,
 ): Promise<ModeRun> {
   const staging = options.staging!;
   const pub = options.public!;
@@ -66,11 +114,13 @@ async function promoteRegistry(
     ],
     details: { mode: 'registry', version, packages: [] as unknown[] },
   };
-  for (const pkg of packages) {
-    ctx.progress(`${pkg.name} ${version}: comparing staging with public`);
+  for (const { pkg, plan, error } of planned) {
+    if (!plan) {
+      run.items.push(failedItem(pkg.name, error ?? 'not planned'));
+      continue;
+    }
     try {
-      const plan = await planPackage(ctx, options, pkg, version);
-      const applied = await applyPackage(ctx, options, plan);
+      const applied = await outcome(plan);
       run.actions.push(...applied.actions);
       run.items.push(registryItem(pkg.name, applied.files, [link]));
       (run.details.packages as unknown[]).push({
@@ -93,14 +143,15 @@ async function promoteRegistry(
   return run;
 }
 
+/** What the pipeline promotion did (`perPackage`: apply, then wait) or would do (the plan's outcomes). */
 async function promotePipeline(
   ctx: JobContext,
   options: Options,
-  packages: PackageConfig[],
+  plan: PipelinePlan,
   version: string,
+  perPackage: (pkgPlan: PipelinePackagePlan) => Promise<{ actions: Action[]; steps: StepOutcome[] }>,
+  wait: boolean,
 ): Promise<ModeRun> {
-  // No pipeline for any tag fails the run as a whole (one cause, one alert), not each package.
-  const plan = await planPipeline(ctx, options, packages, version);
   const found = plan.tags.filter((t) => t.pipeline);
   const run: ModeRun = {
     items: [],
@@ -139,16 +190,17 @@ async function promotePipeline(
       applied.push({ item: pkgPlan.item, problem: pkgPlan.problem, steps: [] });
       continue;
     }
-    const done = await applyPipelinePackage(ctx, options, plan, pkgPlan);
+    const done = await perPackage(pkgPlan);
     run.actions.push(...done.actions);
     applied.push({ item: pkgPlan.item, steps: done.steps });
   }
   // Every package's jobs are playing now; follow them all at once until they finish.
-  await awaitPlayedJobs(
-    ctx,
-    options,
-    applied.flatMap((a) => a.steps),
-  );
+  if (wait)
+    await awaitPlayedJobs(
+      ctx,
+      options,
+      applied.flatMap((a) => a.steps),
+    );
   for (const a of applied) run.items.push(pipelineItem(a.item, a.steps, a.problem));
   (run.details as { results?: unknown }).results = applied.map((a) => ({
     name: a.item,
@@ -209,7 +261,7 @@ export default defineJob({
     selectedPackages(options, args);
     forceReason(args);
   },
-  async run(ctx, options): Promise<JobResult> {
+  async plan(ctx, options): Promise<PromotionPlan> {
     const version = releaseVersion(ctx.args);
     const packages = selectedPackages(options, ctx.args);
     // Publish only what passed: what verify-deployment recorded decides before anything is touched.
@@ -244,37 +296,43 @@ export default defineJob({
     };
     if (verification.state === 'unverified' || verification.state === 'inconclusive')
       ctx.log.warn(verificationLine(verification));
+    const base = { version, packages, verification, sections, verificationDetails, migrationDetails };
+    if (verification.state === 'refused') return { ...base, steps: [] };
+    if (options.mode === 'pipeline') {
+      // No pipeline for any tag fails the run as a whole (one cause, one alert), not each package.
+      const pipeline = await planPipeline(ctx, options, packages, version);
+      const steps = pipeline.packages.flatMap((p) =>
+        p.problem ? [] : plannedPipelinePackage(pipeline, p).actions,
+      );
+      return { ...base, steps, pipeline };
+    }
+    const registry = await planRegistry(ctx, options, packages, version);
+    const steps = registry.flatMap((p) => (p.plan ? planOutcomes(options, p.plan).actions : []));
+    return { ...base, steps, registry };
+  },
+  async apply(ctx, plan, options): Promise<{ actions: Action[]; run?: ModeRun }> {
+    const { version, verification, sections } = plan;
     if (verification.state === 'refused') {
-      const summary = `${version}: refused, nothing promoted — ${verification.reason}. Promote anyway only with --force --reason "<why>"`;
       await notifyRefusal(ctx, options, {
         version,
         reason: verification.reason,
         links: verification.links,
       }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not send the Slack refusal'));
-      return {
-        status: 'failed',
-        summary,
-        actions: [],
-        links: verification.links,
-        items: packages.map((p) => ({
-          name: p.name,
-          status: 'skipped',
-          summary: 'not promoted: verification failed',
-        })),
-        details: {
-          mode: options.mode,
-          version,
-          verification: verificationDetails,
-          migrations: migrationDetails,
-        },
-      };
+      return { actions: [] };
     }
-    const run =
-      options.mode === 'pipeline'
-        ? await promotePipeline(ctx, options, packages, version)
-        : await promoteRegistry(ctx, options, packages, version);
-    // A package that was already done is "skipped" in the table; the run itself is then a no-op.
-    const status = combineStatus(run.items.map((i) => (i.status === 'skipped' ? 'noop' : i.status)));
+    const { pipeline } = plan;
+    const run = pipeline
+      ? await promotePipeline(
+          ctx,
+          options,
+          pipeline,
+          version,
+          (pkgPlan) => applyPipelinePackage(ctx, options, pipeline, pkgPlan),
+          true,
+        )
+      : await promoteRegistry(ctx, options, plan.registry ?? [], version, (p) =>
+          applyPackage(ctx, options, p),
+        );
     // The packages are done by now: a Slack or Sentry hiccup must not turn into a re-run.
     await alertFailures(ctx, options, version, run.items).catch((error: unknown) =>
       ctx.log.warn({ err: error }, 'could not send the Sentry alerts'),
@@ -298,10 +356,49 @@ export default defineJob({
       links: [...run.links, ...verification.links],
       sections,
     }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not send the Slack summary'));
+    return { actions: run.actions, run };
+  },
+  async report(ctx, plan, applied, options) {
+    const { version, packages, verification, verificationDetails, migrationDetails } = plan;
+    if (verification.state === 'refused') {
+      const summary = `${version}: refused, nothing promoted — ${verification.reason}. Promote anyway only with --force --reason "<why>"`;
+      return {
+        status: 'failed',
+        summary,
+        links: verification.links,
+        items: packages.map((p) => ({
+          name: p.name,
+          status: 'skipped',
+          summary: 'not promoted: verification failed',
+        })),
+        details: {
+          mode: options.mode,
+          version,
+          verification: verificationDetails,
+          migrations: migrationDetails,
+        },
+      };
+    }
+    const { pipeline } = plan;
+    const run =
+      applied?.run ??
+      (pipeline
+        ? await promotePipeline(
+            ctx,
+            options,
+            pipeline,
+            version,
+            async (pkgPlan) => plannedPipelinePackage(pipeline, pkgPlan),
+            false,
+          )
+        : await promoteRegistry(ctx, options, plan.registry ?? [], version, async (p) =>
+            planOutcomes(options, p),
+          ));
+    // A package that was already done is "skipped" in the table; the run itself is then a no-op.
+    const status = combineStatus(run.items.map((i) => (i.status === 'skipped' ? 'noop' : i.status)));
     return {
       status,
       summary: `${runSummary(version, run.items, ctx.dryRun)}${verificationSuffix(verification)}`,
-      actions: run.actions,
       links: [...run.links, ...verification.links],
       items: run.items,
       details: { ...run.details, verification: verificationDetails, migrations: migrationDetails },

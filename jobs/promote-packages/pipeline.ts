@@ -183,7 +183,7 @@ export async function applyPipelinePackage(
     if (step.decision === 'wait') {
       steps.push({
         job,
-        status: ctx.dryRun ? 'would wait for' : 'waited for',
+        status: 'waited for',
         detail: step.reason,
         pipelineId: pipeline.id,
       });
@@ -197,14 +197,6 @@ export async function applyPipelinePackage(
       subject: pkgPlan.item,
     };
     actions.push(action);
-    if (ctx.dryRun) {
-      steps.push({
-        job,
-        status: step.decision === 'play' ? 'would play' : 'would retry',
-        detail: step.reason,
-      });
-      continue;
-    }
     try {
       if (step.decision === 'play') {
         const played = await withRetry(ctx, options, `${pkgPlan.item}: play ${job.name}`, () =>
