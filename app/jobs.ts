@@ -1,4 +1,5 @@
 import type { JobDefinition } from '../src/runner/job.js';
+import followDeployments from '../jobs/follow-deployments/index.js';
 import heartbeat from '../jobs/heartbeat/index.js';
 import moveStableBranches from '../jobs/move-stable-branches/index.js';
 import promotePackages from '../jobs/promote-packages/index.js';
@@ -16,4 +17,5 @@ export const jobs: JobDefinition[] = [
   promotePackages,
   verifyDeployment,
   reportPipelineFailures,
+  followDeployments,
 ];

@@ -90,6 +90,7 @@ export function answerSchemas(host: string) {
     createdAt: date,
     updatedAt: date,
     mergedAt: date.nullable(),
+    mergeCommitSha: sha.nullable().optional(),
     autoMerge: z.boolean(),
     mergeable: z.boolean().nullable(),
     fromFork: z.boolean().optional(),
@@ -228,6 +229,7 @@ export function answerSchemas(host: string) {
       checks: z.array(check),
     }),
     deployment,
+    deploymentChanges: z.object({ deployments: z.array(deployment), cursor: z.string() }),
     packageFile,
     nothing: z.undefined(),
   };

@@ -179,6 +179,18 @@ export const ANSWER_RULES: Record<Operation, Rule> = {
     schema: (s) => s.deployment,
     same: (args, a) => equal('environment', a.environment, (args[1] as { environment: string }).environment),
   },
+  'deployments.watch': {
+    schema: (s) => s.deploymentChanges,
+    same: (args, a) => {
+      const { environment } = args[1] as { environment: string };
+      const m = each(a.deployments, (d) => equal('environment', d.environment, environment));
+      return m ? [`deployments${m[0]}`, m[1]] : undefined;
+    },
+  },
+  'deployments.record': {
+    schema: (s) => s.deployment,
+    same: (args, a) => equal('environment', a.environment, (args[1] as { environment: string }).environment),
+  },
   'packages.listFiles': { schema: (s) => s.packageFile.array() },
   // A stream: packages.ts bounds and the promote job checksums what it carries.
   'packages.download': { schema: () => anyStream },

@@ -144,6 +144,11 @@ export interface ChangeRequest {
   createdAt: string;
   updatedAt: string;
   mergedAt: string | null;
+  /**
+   * The commit the merge put on the target branch (merge commit, squash commit, or the head of a
+   * fast-forward); null until merged. Undefined when the adapter cannot tell.
+   */
+  mergeCommitSha?: string | null;
   /** Auto-merge (GitLab merge-when-pipeline-succeeds / GitHub auto-merge) is set. */
   autoMerge: boolean;
   /** `false` when the forge reports conflicts; `null` when unknown yet. */
@@ -359,6 +364,22 @@ export interface CreateDeploymentInput {
   description?: string;
 }
 
+/** What `DeploymentApi.watch` found in one environment since the cursor. */
+export interface DeploymentChanges {
+  /** Deployments created, or whose status changed, since the cursor; oldest first. */
+  deployments: Deployment[];
+  /** The adapter's own position (opaque): keep it in the store and pass it back. */
+  cursor: string;
+}
+
+export interface RecordDeploymentInput {
+  environment: string;
+  ref: string;
+  sha: string;
+  /** Shown with the deployment where the forge keeps one (GitHub). */
+  description?: string;
+}
+
 export interface PackageFile {
   id: number;
   fileName: string;
@@ -491,6 +512,22 @@ export interface DeploymentApi {
   create(project: string, input: CreateDeploymentInput): Promise<Deployment>;
 }
 
+/** Following environments (follow-deployments): cursored reads and recorded deployments. */
+export interface DeploymentWatchApi {
+  /**
+   * Deployments of one environment created or changed since `cursor` (null: the newest `limit`,
+   * default 20), oldest first. When nothing changed it costs one request (GitLab: one
+   * `updated_after` read; GitHub: the first page, newest first, plus one status read per
+   * deployment that is new or was still unfinished at the cursor).
+   */
+  watch(
+    project: string,
+    query: { environment: string; cursor: string | null; limit?: number },
+  ): Promise<DeploymentChanges>;
+  /** Record a finished, successful deployment (GitLab: status success; GitHub: a success status). */
+  record(project: string, input: RecordDeploymentInput): Promise<Deployment>;
+}
+
 export interface PackageApi {
   /** Files of a generic package version; [] when the package or version does not exist. */
   listFiles(project: string, name: string, version: string): Promise<PackageFile[]>;
@@ -533,6 +570,6 @@ export interface Forge {
   issues: IssueApi;
   labels: LabelApi;
   ci: CiApi;
-  deployments: DeploymentApi;
+  deployments: DeploymentApi & DeploymentWatchApi;
   packages: PackageApi;
 }

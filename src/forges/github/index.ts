@@ -6,6 +6,7 @@ import { createChangeRequestApi } from './change-requests.js';
 import { createCiApi } from './ci.js';
 import { createGithubClient } from './client.js';
 import { createDeploymentApi } from './deployments.js';
+import { createDeploymentWatch } from './deployment-watch.js';
 import { createIssueApi } from './issues.js';
 import { createLabelApi } from './labels.js';
 import { createNoteApi } from './notes.js';
@@ -57,7 +58,7 @@ export function createGithubForge(options: ForgeAdapterOptions): Forge {
     issues: createIssueApi(gh),
     labels: createLabelApi(gh),
     ci: createCiApi(gh),
-    deployments: createDeploymentApi(gh),
+    deployments: { ...createDeploymentApi(gh), ...createDeploymentWatch(gh) },
     packages: createPackageApi(gh),
   });
 }

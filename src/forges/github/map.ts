@@ -59,6 +59,8 @@ export function toChangeRequest(p: GhPull): ChangeRequest {
     createdAt: p.created_at,
     updatedAt: p.updated_at,
     mergedAt: p.merged_at,
+    // Before the merge GitHub puts its test merge commit here: only a merged PR's counts.
+    mergeCommitSha: p.merged_at ? (p.merge_commit_sha ?? null) : null,
     autoMerge: p.auto_merge !== null && p.auto_merge !== undefined,
     mergeable: p.mergeable ?? null,
     // head.repo is null when the fork was deleted: still not ours.

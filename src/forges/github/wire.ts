@@ -114,6 +114,7 @@ export interface GhPull {
   created_at: string;
   updated_at: string;
   merged_at: string | null;
+  merge_commit_sha?: string | null;
   auto_merge: unknown;
   mergeable?: boolean | null;
 }

@@ -5,6 +5,7 @@ import { createChangeRequestApi } from './change-requests.js';
 import { createCiApi } from './ci.js';
 import { createGitlabClient } from './client.js';
 import { createDeploymentApi } from './deployments.js';
+import { createDeploymentWatch } from './deployment-watch.js';
 import { createIssueApi } from './issues.js';
 import { createLabelApi } from './labels.js';
 import { createNoteApi } from './notes.js';
@@ -46,7 +47,7 @@ export function createGitlabForge(options: ForgeAdapterOptions): Forge {
     issues: createIssueApi(client),
     labels: createLabelApi(client),
     ci: createCiApi(client),
-    deployments: createDeploymentApi(client),
+    deployments: { ...createDeploymentApi(client), ...createDeploymentWatch(client) },
     packages: createPackageApi(client),
   });
 }

@@ -89,6 +89,11 @@ export function toChangeRequest(mr: Json): ChangeRequest {
     createdAt: s(mr.created_at),
     updatedAt: s(mr.updated_at),
     mergedAt: sOrNull(mr.merged_at),
+    // A fast-forward merge leaves no merge commit: the head itself is what landed.
+    mergeCommitSha:
+      state === 'merged'
+        ? (sOrNull(mr.merge_commit_sha) ?? sOrNull(mr.squash_commit_sha) ?? sOrNull(mr.sha))
+        : null,
     autoMerge: Boolean(mr.merge_when_pipeline_succeeds ?? mr.auto_merge_enabled),
     mergeable,
     // A fork's MR lists under the target project with the same source branch name as ours.
