@@ -69,6 +69,13 @@ export interface StepOutcome {
 const RUNNING = new Set(['created', 'pending', 'running', 'preparing', 'waiting_for_resource', 'scheduled']);
 
 function decide(job: CiJob): JobStep {
+  // GitLab shows a manual job as `created` until the pipeline reaches its stage: nobody played it.
+  if (job.status === 'created' && job.manual)
+    return {
+      job,
+      decision: 'fail',
+      reason: `${job.name} cannot be played yet (the pipeline's earlier stages are still running); run again once they pass`,
+    };
   if (RUNNING.has(job.status)) return { job, decision: 'wait', reason: `played before, still ${job.status}` };
   switch (job.status) {
     case 'manual':
