@@ -26,6 +26,7 @@ const BENCHES = [
   'promote-packages',
   'status-page',
   'jobs-requests',
+  'history-cost',
 ];
 
 const only = process.argv.slice(2);

@@ -34,10 +34,13 @@ export interface EtagCache {
   set(key: string, answer: CachedAnswer): Promise<void>;
 }
 
-/** Largest answer kept (a poll's answers are small; a big list is not worth holding twice). */
-export const MAX_CACHED_ANSWER_BYTES = 1024 * 1024;
+/**
+ * Largest answer kept. GitHub's list items are big (a workflow run embeds two repositories: a
+ * page of 100 is over a megabyte), and a poll's page is what is worth revalidating.
+ */
+export const MAX_CACHED_ANSWER_BYTES = 4 * 1024 * 1024;
 /** Memory per forge for cached answers (least recently used go first). */
-export const DEFAULT_ETAG_MEMORY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_ETAG_MEMORY_BYTES = 32 * 1024 * 1024;
 /** Headers kept with an answer: what the SDKs read besides the body. */
 const KEPT_HEADERS = [
   'content-type',

@@ -265,9 +265,11 @@ export function createCiApi(gh: GithubClient): CiApi {
     const limit = query.limit ?? 100;
     const wanted = query.status;
     const filter = wanted ? statusFilter(wanted) : undefined;
+    // Filtered here: whole pages. Else no more than asked (a smaller answer, cheaper to revalidate).
+    const filtered = Boolean(wanted) || Boolean(query.updatedAfter) || query.sort === 'asc';
     const params = {
       ...gh.repo(project),
-      per_page: 100,
+      per_page: filtered ? 100 : Math.min(Math.max(limit, 1), 100),
       ...(query.ref ? { branch: query.ref } : {}),
       ...(query.sha ? { head_sha: query.sha } : {}),
       ...(filter ? { status: filter } : {}),

@@ -1,4 +1,5 @@
 import type { Deployment, DeploymentApi, DeploymentStatus } from '../types.js';
+import { etagKey } from '../etag-cache.js';
 import type { GithubClient } from './client.js';
 import type { GhDeployment, GhDeploymentStatus } from './wire.js';
 
@@ -70,6 +71,29 @@ export function createDeploymentApi(gh: GithubClient): DeploymentApi {
     };
   }
 
+  const memoKey = (project: string, id: number) =>
+    etagKey(gh.cache?.identity ?? '', `memo:deployment-status:${project}:${id}`, null);
+
+  /**
+   * In a list, a deployment whose latest status was `success` or `inactive` is not asked again:
+   * GitHub adds `inactive` after `success` (which we read as success too) and nothing after
+   * `inactive`, so a window read costs a request only for deployments still moving.
+   */
+  async function listedStatus(project: string, id: number): Promise<GhDeploymentStatus | undefined> {
+    const cache = gh.cache?.cache;
+    const known = cache ? await cache.get(memoKey(project, id)) : undefined;
+    if (known) return JSON.parse(known.body) as GhDeploymentStatus;
+    const latest = await latestStatus(project, id);
+    if (cache && (latest?.state === 'success' || latest?.state === 'inactive'))
+      await cache.set(memoKey(project, id), {
+        etag: 'settled',
+        headers: {},
+        body: JSON.stringify(latest),
+        at: Date.now(),
+      });
+    return latest;
+  }
+
   async function latestStatus(project: string, id: number): Promise<GhDeploymentStatus | undefined> {
     const statuses = await gh.request<GhDeploymentStatus[]>(
       'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
@@ -102,7 +126,7 @@ export function createDeploymentApi(gh: GithubClient): DeploymentApi {
       for await (const page of gh.pages<GhDeployment>('GET /repos/{owner}/{repo}/deployments', params)) {
         const inWindow = floor === undefined ? page : page.filter((d) => Date.parse(d.created_at) >= floor);
         const withStatus = await Promise.all(
-          inWindow.map(async (d) => toDeployment(project, d, await latestStatus(project, d.id))),
+          inWindow.map(async (d) => toDeployment(project, d, await listedStatus(project, d.id))),
         );
         for (const d of withStatus) {
           if (query.status && d.status !== query.status) continue;
