@@ -52,15 +52,16 @@ function itemFor(plan: ComponentPlan, actions: Action[], dryRun: boolean): ItemR
   };
 }
 
-async function runComponent(
-  ctx: JobContext,
-  component: Component,
-): Promise<{
-  item: ItemResult;
-  actions: Action[];
-  plan?: Record<string, unknown>;
-  pending?: PendingAction[];
-}> {
+interface PlannedComponent {
+  component: Component;
+  plan?: ComponentPlan;
+  /** The hold change to store once the plan is applied (hold.ts). */
+  holdChange?: (() => Promise<void>) | null;
+  /** Why it could not be planned. */
+  error?: string;
+}
+
+async function planOne(ctx: JobContext, component: Component): Promise<PlannedComponent> {
   ctx.progress(`${component.name}: looking for the latest green commit of ${component.source.project}`);
   try {
     const pinned = ctx.args.sha as string | undefined;
@@ -70,46 +71,76 @@ async function runComponent(
       await planComponent(ctx, component, pinned),
       pinned !== undefined,
     );
-    const actions = ctx.dryRun
-      ? plan.steps.map((step) => ({
-          kind: step.kind,
-          description: describeStep(plan, step),
-          done: false,
-          subject: component.name,
-        }))
-      : await applyPlan(ctx, plan);
-    if (holdChange && !ctx.dryRun) await holdChange();
-    for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
-    const stale =
-      plan.mr && ctx.now().getTime() - Date.parse(plan.mr.createdAt) > parseDuration(component.staleAfter)!;
-    return {
-      pending: stale
-        ? [
-            {
-              kind: 'stale-mr',
-              title: `${component.name}: MR !${plan.mr!.iid} has not merged`,
-              url: plan.mr!.webUrl,
-              since: plan.mr!.createdAt,
-            },
-          ]
-        : [],
-      item: itemFor(plan, actions, ctx.dryRun),
-      actions,
-      plan: {
-        component: component.name,
-        decision: plan.decision,
-        reason: plan.reason,
-        from: plan.from,
-        to: plan.to,
-        mr: plan.mr ? { iid: plan.mr.iid, url: plan.mr.webUrl } : null,
-        steps: plan.steps.map((s) => s.kind),
-      },
-    };
+    return { component, plan, holdChange };
   } catch (error) {
     if (error instanceof UsageError) throw error;
     ctx.log.error({ component: component.name, err: error }, `${component.name} failed`);
-    return { item: { name: component.name, status: 'failed', summary: errorMessage(error) }, actions: [] };
+    return { component, error: errorMessage(error) };
   }
+}
+
+function plannedSteps(plan: ComponentPlan): Action[] {
+  return plan.steps.map((step) => ({
+    kind: step.kind,
+    description: describeStep(plan, step),
+    done: false,
+    subject: plan.component.name,
+  }));
+}
+
+async function applyOne(
+  ctx: JobContext,
+  { component, plan, holdChange }: PlannedComponent,
+): Promise<{ actions: Action[]; error?: string }> {
+  if (!plan) return { actions: [] };
+  try {
+    const actions = await applyPlan(ctx, plan);
+    if (holdChange) await holdChange();
+    return { actions };
+  } catch (error) {
+    ctx.log.error({ component: component.name, err: error }, `${component.name} failed`);
+    return { actions: [], error: errorMessage(error) };
+  }
+}
+
+function reportOne(
+  ctx: JobContext,
+  { component, plan, error }: PlannedComponent,
+  applied: { actions: Action[]; error?: string } | undefined,
+): {
+  item: ItemResult;
+  plan?: Record<string, unknown>;
+  pending?: PendingAction[];
+} {
+  const failure = error ?? applied?.error;
+  if (!plan || failure !== undefined)
+    return { item: { name: component.name, status: 'failed', summary: failure ?? '' } };
+  const actions = applied ? applied.actions : plannedSteps(plan);
+  for (const w of plan.warnings) ctx.log.warn({ component: component.name }, w);
+  const stale =
+    plan.mr && ctx.now().getTime() - Date.parse(plan.mr.createdAt) > parseDuration(component.staleAfter)!;
+  return {
+    pending: stale
+      ? [
+          {
+            kind: 'stale-mr',
+            title: `${component.name}: MR !${plan.mr!.iid} has not merged`,
+            url: plan.mr!.webUrl,
+            since: plan.mr!.createdAt,
+          },
+        ]
+      : [],
+    item: itemFor(plan, actions, !applied),
+    plan: {
+      component: component.name,
+      decision: plan.decision,
+      reason: plan.reason,
+      from: plan.from,
+      to: plan.to,
+      mr: plan.mr ? { iid: plan.mr.iid, url: plan.mr.webUrl } : null,
+      steps: plan.steps.map((s) => s.kind),
+    },
+  };
 }
 
 export default defineJob({
@@ -143,13 +174,21 @@ export default defineJob({
         throw new UsageError(`--sha ${String(args.sha)}: not a commit sha (7 to 40 hex digits)`);
     }
   },
-  async run(ctx, options) {
+  async plan(ctx, options) {
     const components = selected(options, ctx.args);
-    // Components run concurrently; each forge's request limiter bounds what is in flight, so
-    // wall time approaches the critical path instead of the sum of every component's requests.
-    const outcomes = await Promise.all(components.map((component) => runComponent(ctx, component)));
+    // Components are planned (and applied) concurrently; each forge's request limiter bounds what
+    // is in flight, so wall time approaches the critical path instead of the sum of every
+    // component's requests.
+    const planned = await Promise.all(components.map((component) => planOne(ctx, component)));
+    return { planned, steps: planned.flatMap((p) => (p.plan ? plannedSteps(p.plan) : [])) };
+  },
+  async apply(ctx, { planned }) {
+    const outcomes = await Promise.all(planned.map((p) => applyOne(ctx, p)));
+    return { outcomes, actions: outcomes.flatMap((o) => o.actions) };
+  },
+  report(ctx, { planned }, applied) {
+    const outcomes = planned.map((p, i) => reportOne(ctx, p, applied?.outcomes[i]));
     const items = outcomes.map((o) => o.item);
-    const actions = outcomes.flatMap((o) => o.actions);
     const links = items.flatMap((i) => i.links ?? []);
     const plans = outcomes.flatMap((o) => (o.plan ? [o.plan] : []));
     const status = combineStatus(items.map((i) => i.status));
@@ -158,6 +197,6 @@ export default defineJob({
       .join('; ');
     // What waits for a human (the status page lists it): MRs that stay open past staleAfter.
     const pending = outcomes.flatMap((o) => o.pending ?? []);
-    return { status, summary, actions, links, items, details: { plans, pending } };
+    return { status, summary, links, items, details: { plans, pending } };
   },
 });
