@@ -35,6 +35,8 @@ export interface RepoNotes {
   direct: Commit[];
   /** Moved commits not looked up (beyond MAX_COMMITS). */
   unchecked: number;
+  /** How many commits moved. */
+  commits: number;
   /** The branch is new: nothing "moved" onto it, no notes. */
   created: boolean;
   /** Lookups that failed (the notes may miss entries). */
@@ -78,6 +80,7 @@ export async function collectReleaseNotes(
     moved.map(async ({ name, repo, commits, created }): Promise<RepoNotes> => {
       const notes: RepoNotes = {
         name,
+        commits: commits.length,
         entries: [],
         direct: [],
         unchecked: 0,
@@ -142,7 +145,8 @@ export function releaseNotesMarkdown(notes: RepoNotes[]): string {
     if (repo.errors.length)
       lines.push(`- _could not look up ${repo.errors.length} commit(s): the notes may be incomplete_`);
     if (lines.length === 0) continue;
-    parts.push(`#### ${safe(repo.name)}`, '', ...lines, '');
+    const count = repo.created ? '' : ` (${repo.commits} commit${repo.commits === 1 ? '' : 's'})`;
+    parts.push(`#### ${safe(repo.name)}${count}`, '', ...lines, '');
   }
   return parts.length ? parts.join('\n').trimEnd() : '_No release notes._';
 }

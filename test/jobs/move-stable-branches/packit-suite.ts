@@ -177,7 +177,7 @@ export function packitSuite(forge: SimForge): void {
       expect(slack).toContain('specfile: Parse %autorelease macros');
       const written = readFileSync(file, 'utf8');
       expect(written).toMatch(/^## Stable branches moved \d{4}-\d{2}-\d{2} \(plan [0-9a-f]{12}\)/);
-      expect(written.indexOf('#### specfile')).toBeLessThan(written.indexOf('#### packit\n'));
+      expect(written.indexOf('#### specfile (')).toBeLessThan(written.indexOf('#### packit ('));
       expect(written).toContain('Failed Copr builds are retried once.');
     });
 
