@@ -36,6 +36,7 @@ import {
 } from './report.js';
 import { checkVerification, verificationLine, verificationSuffix } from './verification.js';
 import { awaitPlayedJobs } from './wait.js';
+import { applyImages, planImages, plannedImages, type ImagesPlan, type ImagesRun } from './images/promote.js';
 
 /**
  * promote-packages (seed 000, omnibus-gitlab): after a version has been deployed from staging,
@@ -64,6 +65,20 @@ interface PromotionPlan extends Plan<Action> {
   pipeline?: PipelinePlan;
   /** Registry mode; absent when the version was refused. */
   registry?: RegistryPackage[];
+  /** The `images:` section's images; absent when none are configured or the version was refused. */
+  images?: ImagesPlan;
+}
+
+/** The images' items, actions and fields join the packages' in one report. */
+function withImages(run: ModeRun, images: ImagesRun | undefined): ModeRun {
+  if (!images) return run;
+  return {
+    items: [...run.items, ...images.items],
+    actions: [...run.actions, ...images.actions],
+    links: [...run.links, ...images.links],
+    fields: [...run.fields, ...images.fields],
+    details: { ...run.details, images: images.details },
+  };
 }
 
 interface RegistryPackage {
@@ -298,17 +313,21 @@ export default defineJob({
       ctx.log.warn(verificationLine(verification));
     const base = { version, packages, verification, sections, verificationDetails, migrationDetails };
     if (verification.state === 'refused') return { ...base, steps: [] };
+    const images = options.images
+      ? await planImages(ctx, options, version, forceReason(ctx.args))
+      : undefined;
+    const imageSteps = images?.steps ?? [];
     if (options.mode === 'pipeline') {
       // No pipeline for any tag fails the run as a whole (one cause, one alert), not each package.
       const pipeline = await planPipeline(ctx, options, packages, version);
       const steps = pipeline.packages.flatMap((p) =>
         p.problem ? [] : plannedPipelinePackage(pipeline, p).actions,
       );
-      return { ...base, steps, pipeline };
+      return { ...base, steps: [...steps, ...imageSteps], pipeline, ...(images ? { images } : {}) };
     }
     const registry = await planRegistry(ctx, options, packages, version);
     const steps = registry.flatMap((p) => (p.plan ? planOutcomes(options, p.plan).actions : []));
-    return { ...base, steps, registry };
+    return { ...base, steps: [...steps, ...imageSteps], registry, ...(images ? { images } : {}) };
   },
   async apply(ctx, plan, options): Promise<{ actions: Action[]; run?: ModeRun }> {
     const { version, verification, sections } = plan;
@@ -321,7 +340,7 @@ export default defineJob({
       return { actions: [] };
     }
     const { pipeline } = plan;
-    const run = pipeline
+    const packagesRun = pipeline
       ? await promotePipeline(
           ctx,
           options,
@@ -333,6 +352,10 @@ export default defineJob({
       : await promoteRegistry(ctx, options, plan.registry ?? [], version, (p) =>
           applyPackage(ctx, options, p),
         );
+    const run = withImages(
+      packagesRun,
+      plan.images ? await applyImages(ctx, options, plan.images) : undefined,
+    );
     // The packages are done by now: a Slack or Sentry hiccup must not turn into a re-run.
     await alertFailures(ctx, options, version, run.items).catch((error: unknown) =>
       ctx.log.warn({ err: error }, 'could not send the Sentry alerts'),
@@ -382,18 +405,21 @@ export default defineJob({
     const { pipeline } = plan;
     const run =
       applied?.run ??
-      (pipeline
-        ? await promotePipeline(
-            ctx,
-            options,
-            pipeline,
-            version,
-            async (pkgPlan) => plannedPipelinePackage(pipeline, pkgPlan),
-            false,
-          )
-        : await promoteRegistry(ctx, options, plan.registry ?? [], version, async (p) =>
-            planOutcomes(options, p),
-          ));
+      withImages(
+        pipeline
+          ? await promotePipeline(
+              ctx,
+              options,
+              pipeline,
+              version,
+              async (pkgPlan) => plannedPipelinePackage(pipeline, pkgPlan),
+              false,
+            )
+          : await promoteRegistry(ctx, options, plan.registry ?? [], version, async (p) =>
+              planOutcomes(options, p),
+            ),
+        plan.images ? await plannedImages(options, plan.images) : undefined,
+      );
     // A package that was already done is "skipped" in the table; the run itself is then a no-op.
     const status = combineStatus(run.items.map((i) => (i.status === 'skipped' ? 'noop' : i.status)));
     return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { projectPath } from '../../src/kit/repo-path.js';
 import { duration } from '../../src/kit/duration.js';
+import { imagesSchema } from './images/options.js';
 
 /**
  * Config of `promote-packages`: where the packages of a release are staged and published, and
@@ -170,6 +171,12 @@ export const optionsSchema = z.object({
   verification: verificationSchema
     .default({ enabled: true })
     .describe('Publish only what passed: what verify-deployment recorded for the version decides.'),
+  /** Container images promoted with the version: staging registry → public, through the OCI Distribution API. */
+  images: imagesSchema
+    .optional()
+    .describe(
+      'Container images promoted with the version: each `<staging.namespace>/<name>:<tag>` copied to `<public.namespace>/<name>:<tag>` by digest (OCI Distribution API).',
+    ),
   /** Trusted mention added to the Slack summary when a package failed (`<!subteam^ID>` or `@group`). */
   mention: z.string().optional(),
 });

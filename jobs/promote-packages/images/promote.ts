@@ -10,10 +10,29 @@ import { repositoryOf, type ImageRegistry, type ImagesOptions } from './options.
 import { planImage, type ImageEndpoints, type ImagePlan } from './plan.js';
 
 /**
- * The images of a version, one independent item per image and tag: planned, then (not in a dry
- * run) applied. One image failing never stops the others.
+ * The images of a version in promote-packages, one independent item per image and tag:
+ * `planImages` reads (the job's plan phase), `applyImages` copies (its apply phase),
+ * `plannedImages` tells what a dry run would do. One image failing never stops the others.
  */
 
+export type ImagesJobOptions = Options & { images?: ImagesOptions };
+
+export interface PlannedImage {
+  name: string;
+  plan?: ImagePlan;
+  /** Why it could not be planned. */
+  error?: string;
+}
+
+export interface ImagesPlan {
+  images: PlannedImage[];
+  /** Every blob and manifest to copy, in order, not done. */
+  steps: Action[];
+  /** `staging → public`, for the report's fields. */
+  route: string;
+}
+
+/** What the images part of a run did or would do, shaped like the job's other modes. */
 export interface ImagesRun {
   items: ItemResult[];
   actions: Action[];
@@ -47,6 +66,10 @@ function itemOf(name: string, outcome: ImageOutcome): ItemResult {
   };
 }
 
+function failed(name: string, message: string): ItemResult {
+  return { name: `image ${name}`, status: 'failed', summary: `failed: ${message}` };
+}
+
 function planDetails(plan: ImagePlan, outcome: ImageOutcome): Record<string, unknown> {
   return {
     name: plan.name,
@@ -73,37 +96,27 @@ function planDetails(plan: ImagePlan, outcome: ImageOutcome): Record<string, unk
   };
 }
 
-export async function promoteImages(
+export async function planImages(
   ctx: JobContext,
-  options: Options & { images?: ImagesOptions },
+  options: ImagesJobOptions,
   version: string,
   force?: string,
   endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal),
-): Promise<ImagesRun> {
+): Promise<ImagesPlan> {
   const images = options.images!;
-  const run: ImagesRun = {
-    items: [],
-    actions: [],
-    links: [],
-    fields: [{ label: 'Images', value: `${where(images.staging)} → ${where(images.public)}` }],
-    details: [],
-  };
-  const retry = <T>(what: string, step: () => Promise<T>) => withRetry(ctx, options, what, step);
+  const planned: PlannedImage[] = [];
+  const steps: Action[] = [];
   for (const image of images.repositories) {
     for (const template of image.tags) {
       const tag = render(template, { version });
       const name = `${image.name}:${tag}`;
       if (!TAG.test(tag)) {
-        run.items.push({
-          name: `image ${name}`,
-          status: 'failed',
-          summary: `failed: "${tag}" is not a valid image tag`,
-        });
+        planned.push({ name, error: `"${tag}" is not a valid image tag` });
         continue;
       }
       ctx.progress(`image ${name}: comparing staging with public`);
       try {
-        const plan = await retry(`image ${name}: plan`, () =>
+        const plan = await withRetry(ctx, options, `image ${name}: plan`, () =>
           planImage(
             endpoints,
             {
@@ -115,22 +128,82 @@ export async function promoteImages(
             force,
           ),
         );
-        const outcome = ctx.dryRun
-          ? plannedOutcome(plan, endpoints)
-          : await applyImage(endpoints, plan, retry, (m) => ctx.progress(m));
-        run.actions.push(...outcome.actions);
-        run.items.push(itemOf(name, outcome));
-        run.details.push(planDetails(plan, outcome));
+        planned.push({ name, plan });
+        steps.push(...plannedOutcome(plan, endpoints).actions);
       } catch (error) {
         ctx.log.error({ image: name, err: error }, `image ${name} failed`);
-        run.items.push({
-          name: `image ${name}`,
-          status: 'failed',
-          summary: `failed: ${errorMessage(error)}`,
-        });
-        run.details.push({ name, outcome: 'failed', detail: errorMessage(error) });
+        planned.push({ name, error: errorMessage(error) });
       }
     }
   }
+  return { images: planned, steps, route: `${where(images.staging)} → ${where(images.public)}` };
+}
+
+async function runOf(
+  plan: ImagesPlan,
+  outcome: (image: ImagePlan) => Promise<ImageOutcome>,
+  onError: (name: string, error: unknown) => void,
+): Promise<ImagesRun> {
+  const run: ImagesRun = {
+    items: [],
+    actions: [],
+    links: [],
+    fields: [{ label: 'Images', value: plan.route }],
+    details: [],
+  };
+  for (const { name, plan: image, error } of plan.images) {
+    if (!image) {
+      run.items.push(failed(name, error ?? 'not planned'));
+      run.details.push({ name, outcome: 'failed', detail: error ?? 'not planned' });
+      continue;
+    }
+    try {
+      const done = await outcome(image);
+      run.actions.push(...done.actions);
+      run.items.push(itemOf(name, done));
+      run.details.push(planDetails(image, done));
+    } catch (error) {
+      onError(name, error);
+      run.items.push(failed(name, errorMessage(error)));
+      run.details.push({ name, digest: image.digest, outcome: 'failed', detail: errorMessage(error) });
+    }
+  }
   return run;
+}
+
+/** Apply phase: copy every planned image. */
+export function applyImages(
+  ctx: JobContext,
+  options: ImagesJobOptions,
+  plan: ImagesPlan,
+  endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal),
+): Promise<ImagesRun> {
+  const retry = <T>(what: string, step: () => Promise<T>) => withRetry(ctx, options, what, step);
+  return runOf(
+    plan,
+    (image) => applyImage(endpoints, image, retry, (m) => ctx.progress(m)),
+    (name, error) => ctx.log.error({ image: name, err: error }, `image ${name} failed`),
+  );
+}
+
+/** Dry run (or a report without apply): what each image would get, nothing done. */
+export function plannedImages(options: ImagesJobOptions, plan: ImagesPlan): Promise<ImagesRun> {
+  const endpoints = imageEndpoints(options.images!);
+  return runOf(
+    plan,
+    async (image) => plannedOutcome(image, endpoints),
+    () => undefined,
+  );
+}
+
+/** Both phases in one call (tests, the bench): plan, then apply unless a dry run. */
+export async function promoteImages(
+  ctx: JobContext,
+  options: ImagesJobOptions,
+  version: string,
+  force?: string,
+  endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal),
+): Promise<ImagesRun> {
+  const plan = await planImages(ctx, options, version, force, endpoints);
+  return ctx.dryRun ? plannedImages(options, plan) : applyImages(ctx, options, plan, endpoints);
 }
