@@ -11,7 +11,7 @@ import {
 } from '../../src/runner/job.js';
 import { applyPackage, planOutcomes, type AppliedPackage } from './apply.js';
 import { forceReason, releaseVersion, selectedPackages } from './args.js';
-import { migrationsLine, versionMigrations } from './migrations.js';
+import { migrationsLine, migrationsSuffix, versionMigrations } from './migrations.js';
 import { optionsSchema, type Options, type PackageConfig } from './options.js';
 import {
   applyPipelinePackage,
@@ -60,7 +60,7 @@ interface PromotionPlan extends Plan<Action> {
   verification: Awaited<ReturnType<typeof checkVerification>>;
   sections: string[];
   verificationDetails: Record<string, unknown>;
-  migrationDetails: Record<string, unknown>;
+  migrationDetails: { scope: string; files: { file: string; package: string }[]; unknown: string[] };
   /** Pipeline mode; absent when the version was refused. */
   pipeline?: PipelinePlan;
   /** Registry mode; absent when the version was refused. */
@@ -424,7 +424,7 @@ export default defineJob({
     const status = combineStatus(run.items.map((i) => (i.status === 'skipped' ? 'noop' : i.status)));
     return {
       status,
-      summary: `${runSummary(version, run.items, ctx.dryRun)}${verificationSuffix(verification)}`,
+      summary: `${runSummary(version, run.items, ctx.dryRun)}${verificationSuffix(verification)}${migrationsSuffix(migrationDetails)}`,
       links: [...run.links, ...verification.links],
       items: run.items,
       details: { ...run.details, verification: verificationDetails, migrations: migrationDetails },

@@ -56,3 +56,14 @@ export function migrationsLine(m: VersionMigrations): string {
   if (m.migrations.length === 0) return `none in ${m.scope}${unknown}`;
   return `${m.migrations.length} in ${m.scope}${unknown}`;
 }
+
+/** For the run summary (terminal, history): only when there is something to know. */
+export function migrationsSuffix(m: { files: { file: string }[]; unknown: string[] }): string {
+  const shown = m.files.slice(0, 3).map((f) => f.file.split('/').pop());
+  const more = m.files.length > 3 ? ` and ${m.files.length - 3} more` : '';
+  const files = m.files.length ? ` — post-deploy migrations: ${shown.join(', ')}${more}` : '';
+  const unknown = m.unknown.length
+    ? ` — post-deploy migrations unknown for ${m.unknown.length} package(s)`
+    : '';
+  return `${files}${unknown}`;
+}

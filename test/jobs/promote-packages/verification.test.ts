@@ -184,6 +184,7 @@ describe('promote-packages publishes only what passed verification', () => {
     h.slack.clear();
     const { run, result } = await h.run(PROMOTE, { args: { version: good.version } });
     expect(run.status).toBe('ok');
+    expect(run.summary).toContain('— post-deploy migrations: 20220208090000_add_index_on_builds.rb');
     expect(filesIn(h.sim, PUBLIC, 'gitlab-ee', good.version)).toHaveLength(2);
     expect(result!.details!.verification).toMatchObject({ state: 'passed' });
     expect(result!.details!.migrations).toEqual({
