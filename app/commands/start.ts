@@ -5,6 +5,7 @@ import { statusPageRoutes } from '../../src/http/status/routes.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startScheduler } from '../../src/runner/scheduler.js';
 import { EXIT } from './exit.js';
+import { slackAppRoutes } from '../slack-app.js';
 
 /**
  * `release-bot start`: the daemon. Schedules every enabled job, serves /healthz, /metrics and
@@ -43,6 +44,7 @@ export async function startCommand(global: { config?: string; logLevel?: string 
     store: app.store,
     logger,
   });
+  const slack = slackAppRoutes(app);
   const server = await startDaemonServer({
     config: app.config.server,
     async health() {
@@ -66,6 +68,7 @@ export async function startCommand(global: { config?: string; logLevel?: string 
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     routes: statusRoutes?.(app, scheduler) ?? [],
+    selfAuthenticated: slack.routes,
   });
   logger.info(
     { url: server.url, jobs: scheduler.scheduled.map((s) => `${s.job} (${s.schedule} ${s.timezone})`) },
@@ -87,6 +90,8 @@ export async function startCommand(global: { config?: string; logLevel?: string 
 
   await scheduler.stop(app.config.runner.shutdownGraceSeconds * 1000);
   await server.close();
+  // Runs started from Slack finish like scheduled ones (they hold their job's lease).
+  await slack.idle();
   await app.sentry.flush(2000);
   await app.close();
   logger.info('stopped');

@@ -56,6 +56,11 @@ export async function startDaemonServer(input: {
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
   metrics: () => Promise<{ contentType: string; body: string }>;
   routes?: RouteHandler[];
+  /**
+   * Routes that authenticate requests themselves and are served before the server's auth (the
+   * Slack app: Slack signs its requests and cannot send a bearer token).
+   */
+  selfAuthenticated?: RouteHandler[];
 }): Promise<DaemonServer> {
   checkServerConfig(input.config);
   const server = createServer((req, res) => {
@@ -68,6 +73,7 @@ export async function startDaemonServer(input: {
           res.end(JSON.stringify({ status: health.ok ? 'ok' : 'unhealthy', ...health.details }));
           return;
         }
+        for (const route of input.selfAuthenticated ?? []) if (await route(req, res, url)) return;
         if (!authorized(req, input.config.auth)) {
           res.writeHead(401, {
             'www-authenticate': 'Basic realm="release-bot"',
