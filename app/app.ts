@@ -8,6 +8,7 @@ import type { Notifier, SentMessage } from '../src/notify/types.js';
 import type { JobDefinition } from '../src/runner/job.js';
 import { noopSentry, type RunnerMetrics, type RunnerSentry } from '../src/runner/observers.js';
 import { createRunner, type Runner } from '../src/runner/runner.js';
+import { runUrlOf } from '../src/runner/run-url.js';
 import { runnerSentry } from '../src/runner/sentry-bridge.js';
 import { openStore } from '../src/store/open.js';
 import { packageVersion } from '../src/version.js';
@@ -46,6 +47,9 @@ export interface App {
   sentMessages(): SentMessage[];
   close(): Promise<void>;
 }
+
+/** The store's state namespace for Slack incident threads (not a job name: job names have no `@`). */
+const SLACK_THREADS = '@slack-threads';
 
 export function configSchema(jobs: JobDefinition[] = allJobs) {
   return buildConfigSchema(jobs);
@@ -89,6 +93,16 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
       defaultChannel: config.slack.defaultChannel,
       dryRun,
       logger,
+      botToken: config.slack.botToken,
+      apiUrl: config.slack.apiUrl,
+      // Incident conversations (parent ts, count) survive restarts: kept in the store.
+      threads: {
+        get: (key) => store.getState(SLACK_THREADS, key),
+        set: (key, value) => store.setState(SLACK_THREADS, key, value),
+        delete: (key) => store.deleteState(SLACK_THREADS, key),
+      },
+      now: options.now,
+      runUrl: (runId) => runUrlOf(config, runId),
     });
     notifiers.push(created);
     return created;

@@ -51,7 +51,9 @@ export async function buildProgram(argv: string[]): Promise<Command> {
 
   const run = program
     .command('run <job>')
-    .description('run one job now (exit 0 ok/noop, 1 failed, 2 usage/config error, 3 already running)')
+    .description(
+      'run one job now (exit 0 ok/noop, 1 failed, 2 usage/config error, 3 already running, 4 completed but found a problem: an alert such as a failed deploy)',
+    )
     .option('-n, --dry-run', 'print the plan; write nothing (enforced in the forge layer)')
     .option(
       '--set <path=value>',

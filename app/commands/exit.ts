@@ -7,8 +7,10 @@ import { mask } from '../../src/secrets/masker.js';
  *   1  the job failed (or was aborted)
  *   2  usage or configuration error — nothing was written
  *   3  refused: the job is already running elsewhere (lease held) — nothing was written
+ *   4  the run completed and found a problem: at least one `alert` verdict (a failed deploy, a
+ *      broken ref) — the bot did its job, the world needs a human
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, alert: 4 } as const;
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;

@@ -45,6 +45,16 @@ export function formatRun(run: RunRecord, result: JobResult | null): string {
   lines.push(
     `  run ${run.id} · ${run.trigger} · ${duration(run.durationMs)}${run.attempts > 1 ? ` · ${run.attempts} attempts` : ''}`,
   );
+  const verdicts = result?.verdicts ?? [];
+  if (verdicts.length) {
+    lines.push('', 'Verdicts:');
+    for (const v of verdicts)
+      lines.push(
+        `  ${VERDICT_MARK[v.verdict] ?? '?'} ${v.verdict.toUpperCase()} [${v.subject}] ${v.title}${v.reason ? ` — ${v.reason}` : ''}`,
+        ...(v.verdict === 'alert' && v.nextStep ? [`      next: ${v.nextStep}`] : []),
+        ...(v.verdict === 'alert' && v.url ? [`      ${v.url}`] : []),
+      );
+  }
   if (result?.items?.length) {
     lines.push('');
     lines.push(table(result.items.map((i) => [` ${mark(i.status)}`, i.name, i.status, i.summary])));
@@ -64,13 +74,22 @@ export function formatRun(run: RunRecord, result: JobResult | null): string {
   return lines.join('\n');
 }
 
+const VERDICT_MARK: Record<string, string> = { healthy: '✓', alert: '⚠', waiting: '…', unknown: '?' };
+
+/** `ok ⚠ alert`: the run's status, and whether it found a problem. */
+function statusCell(run: RunRecord): string {
+  const verdicts = (run.result as { verdicts?: { verdict?: string }[] } | null)?.verdicts;
+  const alerted = Array.isArray(verdicts) && verdicts.some((v) => v?.verdict === 'alert');
+  return `${mark(run.status)} ${run.status}${alerted ? ' ⚠ alert' : ''}`;
+}
+
 export function formatHistory(runs: RunRecord[]): string {
   if (runs.length === 0) return 'no runs recorded yet';
   return table(
     runs.map((r) => [
       r.id,
       r.job,
-      `${mark(r.status)} ${r.status}`,
+      statusCell(r),
       r.trigger + (r.dryRun ? ' (dry)' : ''),
       r.startedAt.replace('T', ' ').slice(0, 19),
       duration(r.durationMs),

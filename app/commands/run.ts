@@ -1,6 +1,7 @@
 import { openApp } from '../app.js';
 import { UsageError } from '../../src/errors.js';
 import { findJob } from '../../src/runner/runner.js';
+import { foundProblem } from '../../src/runner/verdicts.js';
 import { jobs } from '../jobs.js';
 import { EXIT } from './exit.js';
 import { formatRun } from './format.js';
@@ -60,7 +61,8 @@ export async function runCommand(
       }
     }
     await app.sentry.flush(2000);
-    return run.status === 'failed' || run.status === 'aborted' ? EXIT.failed : EXIT.ok;
+    if (run.status === 'failed' || run.status === 'aborted') return EXIT.failed;
+    return !run.dryRun && foundProblem(result?.verdicts) ? EXIT.alert : EXIT.ok;
   } finally {
     await app.close();
   }

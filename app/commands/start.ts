@@ -37,6 +37,11 @@ export async function startCommand(global: { config?: string; logLevel?: string 
   const metrics = createMetrics();
   const app = await openApp({ configPath: global.config, logger, metrics });
   checkServerConfig(app.config.server);
+  // Series for every configured job from the first scrape; last successes and open alerts from the store.
+  await metrics.preload({
+    jobs: app.jobs.filter((job) => app.config.jobs[job.name] !== undefined).map((job) => job.name),
+    store: app.store,
+  });
   const scheduler = startScheduler({
     config: app.config,
     jobs: app.jobs,

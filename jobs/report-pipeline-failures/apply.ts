@@ -43,7 +43,11 @@ async function perform(ctx: JobContext, step: Step): Promise<void> {
       // Intent, send, sent: a run killed in between leaves `sending`, which is never resent.
       const before = await patchRecord(ctx, step.record, { ...step.patch, slack: 'sending' });
       try {
-        await ctx.notifier.send(step.channel, step.message);
+        await ctx.notifier.send(
+          step.channel,
+          step.message,
+          step.incident ? { incident: step.incident } : undefined,
+        );
       } catch (error) {
         // Slack refused or was unreachable after its retries: nothing arrived, try again next run.
         await ctx.state.set(step.record, { ...before, slack: undefined });

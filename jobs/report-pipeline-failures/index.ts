@@ -1,6 +1,13 @@
 import { errorMessage } from '../../src/errors.js';
 import { checkChannel, checkForge } from '../../src/kit/config-checks.js';
-import { defineJob, combineStatus, type Action, type ItemResult, type Link } from '../../src/runner/job.js';
+import {
+  defineJob,
+  combineStatus,
+  type Action,
+  type ItemResult,
+  type Link,
+  type Verdict,
+} from '../../src/runner/job.js';
 import { applyPlan, describePlan } from './apply.js';
 import { optionsSchema } from './options.js';
 import { createPlanner, INTERNAL_STEPS, planTarget, type TargetPlan } from './plan.js';
@@ -128,6 +135,7 @@ export default defineJob({
       summary: errorMessage(e.error),
     }));
     const plans: Record<string, unknown>[] = [];
+    const verdicts: Verdict[] = [];
     for (const [i, { subject, plan, error }] of planned.entries()) {
       const outcome = applied?.outcomes[i];
       const failure = error ?? outcome?.error;
@@ -138,6 +146,7 @@ export default defineJob({
       const done = outcome ? outcome.actions : describePlan(plan);
       for (const w of plan.warnings) ctx.log.warn({ target: subject }, w);
       items.push(itemFor(plan, done, !applied));
+      if (plan.verdict) verdicts.push(plan.verdict);
       plans.push({
         target: subject,
         notes: plan.notes,
@@ -158,6 +167,7 @@ export default defineJob({
       links: linksOf(actions),
       items,
       details: { firstRun, plans },
+      verdicts,
     };
   },
 });

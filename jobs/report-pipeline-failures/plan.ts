@@ -2,8 +2,9 @@ import { ForgeError } from '../../src/errors.js';
 import type { ChangeRequest, Forge, Pipeline } from '../../src/forges/types.js';
 import { botUser, sameUser } from '../../src/kit/bot-user.js';
 import { readMarkers } from '../../src/kit/marker.js';
-import type { NotifyMessage } from '../../src/notify/types.js';
-import type { JobContext } from '../../src/runner/job.js';
+import type { IncidentRef, NotifyMessage } from '../../src/notify/types.js';
+import type { JobContext, Verdict } from '../../src/runner/job.js';
+import { brokenRef, greenRef, incidentKey } from './ref-verdict.js';
 import {
   closedMessage,
   closeNote,
@@ -52,6 +53,8 @@ export type Step = { subject: string; description: string; url?: string } & (
       message: NotifyMessage;
       record: string;
       patch: Partial<PipelineRecord>;
+      /** A watched ref's failures are one conversation in Slack, ended by its recovery. */
+      incident?: IncidentRef;
     }
   | { kind: 'label'; forge: string; project: string; iid: number; add: string[]; remove: string[] }
   | { kind: 'note'; forge: string; project: string; iid: number; body: string }
@@ -78,6 +81,8 @@ export interface TargetPlan {
   /** One line per pipeline or decision, for the run summary. */
   notes: string[];
   warnings: string[];
+  /** A watched ref's state for the runner's alerts (broken / green), when this run learned it. */
+  verdict?: Verdict;
 }
 
 /** What the whole run shares: the first-run flag and per-run memos (one request per ref at most). */
@@ -135,6 +140,7 @@ function notify(
   channel: string | undefined,
   message: NotifyMessage,
   patch: Partial<PipelineRecord>,
+  incident?: IncidentRef,
 ): void {
   const subject = plan.target.subject;
   if (!record?.slack) {
@@ -147,6 +153,7 @@ function notify(
       message,
       record: key,
       patch,
+      ...(incident ? { incident } : {}),
     });
   } else if (record.slack === 'sending') {
     plan.warnings.push(
@@ -292,6 +299,7 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
             context: context(ctx),
           }),
           {},
+          { key: incidentKey(target), resolved: true },
         );
         plan.notes.push(`#${pipeline.id} passed: recovered after ${streak.failed.length} failed pipeline(s)`);
         streak.failed = [];
@@ -299,6 +307,7 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
       }
       if (!streak.lastGreen || pipeline.id > streak.lastGreen.id)
         streak.lastGreen = { id: pipeline.id, sha: pipeline.sha };
+      if (streak.failed.length === 0) plan.verdict = greenRef(target, pipeline);
       if (!same(streak, written)) remember(plan, streakKey, (written = structuredClone(streak)));
       if (recovered) markDone(plan, key, record, ctx.now());
       continue;
@@ -320,12 +329,18 @@ async function planRef(planner: Planner, target: RefTarget): Promise<TargetPlan>
       mention: settings.mention,
       context: context(ctx),
     };
-    notify(plan, record, key, channelOf(ctx, settings), failureMessage(report), {
-      at: record?.at ?? ctx.now().toISOString(),
-      verdict,
-    });
+    notify(
+      plan,
+      record,
+      key,
+      channelOf(ctx, settings),
+      failureMessage(report),
+      { at: record?.at ?? ctx.now().toISOString(), verdict },
+      { key: incidentKey(target) },
+    );
     if (!streak.failed.includes(pipeline.id)) streak.failed.push(pipeline.id);
     streak.since ??= failure.pipeline.finishedAt ?? pipeline.updatedAt;
+    plan.verdict = brokenRef(target, streak, failure);
     plan.notes.push(
       `#${pipeline.id} failed (${VERDICT[verdict]}${failure.retriedOnce ? ', retried once' : ''}): reported`,
     );

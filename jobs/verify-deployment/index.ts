@@ -10,7 +10,9 @@ import {
   type ItemResult,
   type JobContext,
   type Link,
+  type Verdict,
 } from '../../src/runner/job.js';
+import { deploymentVerdict } from './alert-verdict.js';
 import { applyPlan } from './apply.js';
 import { discover } from './discover.js';
 import { recordedMigrations, type PostMigrationsSource } from './migrations.js';
@@ -76,6 +78,7 @@ interface Outcome {
   actions: Action[];
   links: Link[];
   details: Record<string, unknown>;
+  verdict?: Verdict;
 }
 
 function reportDetails(report: WindowReport | undefined) {
@@ -158,6 +161,12 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
     const links: Link[] = [{ text: `${name}`, url: record.deployment.webUrl }];
     for (const a of actions) if (a.url) links.push({ text: a.kind, url: a.url });
     return {
+      verdict: deploymentVerdict({
+        target,
+        deployment: record.deployment,
+        verdict: plan.verdict,
+        rollback: rollbackText ? rollbackText.slice(2) : null,
+      }),
       item: {
         name,
         status: rollbackError ? 'failed' : 'ok',
@@ -386,6 +395,7 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
         links: outcomes.flatMap((o) => o.links),
         items,
         details: { deployments: outcomes.map((o) => o.details) },
+        verdicts: outcomes.flatMap((o) => (o.verdict ? [o.verdict] : [])),
       };
     },
   });

@@ -22,6 +22,7 @@ const SECRET_KEYS = new Set([
   'password',
   'authToken',
   'basic',
+  'botToken',
 ]);
 
 export function registerConfigSecrets(value: unknown, key = ''): void {

@@ -145,7 +145,21 @@ export const forgeSchema = z
 
 export const slackChannelSchema = z
   .object({
-    webhookUrl: httpUrl.describe('Incoming-webhook URL of the channel (a secret: use ${NAME}).'),
+    webhookUrl: httpUrl
+      .optional()
+      .describe(
+        'Incoming-webhook URL of the channel (a secret: use ${NAME}); with slack.botToken and `channel`, only a fallback.',
+      ),
+    channel: z
+      .string()
+      .regex(
+        /^([CGD][A-Z0-9]{2,}|#?[a-z0-9][a-z0-9_-]*)$/,
+        'a Slack channel id (C0123ABCD) or name (#oncall)',
+      )
+      .optional()
+      .describe(
+        'The Slack channel (id such as C0123ABCD, or #name) the bot token posts to: one message per incident, later news in its thread.',
+      ),
     /** Trusted mention added to alerts on this channel: `<!subteam^S0123>` or `@team`. */
     mention: z
       .string()
@@ -163,14 +177,41 @@ export const slackSchema = z
     channels: z
       .record(z.string(), slackChannelSchema)
       .default({})
-      .describe('Slack channels by name, each an incoming webhook.'),
+      .describe('Slack channels by name: a bot-token channel, an incoming webhook, or both.'),
+    botToken: z
+      .string()
+      .regex(/^xox[bp]-/, 'expected a Slack bot token (xoxb-…)')
+      .optional()
+      .describe(
+        'Bot token (xoxb-…, scope chat:write; a secret: use ${NAME}): incidents become one message each, updated, with later news in its thread.',
+      ),
+    apiUrl: httpUrl
+      .optional()
+      .describe('Slack Web API base (default https://slack.com/api/); for proxies and tests.'),
     app: slackAppSchema
       .optional()
       .describe(
         'The Slack app: /release-bot commands and approval buttons, served by the daemon at /slack/*.',
       ),
   })
-  .strict();
+  .strict()
+  .superRefine((slack, ctx) => {
+    for (const [name, channel] of Object.entries(slack.channels)) {
+      if (channel.webhookUrl) continue;
+      if (!channel.channel)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', name, 'webhookUrl'],
+          message: 'required (or `channel` with slack.botToken)',
+        });
+      else if (!slack.botToken)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', name, 'webhookUrl'],
+          message: 'required: `channel` alone needs slack.botToken',
+        });
+    }
+  });
 
 export const sentrySchema = z
   .object({
@@ -206,6 +247,11 @@ export const serverSchema = z
   .object({
     host: z.string().default('127.0.0.1').describe('Address of /healthz, /metrics and the status page.'),
     port: z.number().int().min(0).max(65535).default(9464).describe('Port of the HTTP server.'),
+    publicUrl: httpUrl
+      .optional()
+      .describe(
+        'Where people reach the status page (https://release-bot.example.com): Slack messages, Sentry events and issues link to the run page there.',
+      ),
     /** Required when binding to a non-loopback address: a bearer token or basic-auth user:password. */
     auth: z
       .object({

@@ -6,7 +6,14 @@
 import { maskDeep } from '../secrets/masker.js';
 import { SLACK_LIMITS as L } from './slack-limits.js';
 import { escapeText, oneLine, renderMention, safeUrl, slackLink, splitText, truncate } from './slack-text.js';
-import type { NotifyField, NotifyItem, NotifyLink, NotifyMessage, Severity } from './types.js';
+import type {
+  NotifyDecision,
+  NotifyField,
+  NotifyItem,
+  NotifyLink,
+  NotifyMessage,
+  Severity,
+} from './types.js';
 
 export interface PlainText {
   type: 'plain_text';
@@ -35,8 +42,11 @@ export interface SectionBlock {
 export interface ButtonElement {
   type: 'button';
   text: PlainText;
-  url: string;
+  url?: string;
   action_id: string;
+  /** Decision buttons: returned to the Slack app with the click. */
+  value?: string;
+  style?: 'primary' | 'danger';
 }
 
 export interface ActionsBlock {
@@ -96,9 +106,17 @@ export function renderSlackMessage(input: NotifyMessage): SlackPayload {
   const lead = renderLead(mention?.text, message.nextStep);
   const fieldSections = renderFields(message.fields ?? []);
   const { actions, overflow } = renderLinks(message.links ?? []);
+  const decisions = renderDecisions(message.decisions ?? []);
   const context = renderContext(message.context);
 
-  const fixed = 1 + (lead ? 1 : 0) + fieldSections.length + (actions ? 1 : 0) + (overflow ? 1 : 0) + 1;
+  const fixed =
+    1 +
+    (lead ? 1 : 0) +
+    fieldSections.length +
+    (actions ? 1 : 0) +
+    (decisions ? 1 : 0) +
+    (overflow ? 1 : 0) +
+    1;
   const available = L.blocksPerMessage - fixed;
   const paragraphs = (message.sections ?? []).flatMap((p) => splitText(escapeText(p), L.sectionText));
   const items = message.items ?? [];
@@ -121,6 +139,7 @@ export function renderSlackMessage(input: NotifyMessage): SlackPayload {
   blocks.push(...fieldSections);
   blocks.push(...cutParagraphs(paragraphs, paragraphBudget).map((text) => section(text)));
   if (items.length) blocks.push(...packLines(title, itemLines, itemBudget).map((text) => section(text)));
+  if (decisions) blocks.push(decisions);
   if (actions) blocks.push(actions);
   if (overflow) blocks.push(section(overflow));
   blocks.push(context);
@@ -224,6 +243,27 @@ function cutParagraphs(paragraphs: string[], budget: number): string[] {
   return kept;
 }
 
+/** Approve / Decline: buttons that post back to the Slack app, in a block of their own. */
+function renderDecisions(decisions: NotifyDecision[]): ActionsBlock | undefined {
+  const buttons = decisions
+    .filter(
+      (d) => d.value.length > 0 && d.value.length <= L.buttonValue && /^[\w:.-]{1,255}$/.test(d.actionId),
+    )
+    .slice(0, L.elementsPerActions)
+    .map((d): ButtonElement => ({
+      type: 'button',
+      text: {
+        type: 'plain_text',
+        text: truncate(escapeText(oneLine(d.text)) || 'decide', L.buttonText),
+        emoji: true,
+      },
+      action_id: d.actionId,
+      value: d.value,
+      ...(d.style ? { style: d.style } : {}),
+    }));
+  return buttons.length ? { type: 'actions', elements: buttons } : undefined;
+}
+
 function renderLinks(links: NotifyLink[]): { actions?: ActionsBlock; overflow?: string } {
   const valid = links.flatMap((link) => {
     const url = safeUrl(link.url, L.buttonUrl);
@@ -263,6 +303,8 @@ function renderContext(context: NotifyMessage['context']): ContextBlock {
   const parts = [`job \`${escapeText(oneLine(context.job))}\``];
   if (context.runId) parts.push(`run \`${escapeText(oneLine(context.runId))}\``);
   if (context.dryRun) parts.push('*dry run*');
+  const page = context.runUrl ? safeUrl(context.runUrl, 500) : undefined;
+  if (page) parts.push(slackLink(page, 'run page'));
   return {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: truncate(parts.join(' · '), L.contextText) }],
@@ -274,6 +316,9 @@ function renderFallback(message: NotifyMessage, emoji: string, mention: string |
   // Each line is capped on its own so the link line is never cut through (a cut `<url|` would show raw).
   const lines = [truncate(`${emoji} ${escapeText(oneLine(message.title))}`, 500)];
   if (mention) lines.push(mention);
+  // The reason, not only the title: a phone notification is often all on-call reads.
+  const reason = message.reason ?? message.sections?.find((s) => s.trim());
+  if (reason?.trim()) lines.push(truncate(escapeText(oneLine(reason)), 300));
   const facts = (message.fields ?? [])
     .slice(0, L.fieldsPerSection)
     .map((f) => `${escapeText(oneLine(f.label))}: ${escapeText(oneLine(f.value))}`);
@@ -282,6 +327,8 @@ function renderFallback(message: NotifyMessage, emoji: string, mention: string |
     lines.push(truncate(`Next step: ${escapeText(oneLine(message.nextStep))}`, 800));
   const link = (message.links ?? []).find((l) => safeUrl(l.url, 500));
   if (link) lines.push(slackLink(link.url, truncate(oneLine(link.text), 80)));
+  const page = message.context.runUrl ? safeUrl(message.context.runUrl, 500) : undefined;
+  if (page && !link) lines.push(slackLink(page, 'run page'));
   if (message.context.dryRun) lines.push('(dry run)');
   return lines.join('\n');
 }

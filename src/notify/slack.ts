@@ -12,11 +12,15 @@ import { sleep } from '../kit/sleep.js';
 import { mask, maskDeep, registerSecret } from '../secrets/masker.js';
 import { renderSlackMessage, type SlackPayload } from './slack-blocks.js';
 import { oneLine, truncate } from './slack-text.js';
-import type { Notifier, NotifyLogger, NotifyMessage, SentMessage } from './types.js';
+import { createSlackWebApi, SlackApiError, type SlackWebApi } from './slack-web-api.js';
+import { incidentMessage, type ThreadRecord, type ThreadStore } from './threads.js';
+import type { Notifier, NotifyLogger, NotifyMessage, SendOptions, SentMessage } from './types.js';
 
 export interface SlackChannel {
-  /** `https://hooks.slack.com/services/…`: a secret. */
-  webhookUrl: string;
+  /** `https://hooks.slack.com/services/…`: a secret. Optional with a bot token and `channel`. */
+  webhookUrl?: string;
+  /** Channel id (C0123…) or #name for the bot token. */
+  channel?: string;
   /** Default mention for messages to this channel (`<!subteam^ID>`, `<@U…>`, `@group`); a message's own mention wins. */
   mention?: string;
 }
@@ -37,7 +41,20 @@ export interface SlackNotifierOptions {
   maxRetryAfterMs?: number;
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** Bot token (xoxb-…): channels with a `channel` post through the Web API, incidents as threads. */
+  botToken?: string;
+  /** Web API base (default https://slack.com/api/). */
+  apiUrl?: string;
+  /** Where incident conversations are remembered (parent ts, count); without it every message stands alone. */
+  threads?: ThreadStore;
+  /** The clock for "still failing" at most once an hour (tests move it). */
+  now?: () => Date;
+  /** The page of a run (`server.publicUrl`), linked from every message that names its run. */
+  runUrl?: (runId: string) => string | undefined;
 }
+
+/** Webhook mode says "still failing (n)" at most this often. */
+export const STILL_FAILING_EVERY_MS = 3_600_000;
 
 /** Sending failed for good (after retries for transient failures). The message never contains the webhook URL. */
 export class SlackSendError extends Error {
@@ -66,8 +83,28 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const sent: SentMessage[] = [];
+  const now = options.now ?? (() => new Date());
+  const api: SlackWebApi | undefined = options.botToken
+    ? createSlackWebApi({
+        token: options.botToken,
+        apiUrl: options.apiUrl,
+        retries,
+        baseDelayMs,
+        maxRetryAfterMs,
+        timeoutMs,
+        onRetry: ({ attempt, waitMs, reason }) =>
+          logger?.warn({ attempt, waitMs }, `slack: ${reason}; retrying`),
+      })
+    : undefined;
 
   for (const [name, channel] of Object.entries(channels)) {
+    if (channel.webhookUrl === undefined) {
+      if (!channel.channel || !api)
+        throw new ConfigError(
+          `slack.channels.${name}.webhookUrl: required (or \`channel\` with slack.botToken)`,
+        );
+      continue;
+    }
     registerWebhookUrl(channel.webhookUrl);
     if (!isHttpUrl(channel.webhookUrl)) {
       throw new ConfigError(`slack.channels.${name}.webhookUrl: must be an http(s) URL`);
@@ -78,7 +115,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       `slack.defaultChannel: unknown Slack channel "${options.defaultChannel}" (configured: ${known(channels)})`,
     );
   }
-  const webhookUrls = Object.values(channels).map((c) => c.webhookUrl);
+  const webhookUrls = Object.values(channels).flatMap((c) => (c.webhookUrl ? [c.webhookUrl] : []));
 
   /** Masks and, as a second line of defence, strips webhook URLs the masker might not know. */
   function scrub(text: string): string {
@@ -131,8 +168,136 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     }
   }
 
-  async function send(channelName: string | undefined, input: NotifyMessage): Promise<SentMessage> {
-    const message = maskDeep(input);
+  /** Bot-token channels post through the Web API; the others (and a bot post refused for good, when a webhook exists) through the webhook. */
+  async function deliver(
+    name: string,
+    channel: SlackChannel,
+    payload: SlackPayload,
+    thread?: { channel: string; ts: string },
+  ): Promise<{ attempts: number; channel?: string; ts?: string; via: 'api' | 'webhook' }> {
+    if (api && channel.channel) {
+      try {
+        const posted = await api.post(thread?.channel ?? channel.channel, payload, thread?.ts);
+        return { ...posted, via: 'api' };
+      } catch (error) {
+        if (!(error instanceof SlackApiError) || error.failure.transient || !channel.webhookUrl) throw error;
+        logger?.warn(
+          { channel: name, code: error.failure.code },
+          `slack: ${error.message}; sending through the channel's webhook instead`,
+        );
+      }
+    }
+    if (!channel.webhookUrl)
+      throw new ConfigError(`slack.channels.${name}: no webhookUrl and no bot token to post with`);
+    return { attempts: await post(name, channel.webhookUrl, payload), via: 'webhook' };
+  }
+
+  function render(message: NotifyMessage, channel: SlackChannel): SlackPayload {
+    return maskDeep(renderSlackMessage({ ...message, mention: message.mention ?? channel.mention }));
+  }
+
+  /** One incident, one conversation (see IncidentRef in types.ts). */
+  async function sendIncident(
+    name: string,
+    channel: SlackChannel,
+    message: NotifyMessage,
+    ref: NonNullable<SendOptions['incident']>,
+    threads: ThreadStore,
+  ): Promise<SentMessage> {
+    const key = `${name}:${ref.key}`;
+    const thread = await threads.get(key);
+    const at = now();
+    const record: SentMessage = { channel: name, message, delivered: false };
+    if (ref.resolved) {
+      const payload = render(message, channel);
+      record.text = payload.text;
+      if (thread?.ts && thread.channelId && api) {
+        const reply = await api.post(thread.channelId, payload, thread.ts);
+        await api
+          .update(thread.channelId, thread.ts, render(incidentMessage(thread, 'resolved', message), channel))
+          .catch((error: unknown) =>
+            logger?.warn(
+              { channel: name },
+              `slack: could not update the incident's message: ${scrub(String(error))}`,
+            ),
+          );
+        record.ts = reply.ts;
+      } else await deliver(name, channel, payload);
+      await threads.delete(key);
+      record.delivered = true;
+      record.incident = 'resolved';
+      return record;
+    }
+    if (!thread) {
+      const payload = render(message, channel);
+      record.text = payload.text;
+      const posted = await deliver(name, channel, payload);
+      const opened: ThreadRecord = {
+        mode: posted.via === 'api' ? 'thread' : 'webhook',
+        channelId: posted.channel,
+        ts: posted.ts,
+        count: 1,
+        openedAt: at.toISOString(),
+        lastPostAt: at.toISOString(),
+        parent: message,
+      };
+      await threads.set(key, opened);
+      record.delivered = true;
+      record.incident = 'parent';
+      record.ts = posted.ts;
+      return record;
+    }
+    const count = thread.count + 1;
+    if (thread.mode === 'thread' && thread.ts && thread.channelId && api) {
+      const payload = render(message, channel);
+      record.text = payload.text;
+      const reply = await api.post(thread.channelId, payload, thread.ts);
+      await threads.set(key, { ...thread, count, lastPostAt: at.toISOString() });
+      await api
+        .update(
+          thread.channelId,
+          thread.ts,
+          render(incidentMessage({ ...thread, count }, 'failing'), channel),
+        )
+        .catch((error: unknown) =>
+          logger?.warn(
+            { channel: name },
+            `slack: could not update the incident's message: ${scrub(String(error))}`,
+          ),
+        );
+      record.delivered = true;
+      record.incident = 'reply';
+      record.ts = reply.ts;
+      return record;
+    }
+    // Webhook: no thread to reply in; one reminder an hour at most, with the count.
+    const again = incidentMessage({ ...thread, count }, 'still-failing', message);
+    const payload = render(again, channel);
+    record.text = payload.text;
+    if (at.getTime() - Date.parse(thread.lastPostAt) < STILL_FAILING_EVERY_MS) {
+      await threads.set(key, { ...thread, count });
+      record.incident = 'held';
+      logger?.info(
+        { channel: name, title: message.title, count },
+        'slack: incident still failing, said less than an hour ago',
+      );
+      return record;
+    }
+    await deliver(name, channel, payload);
+    await threads.set(key, { ...thread, count, lastPostAt: at.toISOString() });
+    record.delivered = true;
+    record.incident = 'update';
+    return record;
+  }
+
+  async function send(
+    channelName: string | undefined,
+    input: NotifyMessage,
+    sendOptions: SendOptions = {},
+  ): Promise<SentMessage> {
+    const runUrl =
+      input.context.runUrl ?? (input.context.runId ? options.runUrl?.(input.context.runId) : undefined);
+    const message = maskDeep(runUrl ? { ...input, context: { ...input.context, runUrl } } : input);
     const names = Object.keys(channels);
     if (names.length === 0) {
       // Slack is not configured: the run goes on, the message stays in the run report.
@@ -159,15 +324,21 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
         `slack.channels.${name}: unknown Slack channel "${name}" (configured: ${known(channels)})`,
       );
     }
-    const payload = maskDeep(renderSlackMessage({ ...message, mention: message.mention ?? channel.mention }));
+    const payload = render(message, channel);
     const record: SentMessage = { channel: name, message, delivered: false, text: payload.text };
     if (dryRun) {
       sent.push(record);
       logger?.info({ channel: name, title: message.title }, 'slack: dry run, not sent');
       return record;
     }
-    const attempts = await post(name, channel.webhookUrl, payload);
+    if (sendOptions.incident && options.threads) {
+      const done = await sendIncident(name, channel, message, sendOptions.incident, options.threads);
+      sent.push(done);
+      return done;
+    }
+    const { attempts, ts } = await deliver(name, channel, payload);
     record.delivered = true;
+    record.ts = ts;
     sent.push(record);
     logger?.debug({ channel: name, title: message.title, attempts }, 'slack: sent');
     return record;

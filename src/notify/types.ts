@@ -19,6 +19,14 @@ export interface NotifyField {
   url?: string;
 }
 
+export interface NotifyDecision {
+  text: string;
+  /** `release-bot:approve`, `release-bot:decline` (src/slack-app/actions.ts). */
+  actionId: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
 /** A list entry: untrusted text, optionally linking somewhere (a failed job, a commit). */
 export type NotifyItem = string | { text: string; url?: string };
 
@@ -36,12 +44,35 @@ export interface NotifyMessage {
   itemsTitle?: string;
   /** Link buttons (MR, pipeline, compare, approval issue). */
   links?: NotifyLink[];
+  /**
+   * Decision buttons (Approve / Decline) answered by the Slack app's /slack/actions (config
+   * `slack.app`); `value` is the bot's own JSON, returned as is with the click.
+   */
+  decisions?: NotifyDecision[];
   /** Trusted mention from the config (`<!subteam^S0123>` or `@gitaly-team`): the only mention that survives. */
   mention?: string;
   /** "What to do next", shown prominently. Untrusted. */
   nextStep?: string;
-  /** Footer context: job and run id. */
-  context: { job: string; runId?: string; dryRun?: boolean };
+  /** Why, in one sentence: the plain-text fallback (a phone notification) shows it under the title. Untrusted. Default: the first section. */
+  reason?: string;
+  /** Footer context: job and run id; `runUrl` (the run's page, from `server.publicUrl`) is filled by the notifier. */
+  context: { job: string; runId?: string; dryRun?: boolean; runUrl?: string };
+}
+
+/**
+ * One incident, one conversation: the first message of `key` becomes the parent; later ones go in
+ * its thread and update the parent ("still failing (3)"); `resolved` updates the parent and
+ * replies in the thread, then ends the conversation. With webhooks only (no threads), the first
+ * message is posted, later ones at most once an hour as "still failing (n)", and the recovery.
+ */
+export interface IncidentRef {
+  /** Stable per incident subject: `ref:gitlab:org/app:main`. */
+  key: string;
+  resolved?: boolean;
+}
+
+export interface SendOptions {
+  incident?: IncidentRef;
 }
 
 export interface SentMessage {
@@ -51,6 +82,10 @@ export interface SentMessage {
   delivered: boolean;
   /** The plain-text fallback as rendered (masked), for dry-run output and run reports. */
   text?: string;
+  /** In an incident: `parent` (opened it), `reply` (in its thread), `update` (webhook "still failing"), `held` (not sent: said less than an hour ago), `resolved`. */
+  incident?: 'parent' | 'reply' | 'update' | 'held' | 'resolved';
+  /** Slack's message timestamp (bot-token mode). */
+  ts?: string;
 }
 
 export interface Notifier {
@@ -58,7 +93,7 @@ export interface Notifier {
    * Send to a named channel from the config (`slack.channels.<name>`), or the default channel.
    * In dry-run nothing is sent; the message is only recorded.
    */
-  send(channel: string | undefined, message: NotifyMessage): Promise<SentMessage>;
+  send(channel: string | undefined, message: NotifyMessage, options?: SendOptions): Promise<SentMessage>;
   /** Messages sent (or, in dry-run, not sent) through this notifier, for run reports. */
   readonly sent: SentMessage[];
 }

@@ -5,6 +5,7 @@ import type { Forge } from '../forges/types.js';
 import type { Notifier } from '../notify/types.js';
 import type { ResultStatus, Trigger } from '../store/run-status.js';
 import type { Store } from '../store/types.js';
+import type { Verdict } from './verdict.js';
 
 /**
  * The job contract. A job is defined once with `defineJob` and registered in app/jobs.ts.
@@ -15,6 +16,7 @@ import type { Store } from '../store/types.js';
 
 // Defined with the store that records them (the store must not import the runner).
 export type { ResultStatus, RunStatus, Trigger } from '../store/run-status.js';
+export type { Verdict, VerdictKind } from './verdict.js';
 
 export interface Action {
   /** Machine-readable kind: `create-branch`, `open-mr`, `post-note`, `move-branch`, … */
@@ -49,6 +51,11 @@ export interface JobResult {
   items?: ItemResult[];
   /** Job-specific details kept in history (plan data, evidence); JSON-serialisable. */
   details?: Record<string, unknown>;
+  /**
+   * What the run found per subject (src/runner/verdict.ts): `alert` opens an alert that stays
+   * open until the subject is reported `healthy`; subjects left out keep their alerts.
+   */
+  verdicts?: Verdict[];
 }
 
 export interface JobSentry {
@@ -101,6 +108,8 @@ export interface JobContext {
   args: Record<string, unknown>;
   /** Report progress on long work (logged, and shown on a TTY). */
   progress(message: string): void;
+  /** This run's page on the status server (`server.publicUrl`), for links in messages and issues. */
+  runUrl?: string;
 }
 
 export interface CliOption {

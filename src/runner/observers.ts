@@ -1,5 +1,7 @@
 import type { ForgeRequestEvent } from '../forges/http.js';
 import type { RunStatus, Trigger } from './job.js';
+import type { Verdict } from './verdict.js';
+import type { AlertTransition } from './verdicts.js';
 
 /**
  * What the runner reports to, kept as small interfaces so the heavy implementations
@@ -46,6 +48,8 @@ export interface RunnerMetrics {
   runStarted(job: string): void;
   runFinished(job: string, status: RunStatus, durationMs: number): void;
   forgeRequest(event: ForgeRequestEvent): void;
+  /** A real run's verdicts and the alerts they opened, kept or closed. */
+  verdicts?(job: string, verdicts: Verdict[], alerts: AlertTransition[]): void;
 }
 
 export const noopSentry: RunnerSentry = {

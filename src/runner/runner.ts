@@ -25,6 +25,8 @@ import { createLeaseFence } from './fence.js';
 import { recordRun } from './record.js';
 import { createWriteGate, executeJob } from './plan.js';
 import { notifyStreak } from './streak.js';
+import { applyVerdicts, type AlertTransition } from './verdicts.js';
+import { runUrlOf } from './run-url.js';
 import { suggest } from '../config/issues.js';
 import { controlVerdict, frozenResult, frozenSummary, pausedSummary } from '../control/gate.js';
 
@@ -277,6 +279,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     let result: JobResult | null = null;
     let failure: unknown;
 
+    const runUrl = runUrlOf(deps.config, runId);
+    // Every Sentry event of the run links back to its page.
+    const withRunUrl = (extra?: Record<string, unknown>) => (runUrl ? { ...extra, runUrl } : extra);
     const kinds = new Set<ForgeKind>(Object.values(deps.config.forges).map((f) => f.type));
     const execute = async (): Promise<JobResult> => {
       for (;;) {
@@ -301,8 +306,10 @@ export function createRunner(deps: RunnerDeps): Runner {
           notifier: deps.notifier(writeFree),
           slackChannel: settings.slackChannel,
           sentry: {
-            captureMessage: (message, options) => sentry.captureMessage(message, tags, options),
-            captureException: (error, options) => sentry.captureFailure(error, tags, options),
+            captureMessage: (message, options) =>
+              sentry.captureMessage(message, tags, { ...options, extra: withRunUrl(options?.extra) }),
+            captureException: (error, options) =>
+              sentry.captureFailure(error, tags, { ...options, extra: withRunUrl(options?.extra) }),
           },
           store: deps.store,
           state: stateFor(job.name),
@@ -311,6 +318,7 @@ export function createRunner(deps: RunnerDeps): Runner {
           config: deps.config,
           args,
           progress: (message) => log.info({ progress: true }, message),
+          runUrl,
         };
         try {
           const aborted = new Promise<never>((_, reject) => {
@@ -380,6 +388,21 @@ export function createRunner(deps: RunnerDeps): Runner {
         ? mask(result?.summary ?? '')
         : null;
     if (failure && !(failure instanceof AbortedError)) log.error({ err: failure }, 'run failed');
+    // What the run found (alerts opened, kept, closed), written before the run so its log has them.
+    let alerts: AlertTransition[] | undefined;
+    if (result?.verdicts?.length && !writeFree) {
+      alerts = await applyVerdicts({
+        store: deps.store,
+        job: job.name,
+        runId,
+        verdicts: result.verdicts,
+        now: now(),
+        log,
+      }).catch((error: unknown) => {
+        log.error({ err: error }, `could not record the run's verdicts: ${errorMessage(error)}`);
+        return undefined;
+      });
+    }
     log.info(
       { status, durationMs: finishedAt.getTime() - startedAt.getTime() },
       `run ${status}: ${result?.summary ?? errorText ?? ''}`,
@@ -401,12 +424,16 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (!fence.lost() && recorded)
       await deps.store.releaseLease(leaseKey, leaseHolder).catch(() => undefined);
     metrics.runFinished(job.name, status, record.durationMs ?? 0);
+    if (alerts && result?.verdicts) metrics.verdicts?.(job.name, result.verdicts, alerts);
 
     if (status === 'failed' && failure && !(failure instanceof ConfigError)) {
-      await sentry.captureFailure(failure, tags).catch(() => undefined);
+      await sentry.captureFailure(failure, tags, { extra: withRunUrl() }).catch(() => undefined);
     } else if (status === 'failed' && result) {
       await sentry
-        .captureMessage(`${job.name} failed: ${result.summary}`, tags, { level: 'error' })
+        .captureMessage(`${job.name} failed: ${result.summary}`, tags, {
+          level: 'error',
+          extra: withRunUrl(),
+        })
         .catch(() => undefined);
     }
     // The streak needs the store's history: with the store unreachable there is none to tell.

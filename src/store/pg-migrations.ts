@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { PG_ALERTS_MIGRATION } from './pg-alerts.js';
 
 /**
  * Versioned schema of the PostgreSQL store. Append a migration, never edit one that shipped:
@@ -76,6 +77,8 @@ export const PG_MIGRATIONS: string[] = [
      outcome text NOT NULL
    );
    CREATE INDEX commands_at ON commands (at DESC, id DESC);`,
+  // Alerts per job and subject (src/store/alerts.ts).
+  PG_ALERTS_MIGRATION,
 ];
 
 /**

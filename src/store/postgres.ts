@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { registerSecret } from '../secrets/masker.js';
 import { storeTimeoutFromEnv, withDeadline } from './deadline.js';
+import { pgAlerts } from './pg-alerts.js';
 import { migratePostgres } from './pg-migrations.js';
 import { cleanText, RUN_COLUMNS, toJson, toParam, toRecord, type PgRunRow } from './pg-rows.js';
 import type { CommandRecord, ControlEntry, Lease, RunQuery, Store } from './types.js';
@@ -346,6 +347,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         outcome: r.outcome,
       }));
     },
+
+    ...pgAlerts((sql, values) => query<{ data: unknown }>(sql, values)),
 
     async close() {
       if (closed) return;

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sqliteAlerts, SQLITE_ALERTS_MIGRATION } from './sqlite-alerts.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
 import type { CommandRecord, ControlEntry, Lease, RunQuery, RunRecord, Store } from './types.js';
 
@@ -43,6 +44,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE commands (id TEXT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, via TEXT NOT NULL,
      command TEXT NOT NULL, ok INTEGER NOT NULL, outcome TEXT NOT NULL);
    CREATE INDEX commands_at ON commands (at DESC);`,
+  // Alerts per job and subject (src/store/alerts.ts).
+  SQLITE_ALERTS_MIGRATION,
 ];
 
 const RUN_COLUMNS =
@@ -357,6 +360,8 @@ export function openSqliteStore(path: string): Store {
         outcome: r.outcome,
       }));
     },
+
+    ...sqliteAlerts(db),
 
     async close() {
       db.close();

@@ -1,3 +1,4 @@
+import type { AlertStore } from './alerts.js';
 import type { RunStatus, Trigger } from './run-status.js';
 
 /**
@@ -74,7 +75,7 @@ export interface Lease {
   expiresAt: Date;
 }
 
-export interface Store {
+export interface Store extends AlertStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Apply migrations (safe when several processes start at once). */
   migrate(): Promise<void>;

@@ -70,12 +70,13 @@ describe.skipIf(!url)('concurrent migrations on PostgreSQL', () => {
     const versions = await admin.query<{ version: number }>(
       `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
     );
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
     const tables = await admin.query<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
       [schema],
     );
     expect(tables.rows.map((r) => r.name)).toEqual([
+      'alerts',
       'commands',
       'controls',
       'last_runs',

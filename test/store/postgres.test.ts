@@ -47,11 +47,12 @@ describe.skipIf(!url)('PostgreSQL', () => {
       const { rows } = await client.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(rows.map((r) => r.version)).toEqual([1, 2]);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
       const tables = await client.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'alerts',
         'commands',
         'controls',
         'last_runs',

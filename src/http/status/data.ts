@@ -9,6 +9,7 @@ import { timeIn } from './format.js';
 import { readPending, type PendingAction } from './pending.js';
 import { readLinks, readLogLine, readResult, type LogLine, type ShownResult } from './result.js';
 import { controlsSnapshot, type ControlsSnapshot } from '../../control/actions.js';
+import { alertEntry, readVerdicts, type AlertEntry, type ShownVerdict } from './alerts.js';
 import { activeFreeze, type ActiveFreeze } from '../../control/freezes.js';
 import type { ActivePause } from '../../control/pauses.js';
 
@@ -71,6 +72,8 @@ export interface JobStatus {
   paused: ActivePause | null;
   /** A freeze in force now: runs plan but write nothing. */
   frozen: ActiveFreeze | null;
+  /** Open alerts of this job (the world it watches needs a human, whatever the run status). */
+  alerts: number;
 }
 
 export interface PendingEntry extends PendingAction {
@@ -82,6 +85,8 @@ export interface PendingEntry extends PendingAction {
 export interface StatusData {
   generatedAt: string;
   timezone: string;
+  /** Open alerts, oldest first: shown red, on top of "Waiting for a human". */
+  alerts: AlertEntry[];
   pending: PendingEntry[];
   jobs: JobStatus[];
   /** Pauses, holds and freezes (src/control/). */
@@ -93,6 +98,8 @@ export interface RunDetail {
   timezone: string;
   result: ShownResult | null;
   pending: PendingAction[];
+  /** What the run found per subject, with its evidence. */
+  verdicts: ShownVerdict[];
   logs: LogLine[];
 }
 
@@ -250,10 +257,12 @@ export function createStatusReader(source: StatusSource): StatusReader {
         problem: null,
       }));
     const all = [...infos, ...orphans];
-    const [histories, controls] = await Promise.all([
+    const [histories, controls, openAlerts] = await Promise.all([
       Promise.all(all.map((info) => historyOf(info.name, last[info.name]))),
       controlsSnapshot({ store: source.store, config: source.config, now: () => at }),
+      source.store.listAlerts({ state: 'open' }),
     ]);
+    const alerts = maskDeep(openAlerts.map(alertEntry));
     const pauses = new Map(controls.pauses.map((p) => [p.job, p]));
     const pending: PendingEntry[] = [];
     const jobs: JobStatus[] = all.map((info, i): JobStatus => {
@@ -279,6 +288,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
         runs,
         paused: pauses.get(info.name) ?? null,
         frozen: activeFreeze(source.config.freezes, info.name, at, source.config.timezone),
+        alerts: alerts.filter((a) => a.job === info.name).length,
       };
     });
     // Configured jobs first, in registry order; then the rest.
@@ -287,6 +297,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
     return {
       generatedAt: at.toISOString(),
       timezone: source.config.timezone,
+      alerts,
       pending,
       jobs,
       controls: maskDeep(controls),
@@ -303,6 +314,7 @@ export function createStatusReader(source: StatusSource): StatusReader {
       timezone: byName.get(record.job)?.timezone ?? source.config.timezone,
       result: result === null || result === undefined ? null : readResult(result),
       pending: readPending(result) ?? [],
+      verdicts: readVerdicts(result),
       logs: logs.map((line) => readLogLine(line, startedAt)),
     });
   }

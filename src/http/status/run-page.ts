@@ -4,6 +4,7 @@ import { h, link, type Html } from './html.js';
 import { layout, statusBadge } from './layout.js';
 import { PENDING_LABELS } from './pending.js';
 import type { LogLine, ShownResult } from './result.js';
+import { verdictsSection } from './alerts.js';
 
 /** `GET /runs/:id`: one run — facts and timings, error, plan/actions, items, links, log. */
 
@@ -65,6 +66,7 @@ export function renderRunPage(detail: RunDetail): string {
 </dl>
 ${run.error ? h`<h3>Error</h3><div class="error" id="error">${run.error}</div>` : ''}
 ${pending.length ? h`<h3>Waiting for a human</h3><ul>${pending}</ul>` : ''}
+${verdictsSection(detail.verdicts)}
 ${actionsSection(result, run.dryRun)}
 ${itemsSection(result)}
 ${links.length ? h`<h3>Links</h3><p class="links">${links.map((l) => link(l.url, l.text))}</p>` : ''}

@@ -1,14 +1,18 @@
-import type { JobStatus, PendingEntry, StatusData } from './data.js';
+import type { JobStatus, StatusData } from './data.js';
 import { relative, timeIn, took } from './format.js';
 import { h, link, type Html } from './html.js';
 import { layout, statusBadge } from './layout.js';
 import { PENDING_LABELS } from './pending.js';
 import { runHref, runStrip, stripLegend } from './strip.js';
+import { alertItems } from './alerts.js';
 
 /** `GET /`: what waits for a human, then every job — schedule, next runs, last result, run strip. */
 
-function pendingSection(pending: PendingEntry[], now: Date, timezone: string): Html {
-  if (pending.length === 0)
+function pendingSection(data: StatusData, now: Date): Html {
+  const { pending, timezone } = data;
+  // Open alerts first, in red: the world needs a human even when every run was "ok".
+  const alerts = alertItems(data.alerts, now, timezone);
+  if (pending.length === 0 && alerts.length === 0)
     return h`<section class="card pending" id="pending"><h2>Waiting for a human</h2><p class="muted small">Nothing waits for a human.</p></section>`;
   const items = pending.map((p) => {
     const since = p.since
@@ -16,7 +20,8 @@ function pendingSection(pending: PendingEntry[], now: Date, timezone: string): H
       : '';
     return h`<li><span class="kind">${PENDING_LABELS[p.kind] ?? p.kind}</span>${p.url ? link(p.url, p.title, { className: 'pending-link' }) : p.title} <span class="muted small">— ${p.job}${since} · <a href="${runHref(p.runId)}">run</a></span></li>`;
   });
-  return h`<section class="card pending" id="pending"><h2>Waiting for a human (${pending.length})</h2><ul>${items}</ul></section>`;
+  const red = alerts.length ? ' has-alerts' : '';
+  return h`<section class="card pending${red}" id="pending"><h2>Waiting for a human (${alerts.length + pending.length})</h2>${alerts.length ? h`<ul class="alerts" id="alerts">${alerts}</ul>` : ''}${items.length ? h`<ul>${items}</ul>` : ''}</section>`;
 }
 
 /** Paused jobs, held components and freezes: what keeps the bot from writing, and until when. */
@@ -77,6 +82,9 @@ function jobCard(job: JobStatus, now: Date): Html {
     job.paused ? h`<span class="badge s-skipped" title="${job.paused.reason}">paused</span>` : '',
     job.frozen ? h`<span class="badge s-skipped" title="${job.frozen.reason}">frozen</span>` : '',
     job.last ? statusBadge(job.last.status) : '',
+    job.alerts
+      ? h`<a class="badge s-alert" href="#alerts" title="the run worked; what it watches needs a human">${job.alerts} alert${job.alerts === 1 ? '' : 's'} open</a>`
+      : '',
   ];
   const strip = job.runs.length
     ? h`${runStrip(job.runs, job.timezone, `last ${job.runs.length} runs of ${job.name}`)}${stripLegend(job.runs)}`
@@ -97,7 +105,7 @@ export function renderStatusPage(data: StatusData): string {
   const rest = others.length
     ? h`<p class="others">Not configured: ${others.map((j, i) => h`${i ? ', ' : ''}<span title="${j.description}">${j.name}</span>`)}</p>`
     : '';
-  const body = h`${pendingSection(data.pending, now, data.timezone)}
+  const body = h`${pendingSection(data, now)}
 ${controlsSection(data, now)}
 ${shown.length ? shown.map((j) => jobCard(j, now)) : h`<p class="muted">No job is configured.</p>`}
 ${rest}

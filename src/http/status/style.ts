@@ -28,6 +28,14 @@ section.card { background: #fff; border: 1px solid var(--line); border-radius: 6
 section.pending { border-left: 4px solid #d4a72c; }
 section.pending ul { margin: .5rem 0 0; padding-left: 1.1rem; }
 section.pending li { margin: .25rem 0; }
+section.pending.has-alerts { border-left-color: #cf222e; }
+ul.alerts li.alert { color: #82071e; background: #ffebe9; border: 1px solid #cf222e; border-radius: 6px; padding: .4rem .6rem; list-style: none; margin: .4rem 0 .4rem -1.1rem; }
+ul.alerts .alert-link, ul.alerts b { color: #a40e26; font-weight: 700; }
+.kind.alert-kind { background: #cf222e; border-color: #a40e26; color: #fff; font-weight: 600; }
+.alert-reason, .evidence { white-space: pre-wrap; margin: .2rem 0; }
+.next-step { margin: .2rem 0; }
+.badge.s-alert { background: #cf222e; text-decoration: none; }
+.badge.v-alert { background: #cf222e; } .badge.v-healthy { background: var(--ok); } .badge.v-waiting, .badge.v-unknown { background: var(--noop); }
 .kind { display: inline-block; font-size: .75rem; padding: 0 .4rem; border-radius: 1rem; background: #fff8c5;
   border: 1px solid #d4a72c; margin-right: .3rem; }
 .job-head { display: flex; flex-wrap: wrap; gap: .3rem .8rem; align-items: baseline; }

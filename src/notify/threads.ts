@@ -1,0 +1,69 @@
+import type { NotifyMessage } from './types.js';
+
+/**
+ * What the notifier remembers of an incident's conversation, per channel and incident key: in
+ * bot-token mode the parent message (its channel id and `ts`) so later news goes in its thread
+ * and the parent shows the count; in webhook mode when it last spoke, so "still failing" is said
+ * at most once an hour. Kept in the store (app/app.ts), so a restart continues the conversation.
+ */
+
+export interface ThreadRecord {
+  mode: 'thread' | 'webhook';
+  /** Slack's channel id and the parent's ts (bot-token mode). */
+  channelId?: string;
+  ts?: string;
+  /** Messages of the incident so far (the first included). */
+  count: number;
+  openedAt: string;
+  lastPostAt: string;
+  /** The first message, re-rendered when the parent is updated. Masked. */
+  parent: NotifyMessage;
+}
+
+export interface ThreadStore {
+  get(key: string): Promise<ThreadRecord | undefined>;
+  set(key: string, value: ThreadRecord): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * The parent as it should read now: `failing` (bot: the count on the parent), `still-failing`
+ * (webhook reminder: the latest message with the count), `resolved` (bot: the parent marked
+ * recovered).
+ */
+export function incidentMessage(
+  thread: ThreadRecord,
+  phase: 'failing' | 'still-failing' | 'resolved',
+  latest?: NotifyMessage,
+): NotifyMessage {
+  const parent = thread.parent;
+  const count = { label: 'Failures so far', value: String(thread.count) };
+  if (phase === 'still-failing') {
+    const base = latest ?? parent;
+    return {
+      ...base,
+      title: `still failing (${thread.count}): ${base.title}`,
+      fields: [...(base.fields ?? []), count],
+    };
+  }
+  if (phase === 'failing')
+    return {
+      ...parent,
+      title: `${parent.title} — still failing (${thread.count})`,
+      fields: [...(parent.fields ?? []), count],
+      reason: parent.reason ?? parent.sections?.[0],
+      nextStep: parent.nextStep
+        ? `${parent.nextStep} Later failures are in the thread.`
+        : 'Later failures are in the thread.',
+    };
+  return {
+    ...parent,
+    title: `Recovered: ${parent.title}`,
+    severity: 'success',
+    reason: latest?.title ?? 'recovered',
+    sections: [latest?.title ?? 'Recovered.', ...(parent.sections ?? [])],
+    fields: [...(parent.fields ?? []), { label: 'Failures', value: String(thread.count) }],
+    nextStep: 'Nothing to do: it recovered (see the thread).',
+    mention: undefined,
+  };
+}
