@@ -18,13 +18,24 @@ export const imageRegistrySchema = z
       .string()
       .url()
       .refine((u) => /^https?:\/\//.test(u), 'an http(s) URL')
-      .refine((u) => new URL(u).pathname.replace(/\/+$/, '') === '', 'the registry root, without a path'),
+      .refine((u) => new URL(u).pathname.replace(/\/+$/, '') === '', 'the registry root, without a path')
+      .describe("The registry's base URL: https://registry.gitlab.com, https://ghcr.io."),
     /** Prefix of every repository: `gitlab-org/build/omnibus-gitlab-mirror`, `my-org`. */
-    namespace: repositoryPath.optional(),
+    namespace: repositoryPath
+      .optional()
+      .describe('Prefix of every repository: gitlab-org/build/omnibus-gitlab-mirror, my-org.'),
     /** Basic auth, or the credentials sent to the registry's token endpoint. */
-    username: z.string().min(1).optional(),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Basic auth, or the credentials sent to the registry's token endpoint (Bearer challenge)."),
     /** A secret: use `${NAME}` (a GitLab deploy token, a GitHub token with packages scope). */
-    password: z.string().min(1).optional(),
+    password: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A secret: use ${NAME} (a GitLab deploy token, a GitHub token with write:packages).'),
   })
   .strict()
   .refine((r) => (r.username === undefined) === (r.password === undefined), {
@@ -44,19 +55,24 @@ const tagTemplate = z
 export const imageSchema = z
   .object({
     /** Repository path under each registry's namespace: `gitlab-ee`. */
-    name: repositoryPath,
+    name: repositoryPath.describe("Repository path under each registry's namespace: gitlab-ee."),
     /** The tags of a version: `['{version}-ee.0']`. Default `['{version}']`. */
-    tags: z.array(tagTemplate).min(1).default(['{version}']),
+    tags: z
+      .array(tagTemplate)
+      .min(1)
+      .default(['{version}'])
+      .describe("The version's tags ({version} replaced): ['{version}-ee.0']."),
   })
   .strict();
 
 export const imagesSchema = z
   .object({
-    staging: imageRegistrySchema,
-    public: imageRegistrySchema,
+    staging: imageRegistrySchema.describe('Where the images are staged.'),
+    public: imageRegistrySchema.describe('Where they are published.'),
     repositories: z
       .array(imageSchema)
       .min(1, 'list at least one image')
+      .describe('The images: <namespace>/<name>:<tag> on each side.')
       .superRefine((images, ctx) => {
         const seen = new Set<string>();
         images.forEach((image, i) => {
