@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { openCatFile, parseCommitObject } from './git-batch.js';
+import { createObjectWriter, plainIdent, plainPath } from './git-objects-writer.js';
 
 /**
  * Real git underneath the simulator: each project is a bare repository and every commit,
@@ -199,12 +201,13 @@ export function openRepo(dir: string): GitRepo {
     return value;
   }
   let indexCounter = 0;
+  // Reads go through one long-lived cat-file process (git-batch.ts), not a process each.
+  const cat = openCatFile(dir, { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir });
+  const objects = createObjectWriter(dir, cat);
 
   async function resolve(ref: string): Promise<string | null> {
     if (!ref || ref.startsWith('-')) return null;
-    const { stdout, code } = await run(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    if (code !== 0) return null;
-    return stdout.toString().trim() || null;
+    return (await cat.info(`${ref}^{commit}`))?.sha ?? null;
   }
 
   async function writeTree(parent: string | null, files: FileChanges): Promise<string> {
@@ -244,21 +247,33 @@ export function openRepo(dir: string): GitRepo {
   }
 
   async function readFileUncached(ref: string, path: string): Promise<Buffer | null> {
-    const { stdout, code } = await run(dir, ['cat-file', 'blob', `${ref}:${path}`]).catch(() => ({
-      stdout: Buffer.alloc(0),
-      code: 128,
-    }));
-    return code === 0 ? stdout : null;
+    if (ref.startsWith('-')) return null;
+    const object = await cat.contents(`${ref}:${path}`);
+    return object?.type === 'blob' ? object.content : null;
   }
 
   async function blobShaUncached(ref: string, path: string): Promise<string | null> {
-    const { stdout, code } = await run(dir, ['rev-parse', '--verify', '--quiet', `${ref}:${path}`]).catch(
-      () => ({
-        stdout: Buffer.alloc(0),
-        code: 128,
-      }),
-    );
-    return code === 0 ? stdout.toString().trim() : null;
+    if (ref.startsWith('-')) return null;
+    return (await cat.info(`${ref}:${path}`))?.sha ?? null;
+  }
+
+  async function readCommit(rev: string): Promise<GitCommit | null> {
+    const object = await cat.contents(`${rev}^{commit}`);
+    if (!object) return null;
+    const raw = parseCommitObject(object.sha, object.content);
+    const message = raw.message.replace(/\n+$/, '');
+    return {
+      sha: raw.sha,
+      parents: raw.parents,
+      authorName: raw.author.name,
+      authorEmail: raw.author.email,
+      authoredAt: raw.author.at,
+      committerName: raw.committer.name,
+      committerEmail: raw.committer.email,
+      committedAt: raw.committer.at,
+      message,
+      title: message.split('\n')[0] ?? '',
+    };
   }
 
   const repo: GitRepo = {
@@ -296,6 +311,11 @@ export function openRepo(dir: string): GitRepo {
         });
     },
     async writeCommit({ parent, files, message, author, date }) {
+      // Written in-process unless git would have to clean something up (then git decides).
+      if (plainIdent(author.name) && plainIdent(author.email) && Object.keys(files).every(plainPath)) {
+        const tree = await objects.tree(parent, files);
+        return objects.commit({ tree, parents: parent ? [parent] : [], person: author, date, message });
+      }
       const tree = await writeTree(parent, files);
       const args = ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'];
       return (await text(dir, args, { input: message, env: personEnv(author, date) })).trim();
@@ -315,13 +335,10 @@ export function openRepo(dir: string): GitRepo {
     async getCommit(sha) {
       const cached = commitCache.get(sha);
       if (cached) return cached;
-      const full = await resolve(sha);
-      if (!full) return null;
-      const hit = commitCache.get(full);
-      if (hit) return hit;
-      const [commit] = parseLog(await text(dir, ['log', '-1', `--format=${LOG_FORMAT}`, full]));
+      if (!sha || sha.startsWith('-')) return null;
+      const commit = await readCommit(sha);
       if (!commit) return null;
-      commitCache.set(full, commit);
+      commitCache.set(commit.sha, commit);
       return commit;
     },
     async countCommits(ref, exclude) {
