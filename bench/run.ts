@@ -24,6 +24,7 @@ const BENCHES = [
   'store-history',
   'cost',
   'promote-packages',
+  'promote-images',
   'status-page',
   'jobs-requests',
   'history-cost',
