@@ -67,6 +67,10 @@ export default defineJob({
             .map((a) => `${plan.records[a.key]?.component ?? a.key} → ${a.environment}`)
             .join(', ')}`
         : '',
+      ...plan.events.map(
+        (e) =>
+          `${plan.records[e.key]?.component ?? e.key} ${e.kind === 'failed' ? 'in a failed deployment to' : 'rolled back on'} ${e.environment}`,
+      ),
       plan.newBumps.length ? `${plan.newBumps.length} new bump(s) followed` : '',
       failures.length ? `${failures.length} effect(s) failed` : '',
     ]

@@ -49,6 +49,7 @@ export interface FollowPlan extends Plan<Step> {
   scanned: boolean;
   newBumps: string[];
   arrivals: { key: string; environment: string }[];
+  events: { key: string; kind: string; environment: string }[];
   channel: string | undefined;
 }
 
@@ -89,6 +90,7 @@ export async function planRun(ctx: JobContext, options: Options): Promise<Follow
     scanned: false,
     newBumps: [],
     arrivals: [],
+    events: [],
     channel: options.slackChannel ?? ctx.slackChannel,
   };
 
@@ -150,6 +152,11 @@ export async function planRun(ctx: JobContext, options: Options): Promise<Follow
   }
   for (const a of moved.arrivals) touched.add(bumpRecordKey(a.record));
   for (const e of moved.events) touched.add(bumpRecordKey(e.record));
+  plan.events = moved.events.map((e) => ({
+    key: bumpRecordKey(e.record),
+    kind: e.record.events[e.index]!.kind,
+    environment: e.record.events[e.index]!.environment,
+  }));
   plan.arrivals = moved.arrivals.map((a) => ({ key: bumpRecordKey(a.record), environment: a.environment }));
 
   // 4. Settled bumps are no longer followed.
