@@ -20,7 +20,7 @@ import { optionsSchema, targetName, timingProblems, type Options, type Target } 
 import { describeStep, planRollbackCommand, planVerdict, type DeploymentPlan } from './plan.js';
 import { keys, type PendingRecord } from './records.js';
 import { describeRollback } from './rollback.js';
-import { describeDeployment, subjectOf } from './subject.js';
+import { describeDeployment, subjectOf, type Subject } from './subject.js';
 import { recordVerdict } from './verdict-record.js';
 import { watch } from './verify.js';
 import { realSleep, type Sleep, type WindowReport } from './window.js';
@@ -106,13 +106,38 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
   const sleep = deps.sleep ?? realSleep;
   const migrationsSource = deps.postMigrations ?? recordedMigrations;
 
-  async function handle(
+  /** A deployment whose verdict (or rollback command) is planned: what apply performs. */
+  interface Handled {
+    name: string;
+    target: Target;
+    record: PendingRecord;
+    subject: Subject;
+    plan: DeploymentPlan;
+    report?: WindowReport;
+  }
+
+  /** One line of the run: done already while planning (`outcome`), or a deployment to handle. */
+  interface Entry {
+    name: string;
+    outcome?: Outcome;
+    handled?: Handled;
+  }
+
+  interface Performed {
+    actions: Action[];
+    rollbackError?: string;
+    /** The deployment could not be handled. */
+    error?: string;
+  }
+
+  /** Watches the deployment (or takes the recorded verdict) and plans what to do about it. */
+  async function prepare(
     ctx: JobContext,
     options: Options,
     target: Target,
     record: PendingRecord,
     mode: { manual: boolean; rollbackCommand: boolean },
-  ): Promise<Outcome> {
+  ): Promise<Handled> {
     const subject = subjectOf(target, record.deployment);
     const name = `${targetName(target)} #${record.deployment.id}`;
     const postMigrations = migrationsSource(ctx);
@@ -124,30 +149,44 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       let verdict = record.verdict;
       if (!verdict) {
         ({ verdict, report } = await watch({ ctx, options, target, subject, sleep }));
-        if (!ctx.dryRun && !mode.manual)
+        // Staged: stored when the run applies, so a run killed after that never watches again.
+        if (!mode.manual)
           await ctx.state.set(keys.pending(target, record.deployment.id), { ...record, verdict });
       }
       plan = await planVerdict({ ctx, options, target, subject, verdict, postMigrations });
     }
+    return { name, target, record, subject, plan, ...(report ? { report } : {}) };
+  }
 
-    let actions: Action[];
-    let rollbackError: string | undefined;
-    if (ctx.dryRun) {
-      actions = plan.steps.map((step) => ({
-        kind: step.kind,
-        description: describeStep(plan, step),
-        done: false,
-        subject: name,
-      }));
-    } else {
+  function plannedSteps({ name, plan }: Handled): Action[] {
+    return plan.steps.map((step) => ({
+      kind: step.kind,
+      description: describeStep(plan, step),
+      done: false,
+      subject: name,
+    }));
+  }
+
+  async function perform(ctx: JobContext, { name, target, record, plan }: Handled): Promise<Performed> {
+    try {
       const applied = await applyPlan(ctx, plan);
-      actions = applied.actions;
-      rollbackError = applied.rollback?.error;
       if (plan.verdict) await ctx.state.set(keys.verdict(target, record.deployment.id), plan.verdict);
       await recordVerdict(ctx, plan, applied.rollback);
       await ctx.state.delete(keys.pending(target, record.deployment.id));
+      return { actions: applied.actions, rollbackError: applied.rollback?.error };
+    } catch (error) {
+      if (error instanceof UsageError || ctx.signal.aborted) throw error;
+      ctx.log.error({ err: error, item: name }, `${name} failed`);
+      return { actions: [], error: errorMessage(error) };
     }
+  }
 
+  /** What happened to a handled deployment (`performed` undefined: a dry run, what would happen). */
+  function finish(handled: Handled, performed: Performed | undefined): Outcome {
+    const { name, target, record, subject, plan, report } = handled;
+    if (performed?.error !== undefined) return failedOutcome(name, performed.error);
+    const actions = performed ? performed.actions : plannedSteps(handled);
+    const rollbackError = performed?.rollbackError;
     const verdictText = plan.verdict
       ? plan.verdict.verdict === 'pass'
         ? 'passed'
@@ -156,7 +195,7 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
           : 'inconclusive'
       : 'rollback requested';
     const rollbackText = plan.rollback
-      ? `; ${ctx.dryRun ? 'would ' : ''}${describeRollback(target, record.deployment, plan.rollback)}${rollbackError ? ` — failed: ${rollbackError}` : ''}`
+      ? `; ${performed ? '' : 'would '}${describeRollback(target, record.deployment, plan.rollback)}${rollbackError ? ` — failed: ${rollbackError}` : ''}`
       : '';
     const links: Link[] = [{ text: `${name}`, url: record.deployment.webUrl }];
     for (const a of actions) if (a.url) links.push({ text: a.kind, url: a.url });
@@ -197,25 +236,29 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
     };
   }
 
-  async function guarded(name: string, ctx: JobContext, work: () => Promise<Outcome>): Promise<Outcome> {
+  function failedOutcome(name: string, error: string): Outcome {
+    return {
+      item: { name, status: 'failed', summary: error },
+      actions: [],
+      links: [],
+      details: { item: name, error },
+    };
+  }
+
+  async function guarded(name: string, ctx: JobContext, work: () => Promise<Handled>): Promise<Entry> {
     try {
-      return await work();
+      return { name, handled: await work() };
     } catch (error) {
       if (error instanceof UsageError || ctx.signal.aborted) throw error;
       ctx.log.error({ err: error, item: name }, `${name} failed`);
-      return {
-        item: { name, status: 'failed', summary: errorMessage(error) },
-        actions: [],
-        links: [],
-        details: { item: name, error: errorMessage(error) },
-      };
+      return { name, outcome: failedOutcome(name, errorMessage(error)) };
     }
   }
 
-  async function manual(ctx: JobContext, options: Options, targets: Target[]): Promise<Outcome[]> {
+  async function manual(ctx: JobContext, options: Options, targets: Target[]): Promise<Entry[]> {
     const id = deploymentArg(ctx.args);
     const rollbackCommand = ctx.args.rollback === true;
-    const outcomes: Outcome[] = [];
+    const outcomes: Entry[] = [];
     for (const target of targets) {
       const forge = ctx.forge(target.forge);
       let deployment: Deployment | null;
@@ -243,14 +286,17 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       }
       if (!deployment) {
         outcomes.push({
-          item: {
-            name: targetName(target),
-            status: 'noop',
-            summary: `no successful deployment to ${target.environment} yet`,
+          name: targetName(target),
+          outcome: {
+            item: {
+              name: targetName(target),
+              status: 'noop',
+              summary: `no successful deployment to ${target.environment} yet`,
+            },
+            actions: [],
+            links: [],
+            details: { target: targetName(target) },
           },
-          actions: [],
-          links: [],
-          details: { target: targetName(target) },
         });
         continue;
       }
@@ -258,16 +304,16 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       const record: PendingRecord = { deployment: found, discoveredAt: ctx.now().toISOString() };
       outcomes.push(
         await guarded(`${targetName(target)} #${found.id}`, ctx, () =>
-          handle(ctx, options, target, record, { manual: true, rollbackCommand }),
+          prepare(ctx, options, target, record, { manual: true, rollbackCommand }),
         ),
       );
     }
     return outcomes;
   }
 
-  async function poll(ctx: JobContext, options: Options): Promise<Outcome[]> {
+  async function poll(ctx: JobContext, options: Options): Promise<Entry[]> {
     const outcomes: Outcome[] = [];
-    const work: Promise<Outcome>[] = [];
+    const work: Promise<Entry>[] = [];
     for (const target of options.targets) {
       const name = targetName(target);
       let found;
@@ -321,13 +367,13 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       for (const record of found.records)
         work.push(
           guarded(`${name} #${record.deployment.id}`, ctx, () =>
-            handle(ctx, options, target, record, { manual: false, rollbackCommand: false }),
+            prepare(ctx, options, target, record, { manual: false, rollbackCommand: false }),
           ),
         );
     }
     // Deployments to different environments are watched at the same time, each in its own window.
-    outcomes.push(...(await Promise.all(work)));
-    return outcomes;
+    const watched = await Promise.all(work);
+    return [...outcomes.map((outcome) => ({ name: outcome.item.name, outcome })), ...watched];
   }
 
   return defineJob({
@@ -379,10 +425,23 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
           `--environment ${String(args.environment)} matches ${targets.length} targets; use a target name: ${targets.map(targetName).join(', ')}`,
         );
     },
-    async run(ctx, options) {
-      const outcomes = ctx.args.environment
+    async plan(ctx, options) {
+      const entries = ctx.args.environment
         ? await manual(ctx, options, selected(options, ctx.args))
         : await poll(ctx, options);
+      return { entries, steps: entries.flatMap((e) => (e.handled ? plannedSteps(e.handled) : [])) };
+    },
+    async apply(ctx, { entries }) {
+      // Each deployment's plan is applied on its own: one failing never stops the others.
+      const performed = await Promise.all(
+        entries.map((e) => (e.handled ? perform(ctx, e.handled) : Promise.resolve(undefined))),
+      );
+      return { performed, actions: performed.flatMap((p) => p?.actions ?? []) };
+    },
+    report(_ctx, { entries }, applied) {
+      const outcomes = entries.map(
+        (e, i) => e.outcome ?? finish(e.handled!, applied ? applied.performed[i] : undefined),
+      );
       const items = outcomes.map((o) => o.item);
       const status = combineStatus(items.map((i) => i.status));
       const summary = items
@@ -391,7 +450,6 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       return {
         status,
         summary: summary || 'no targets',
-        actions: outcomes.flatMap((o) => o.actions),
         links: outcomes.flatMap((o) => o.links),
         items,
         details: { deployments: outcomes.map((o) => o.details) },
