@@ -15,7 +15,7 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   if (!m) return undefined;
   const scheme = m[1]!.toLowerCase();
   const params: Record<string, string> = {};
-  const param = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/gy;
+  const param = /\s*([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/gy;
   const rest = m[2]!;
   param.lastIndex = 0;
   for (let p = param.exec(rest); p; p = param.exec(rest))
