@@ -1,5 +1,8 @@
 import { ConfigError, errorMessage, LeaseHeldError } from '../../src/errors.js';
+import type { JobResult } from '../../src/runner/job.js';
+import { foundProblem } from '../../src/runner/verdicts.js';
 import { mask } from '../../src/secrets/masker.js';
+import type { RunRecord } from '../../src/store/types.js';
 
 /**
  * Exit codes (documented in README):
@@ -11,6 +14,12 @@ import { mask } from '../../src/secrets/masker.js';
  *      broken ref) — the bot did its job, the world needs a human
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, alert: 4 } as const;
+
+/** The exit code of a run that ended (no exception): failed, found a problem (an alert verdict), or fine. */
+export function exitCodeOfRun(run: RunRecord, result: JobResult | null): number {
+  if (run.status === 'failed' || run.status === 'aborted') return EXIT.failed;
+  return !run.dryRun && foundProblem(result?.verdicts) ? EXIT.alert : EXIT.ok;
+}
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;

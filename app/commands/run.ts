@@ -1,9 +1,8 @@
 import { openApp } from '../app.js';
 import { UsageError } from '../../src/errors.js';
 import { findJob } from '../../src/runner/runner.js';
-import { foundProblem } from '../../src/runner/verdicts.js';
 import { jobs } from '../jobs.js';
-import { EXIT } from './exit.js';
+import { exitCodeOfRun } from './exit.js';
 import { formatRun } from './format.js';
 import { createLogger } from '../../src/log/logger.js';
 
@@ -61,8 +60,7 @@ export async function runCommand(
       }
     }
     await app.sentry.flush(2000);
-    if (run.status === 'failed' || run.status === 'aborted') return EXIT.failed;
-    return !run.dryRun && foundProblem(result?.verdicts) ? EXIT.alert : EXIT.ok;
+    return exitCodeOfRun(run, result);
   } finally {
     await app.close();
   }
