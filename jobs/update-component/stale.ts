@@ -1,3 +1,4 @@
+import { DeferredReadError, lowPriority } from '../../src/forges/budget.js';
 import type { ChangeRequest } from '../../src/forges/types.js';
 import { checksVerdict } from '../../src/kit/checks.js';
 import { formatDuration } from '../../src/kit/duration.js';
@@ -30,7 +31,14 @@ async function pipelineState(ctx: JobContext, component: Component, mr: ChangeRe
 export async function warnStale(ctx: JobContext, component: Component, mr: ChangeRequest): Promise<boolean> {
   if (await alreadyWarned(ctx, component, mr)) return false;
   const age = formatDuration(ctx.now().getTime() - Date.parse(mr.createdAt));
-  const state = await pipelineState(ctx, component, mr);
+  // Only for the message: when the forge's budget is short it waits for a better time.
+  const state = await lowPriority(`the pipeline of ${component.target.project}!${mr.iid}`, () =>
+    pipelineState(ctx, component, mr),
+  ).catch((error: unknown) => {
+    if (error instanceof DeferredReadError)
+      return 'not read this time (the forge’s rate-limit budget is short)';
+    throw error;
+  });
   await ctx.notifier.send(component.slackChannel ?? ctx.slackChannel, {
     title: `${component.name} version MR has been open for ${age}`,
     severity: 'warning',

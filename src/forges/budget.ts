@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ForgeError } from '../errors.js';
 
 /**
  * The forges' rate-limit budget as their answers tell it, and what a run does when it runs low.
@@ -32,15 +33,18 @@ export interface RateBudget {
   snapshot(resource?: string, now?: number): RateSnapshot | undefined;
 }
 
-/** A low-priority read not sent because the budget is short. */
-export class DeferredReadError extends Error {
+/**
+ * A low-priority read not sent because the budget is short. A ForgeError (status 429) so both
+ * SDK adapters hand it back as itself, not wrapped; only code that asked for `lowPriority` sees it.
+ */
+export class DeferredReadError extends ForgeError {
+  override name = 'DeferredReadError';
   constructor(
     message: string,
-    readonly forge: string,
+    forge: string,
     readonly what: string,
   ) {
-    super(message);
-    this.name = 'DeferredReadError';
+    super(message, 429, forge, what);
   }
 }
 

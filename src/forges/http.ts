@@ -344,7 +344,9 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
       if (isWrite) await options.fence?.guard(`${method} ${mask(url.pathname)} on ${options.forge}`);
       // The forge said nothing is left until its window resets: wait for it (bounded, abortable)
       // rather than be refused, or hand the run back to the runner to retry later.
-      const exhausted = options.rate ? exhaustedWaitMs(options.rate.budget, resource) : undefined;
+      // A retry after a throttled answer is itself the probe of whether the window reset.
+      const exhausted =
+        options.rate && attempt === 0 ? exhaustedWaitMs(options.rate.budget, resource) : undefined;
       if (exhausted !== undefined) {
         if (exhausted > maxRetryAfterMs)
           throw new TransientError(
