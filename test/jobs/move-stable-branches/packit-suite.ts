@@ -268,4 +268,74 @@ export function packitSuite(forge: SimForge): void {
       });
     },
   );
+
+  describe(
+    `move-stable-branches, a dependency never gets ready on ${forge}`,
+    { timeout: PACKIT_TIMEOUT },
+    () => {
+      let w: PackitWorld;
+      let dir: string;
+
+      beforeAll(async () => {
+        dir = mkdtempSync(join(tmpdir(), 'release-bot-notes-'));
+        w = await packitWorld(forge, {
+          sentry: false,
+          ogrStable: true,
+          approval: false,
+          specfileProbe: true,
+        });
+        await w.mergePr('specfile', {
+          title: 'Faster parsing',
+          body: 'RELEASE NOTES BEGIN\nParsing is twice as fast.\nRELEASE NOTES END',
+        });
+        await w.push('packit', 'packit: weekly change');
+      }, PACKIT_TIMEOUT);
+      afterAll(async () => {
+        await w.close();
+        rmSync(dir, { recursive: true, force: true });
+      }, PACKIT_TIMEOUT);
+
+      it('a dry run writes the notes of the planned moves to --notes-file and nothing to the forge', async () => {
+        const file = join(dir, 'preview.md');
+        const since = w.sim.mark();
+        const { run } = await w.run({ dryRun: true, args: { yes: true, notesFile: file } });
+        expect(run.status).toBe('ok');
+        expect(w.writes(since)).toEqual([]);
+        const text = readFileSync(file, 'utf8');
+        expect(text).toContain('#### specfile (');
+        expect(text).toContain('- Parsing is twice as fast. ([specfile');
+        expect(text).toContain('packit: weekly change');
+      });
+
+      it('waits across polls, then stops packit after the timeout, alerting once', async () => {
+        const first = await w.run({ args: { yes: true } });
+        expect(first.run.status).toBe('ok');
+        expect(await w.stable('specfile')).toBe(await w.source('specfile'));
+        const waiting = first.result!.items!.find((i) => i.name === 'packit')!;
+        expect(waiting.summary).toMatch(
+          /waits for specfile: probe for specfile stable [0-9a-f]{12} answered HTTP 404, expected 200 \(waiting since .* UTC, up to 2h\)/,
+        );
+
+        await w.sim.advance(HOUR);
+        const second = await w.run({ args: { yes: true } });
+        expect(second.result!.items!.find((i) => i.name === 'packit')!.status).toBe('skipped');
+        expect(second.run.summary).toContain('waiting: packit');
+
+        w.h.slack.clear();
+        const packit = await w.stable('packit');
+        for (let i = 0; i < 2; i++) {
+          await w.sim.advance(HOUR + 60_000);
+          const { result } = await w.run({ args: { yes: true } });
+          const items = Object.fromEntries(result!.items!.map((it) => [it.name, it]));
+          expect(items.packit!.summary).toMatch(
+            /^stopped: specfile's new stable is not ready: not ready \d+h(\d+m)? after the first look \(timeout 2h\)/,
+          );
+        }
+        expect(await w.stable('packit')).toBe(packit);
+        expect(
+          w.h.slack.messages.filter((m) => (m.payload.text ?? '').includes('will not move')),
+        ).toHaveLength(1);
+      });
+    },
+  );
 }
