@@ -41,9 +41,24 @@ function manifestOf(mediaType: string, json: unknown): BuiltManifest {
   return { mediaType, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
-export function ociImage(arch = 'amd64', layerSizes = [1024, 4096]): BuiltImage {
+/** Docker's v2 media types instead of OCI's (Docker Hub and older build tools push these). */
+const DOCKER = {
+  config: 'application/vnd.docker.container.image.v1+json',
+  layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  manifest: MEDIA_TYPES.dockerManifest,
+  index: MEDIA_TYPES.dockerList,
+};
+const OCI = {
+  config: 'application/vnd.oci.image.config.v1+json',
+  layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  manifest: MEDIA_TYPES.ociManifest,
+  index: MEDIA_TYPES.ociIndex,
+};
+
+export function ociImage(arch = 'amd64', layerSizes = [1024, 4096], docker = false): BuiltImage {
+  const types = docker ? DOCKER : OCI;
   const config = blob(
-    'application/vnd.oci.image.config.v1+json',
+    types.config,
     Buffer.from(
       JSON.stringify({
         architecture: arch,
@@ -53,22 +68,21 @@ export function ociImage(arch = 'amd64', layerSizes = [1024, 4096]): BuiltImage 
       }),
     ),
   );
-  const layers = layerSizes.map((size) =>
-    blob('application/vnd.oci.image.layer.v1.tar+gzip', randomBytes(size)),
-  );
-  const manifest = manifestOf(MEDIA_TYPES.ociManifest, {
+  const layers = layerSizes.map((size) => blob(types.layer, randomBytes(size)));
+  const manifest = manifestOf(types.manifest, {
     schemaVersion: 2,
-    mediaType: MEDIA_TYPES.ociManifest,
+    mediaType: types.manifest,
     config: config.descriptor,
     layers: layers.map((l) => l.descriptor),
   });
   return { manifest, blobs: [config, ...layers], children: [] };
 }
 
-export function ociIndex(children: { image: BuiltImage; arch: string }[]): BuiltImage {
-  const manifest = manifestOf(MEDIA_TYPES.ociIndex, {
+export function ociIndex(children: { image: BuiltImage; arch: string }[], docker = false): BuiltImage {
+  const type = docker ? DOCKER.index : OCI.index;
+  const manifest = manifestOf(type, {
     schemaVersion: 2,
-    mediaType: MEDIA_TYPES.ociIndex,
+    mediaType: type,
     manifests: children.map(({ image, arch }) => ({
       mediaType: image.manifest.mediaType,
       digest: image.manifest.digest,

@@ -124,6 +124,29 @@ describe.runIf(registryAvailable)('image promotion against a real registry', () 
     skopeoPull(pub, 'public/multi:2.0.0-ee.0', true);
   });
 
+  it('copies a Docker v2 manifest list the same way, media types kept', async () => {
+    const index = ociIndex(
+      [
+        { image: ociImage('amd64', [900], true), arch: 'amd64' },
+        { image: ociImage('arm64', [950], true), arch: 'arm64' },
+      ],
+      true,
+    );
+    await pushImage(clientOf(staging), 'staging/docker', '2.1.0', index);
+    const run = await promoteImages(
+      imagesContext(),
+      imagesOptions(staging, pub, [{ name: 'docker', tags: ['{version}'] }]),
+      '2.1.0',
+    );
+    expect(run.items[0]).toMatchObject({ status: 'ok' });
+    const copied = await clientOf(pub).getManifest('public/docker', '2.1.0');
+    expect(copied).toMatchObject({
+      digest: index.manifest.digest,
+      mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    });
+    skopeoPull(pub, 'public/docker:2.1.0', true);
+  });
+
   it('dry run lists every blob and manifest it would copy and writes nothing', async () => {
     const index = ociIndex([
       { image: ociImage('amd64', [100, 200]), arch: 'amd64' },
