@@ -110,10 +110,22 @@ export function evaluateApprovals(input: {
   const allowed = new Set(input.approvers.map((a) => a.toLowerCase()));
   const box = checkboxText(input.hash);
   const state: ApprovalState = { approvedBy: null, ignored: [] };
-  const notes = input.notes
-    .filter((n) => n.id > input.marker.afterNote && n.author.toLowerCase() !== input.bot.toLowerCase())
-    .sort((a, b) => a.id - b.id);
+  const isBot = (n: Note) => n.author.toLowerCase() === input.bot.toLowerCase();
+  const notes = input.notes.filter((n) => n.id > input.marker.afterNote).sort((a, b) => a.id - b.id);
   for (const note of notes) {
+    if (isBot(note)) {
+      // The bot's record of an Approve click on Slack (slack-decision.ts), when nobody edited it.
+      const decision = note.system ? undefined : readMarker<NoteMarker>(note.body, NOTE_MARKER);
+      if (
+        decision?.type === 'decision' &&
+        decision.decision === 'approve' &&
+        decision.hash === input.hash &&
+        allowed.has(decision.user.toLowerCase()) &&
+        editedByOthers(note, input.edits)?.length === 0
+      )
+        state.approvedBy = `${decision.user} (Slack button)`;
+      continue;
+    }
     const user = note.author;
     const isApprover = allowed.has(user.toLowerCase());
     if (note.system) {

@@ -1,5 +1,5 @@
 import type { Commit } from '../../src/forges/types.js';
-import type { NotifyItem, NotifyMessage } from '../../src/notify/types.js';
+import type { NotifyDecision, NotifyItem, NotifyMessage } from '../../src/notify/types.js';
 import type { JobContext } from '../../src/runner/job.js';
 import type { GateResult } from './gates.js';
 import type { RepoOutcome } from './move.js';
@@ -26,10 +26,20 @@ export function approvalRequested(
     mention: options.mention,
     items: moving.map((o) => `${o.plan.name}: ${o.summary}`),
     itemsTitle: 'Would move',
-    nextStep: `An approver (${options.approval.approvers.join(', ')}) approves in the issue; the bot moves the branches on its next run.`,
+    nextStep: `An approver (${options.approval.approvers.join(', ')}) approves in the issue${ctx.config.slack.app ? ' or with the buttons below' : ''}; the bot moves the branches on its next run.`,
     links: [{ text: 'Approval issue', url: input.issueUrl }],
+    // With the Slack app, approvers can decide here; the click is checked against this plan.
+    ...(ctx.config.slack.app ? { decisions: decisionButtons(ctx.job, input.hash) } : {}),
     context: context(ctx),
   };
+}
+
+function decisionButtons(job: string, hash: string): NotifyDecision[] {
+  const value = JSON.stringify({ job, hash });
+  return [
+    { text: `Approve plan ${hash}`, actionId: 'release-bot:approve', value, style: 'primary' },
+    { text: 'Decline', actionId: 'release-bot:decline', value, style: 'danger' },
+  ];
 }
 
 export function gatesFailed(

@@ -28,7 +28,9 @@ export type NoteMarker =
   | { type: 'void'; hash: string }
   | { type: 'ignored'; note: number }
   | { type: 'gates'; hash: string; signature: string }
-  | { type: 'report'; hash: string };
+  | { type: 'report'; hash: string }
+  /** An Approve / Decline click on Slack, recorded by the bot (slack-decision.ts). */
+  | { type: 'decision'; hash: string; user: string; decision: 'approve' | 'decline'; slackUser: string };
 
 export function safe(text: string): string {
   return text

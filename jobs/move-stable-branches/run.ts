@@ -13,6 +13,7 @@ import { describeMove, moveBranches, plannedOutcomes, type OutcomeStatus, type R
 import type { Options } from './options.js';
 import { parseOverrides } from './overrides.js';
 import { makePlan, type Plan } from './plan.js';
+import { takeSlackDecision } from './slack-decision.js';
 import {
   notesOfOutcomes,
   releaseNotesItems,
@@ -270,6 +271,9 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
   ctx.progress(`planning ${options.repos.length} repo(s)`);
   const plan = await makePlan(ctx, options, overrides, force);
   refuseMissingStable(ctx, options, plan);
+  // An Approve / Decline button on Slack: recorded on the approval issue before anything else.
+  const decided = ctx.args.decision && !ctx.dryRun ? await takeSlackDecision(ctx, options, plan, bot) : null;
+  if (decided?.result) return decided.result;
   const outcomes = plannedOutcomes(plan.repos);
   if (!outcomes.some((o) => o.status === 'planned')) return nothingToMove(ctx, options, plan, outcomes, bot);
 
@@ -279,7 +283,7 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
 
   const items = () => [...repoItems(outcomes, true), ...gateItems(gates)];
   const moving = outcomes.filter((o) => o.status === 'planned').length;
-  const actions: Action[] = [];
+  const actions: Action[] = [...(decided?.actions ?? [])];
   const links: Link[] = [];
   let approvedBy: string | null = null;
   let issue: ApprovalIssue | null = null;
@@ -304,7 +308,7 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
       items: items(),
       details: details(plan, gates),
     };
-  } else if (ctx.trigger === 'schedule') {
+  } else if (ctx.trigger === 'schedule' || decided) {
     const asked = await askInIssue(ctx, options, {
       plan,
       outcomes,

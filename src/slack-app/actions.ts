@@ -97,10 +97,14 @@ export async function handleAction(deps: SlackDeps, raw: string): Promise<Action
       leaseWaitMs: 30_000,
     })
     .then(
-      async ({ run }) => {
-        const ok = run.status !== 'failed' && run.status !== 'aborted';
+      async ({ run, result }) => {
+        // A job refuses a decision it cannot take (not an approver, outdated plan) in `details`.
+        const refused = (result?.details as { decision?: unknown } | undefined)?.decision === 'refused';
+        const ok = !refused && run.status !== 'failed' && run.status !== 'aborted';
         await log(ok, command, `run ${run.id}: ${run.status}: ${run.summary}`.slice(0, 500));
-        await respond(`${ok ? '✅' : '❌'} ${safe(run.summary).slice(0, 2500)}`, 'in_channel');
+        const mark = refused ? '⛔' : ok ? '✅' : '❌';
+        // Refusals only concern the clicker; what was decided (or failed) the channel sees.
+        await respond(`${mark} ${safe(run.summary).slice(0, 2500)}`, refused ? 'ephemeral' : 'in_channel');
       },
       async (error: unknown) => {
         const why =
