@@ -28,6 +28,7 @@ const BENCHES = [
   'status-page',
   'jobs-requests',
   'history-cost',
+  'conditional-requests',
 ];
 
 const only = process.argv.slice(2);
