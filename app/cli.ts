@@ -230,6 +230,17 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     });
 
   program
+    .command('trace <component> <sha>')
+    .description(
+      'where a component commit is: its bump MR, the deployment that took it to each environment, verify-deployment verdicts, whether rolling back past it is safe (exit 0 on production, 3 unknown, 4 merged not deployed, 5 on some environments, 6 rolled back)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (component: string, sha: string, options: { json?: boolean }) => {
+      const { traceCommand } = await import('./commands/trace.js');
+      process.exitCode = await traceCommand(component, sha, options, program.opts());
+    });
+
+  program
     .command('demo')
     .description(
       'start the forge simulator, run every job against it in a scripted story, print a report, exit',

@@ -7,6 +7,7 @@ import type { RouteHandler } from '../server.js';
 import { createStatusReader, type StatusSource } from './data.js';
 import { renderNotFound, renderRunPage } from './run-page.js';
 import { renderStatusPage } from './status-page.js';
+import { traceRoutes } from './trace-page.js';
 import { CONTENT_SECURITY_POLICY } from './style.js';
 
 /**
@@ -88,10 +89,13 @@ export interface StatusSources {
 }
 
 export function statusPageRoutes(app: StatusSources, scheduler: Scheduler): RouteHandler[] {
-  return createStatusRoutes({
-    config: app.config,
-    jobs: app.jobs,
-    store: app.store,
-    inFlight: () => scheduler.inFlight(),
-  });
+  return [
+    ...createStatusRoutes({
+      config: app.config,
+      jobs: app.jobs,
+      store: app.store,
+      inFlight: () => scheduler.inFlight(),
+    }),
+    ...traceRoutes(app.store),
+  ];
 }
