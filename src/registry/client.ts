@@ -1,4 +1,5 @@
 import { DigestMismatchError, digestOf, digestAlgorithm, shortDigest, verifyingStream } from './digest.js';
+import { DryRunWriteError } from '../errors.js';
 import { answerError, networkError, RegistryError } from './errors.js';
 import { createAuth, pullScope, pushScope, type Credentials } from './auth.js';
 import { parseChallenge } from './challenge.js';
@@ -21,6 +22,11 @@ export interface RegistryClientOptions extends Credentials {
   url: string;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /**
+   * A client that must not write (a job's plan phase, a dry run): every write throws before a
+   * request leaves, so a bug cannot push — the same guard the forge adapters have.
+   */
+  readOnly?: boolean;
 }
 
 export interface ManifestRef {
@@ -100,6 +106,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const url = (path: string) => new URL(`/v2/${path}`, base);
 
   async function send(spec: SendSpec): Promise<Response> {
+    if (options.readOnly && spec.method !== 'GET' && spec.method !== 'HEAD')
+      throw new DryRunWriteError(`${name}: ${spec.what}`);
     const streamed = spec.body instanceof ReadableStream;
     for (let attempt = 0; ; attempt++) {
       const headers = { ...spec.headers, ...(await auth.headers(spec.scopes)) };

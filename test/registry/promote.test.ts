@@ -13,7 +13,16 @@ import {
   startRegistry,
   type RunningRegistry,
 } from './registry-server.js';
-import { clientOf, endpointsOf, imagesContext, imagesOptions, writes, type SeenRequest } from './world.js';
+import { createRegistryClient } from '../../src/registry/client.js';
+import {
+  clientOf,
+  endpointsOf,
+  imagesContext,
+  imagesOptions,
+  recordingFetch,
+  writes,
+  type SeenRequest,
+} from './world.js';
 
 if (!registryAvailable)
   console.warn(
@@ -173,6 +182,14 @@ describe.runIf(registryAvailable)('image promotion against a real registry', () 
     expect(run.items[0]!.summary).toMatch(/^would copy 5 blob\(s\) and 3 manifest\(s\)/);
     expect(writes(seen)).toEqual([]);
     expect(await clientOf(pub).resolve('public/dry', '3.0.0')).toBeNull();
+    // The plan phase's clients cannot write at all: refused before any request leaves.
+    const before = seen.length;
+    const readOnly = createRegistryClient({ url: pub.url, readOnly: true, fetch: recordingFetch(seen) });
+    await expect(
+      readOnly.putManifest('public/dry', '3.0.0', index.manifest.mediaType, index.manifest.bytes),
+    ).rejects.toThrow(/dry-run: refused to perform a write/);
+    expect(seen).toHaveLength(before);
+    expect(writes(seen)).toEqual([]);
   });
 
   it('a conflicting public tag fails that image only; --force with a reason moves it, recorded', async () => {

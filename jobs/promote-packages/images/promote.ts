@@ -46,10 +46,16 @@ function where(registry: ImageRegistry): string {
   return registry.namespace ? `${host}/${registry.namespace}` : host;
 }
 
-export function imageEndpoints(images: ImagesOptions, signal?: AbortSignal): ImageEndpoints {
+/** Clients of both registries; `readOnly` for the plan phase, which must not write. */
+export function imageEndpoints(
+  images: ImagesOptions,
+  signal?: AbortSignal,
+  readOnly = false,
+): ImageEndpoints {
   const client = (r: ImageRegistry) =>
     createRegistryClient({
       url: r.url,
+      readOnly,
       ...(r.username !== undefined ? { username: r.username } : {}),
       ...(r.password !== undefined ? { password: r.password } : {}),
       ...(signal ? { signal } : {}),
@@ -101,7 +107,7 @@ export async function planImages(
   options: ImagesJobOptions,
   version: string,
   force?: string,
-  endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal),
+  endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal, true),
 ): Promise<ImagesPlan> {
   const images = options.images!;
   const planned: PlannedImage[] = [];
@@ -188,7 +194,7 @@ export function applyImages(
 
 /** Dry run (or a report without apply): what each image would get, nothing done. */
 export function plannedImages(options: ImagesJobOptions, plan: ImagesPlan): Promise<ImagesRun> {
-  const endpoints = imageEndpoints(options.images!);
+  const endpoints = imageEndpoints(options.images!, undefined, true);
   return runOf(
     plan,
     async (image) => plannedOutcome(image, endpoints),
@@ -202,7 +208,7 @@ export async function promoteImages(
   options: ImagesJobOptions,
   version: string,
   force?: string,
-  endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal),
+  endpoints: ImageEndpoints = imageEndpoints(options.images!, ctx.signal, ctx.dryRun),
 ): Promise<ImagesRun> {
   const plan = await planImages(ctx, options, version, force, endpoints);
   return ctx.dryRun ? plannedImages(options, plan) : applyImages(ctx, options, plan, endpoints);
