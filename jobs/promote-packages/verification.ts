@@ -5,6 +5,7 @@ import {
 } from '../../src/domain/deploy-verdicts.js';
 import { render } from '../../src/kit/template.js';
 import type { JobContext, Link } from '../../src/runner/job.js';
+import { runUrlOf } from '../../src/runner/run-url.js';
 import { tagTemplates, type Options } from './options.js';
 
 /**
@@ -71,9 +72,12 @@ function describe(v: DeployVerdict): string {
   return `${v.environment} #${v.deployment.id} (${v.version}) ${what}${back}: ${v.summary} (verify-deployment run ${v.runId}: release-bot show ${v.runId})`;
 }
 
-function linksOf(verdicts: DeployVerdict[]): Link[] {
+function linksOf(ctx: JobContext, verdicts: DeployVerdict[]): Link[] {
   const links: Link[] = [];
   for (const v of verdicts) {
+    // The verify-deployment run's page, where the status page is reachable (`server.publicUrl`).
+    const run = bad(v) ? runUrlOf(ctx.config, v.runId) : undefined;
+    if (run) links.push({ text: `verify-deployment run ${v.runId}`, url: run });
     links.push({ text: `${v.environment} deployment #${v.deployment.id}`, url: v.deployment.url });
     if (v.rolledBack?.url) links.push({ text: `rollback of #${v.deployment.id}`, url: v.rolledBack.url });
     if (bad(v)) links.push(...v.links);
@@ -115,7 +119,7 @@ export async function checkVerification(
       reason,
       versions,
       verdicts,
-      links: linksOf(verdicts),
+      links: linksOf(ctx, verdicts),
       ...(forcedReason ? { forcedReason } : {}),
     };
   }
@@ -126,14 +130,14 @@ export async function checkVerification(
       reason: inconclusive.map(describe).join('; '),
       versions,
       verdicts,
-      links: linksOf(verdicts),
+      links: linksOf(ctx, verdicts),
     };
   return {
     state: 'passed',
     reason: verdicts.map(describe).join('; '),
     versions,
     verdicts,
-    links: linksOf(verdicts),
+    links: linksOf(ctx, verdicts),
   };
 }
 

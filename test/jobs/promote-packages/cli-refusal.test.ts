@@ -29,6 +29,8 @@ describe('release-bot run promote-packages refuses a version that failed verific
           packageBytes('ee'),
         );
       },
+      // Where people reach the status page: the refusal links the verify-deployment run there.
+      extra: () => ({ server: { publicUrl: 'https://release-bot.example.com' } }),
       jobsConfig: () => ({
         'promote-packages': {
           staging: { forge: 'gitlab', project: 'omnibus/staging' },
@@ -71,6 +73,7 @@ describe('release-bot run promote-packages refuses a version that failed verific
       expect(said).toContain('16.1.0: refused, nothing promoted');
       expect(said).toContain('gprd #42 (16.1.0+ee.0) failed verification, rolled back to 16.0.9+ee.0');
       expect(said).toContain('release-bot show run-verify-1');
+      expect(said).toContain('https://release-bot.example.com/runs/run-verify-1');
       expect(filesIn(h.sim, PUBLIC, 'gitlab-ee', '16.1.0')).toEqual([]);
       expect(noReason.code).toBe(2);
       expect(noReason.stderr).toContain('--force needs --reason');
