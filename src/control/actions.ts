@@ -53,6 +53,8 @@ async function recorded(
   command: string,
   act: () => Promise<string>,
 ): Promise<string> {
+  // As typed: `release-bot pause …` on a terminal, `/release-bot pause …` in Slack.
+  if (actor.via === 'slack') command = `/release-bot ${command}`;
   try {
     const outcome = await act();
     await recordCommand(env.store, {
