@@ -200,6 +200,10 @@ export function openRepo(dir: string): GitRepo {
     immutable.set(k, value);
     return value;
   }
+  /** The same for answers about two commits (ancestry, merge base, diff): fixed once both are full shas. */
+  function between<T>(a: string, b: string, key: string, compute: () => Promise<T>): Promise<T> {
+    return FULL_SHA.test(a) ? cached(b, `${key}:${a}`, compute) : compute();
+  }
   let indexCounter = 0;
   // Reads go through one long-lived cat-file process (git-batch.ts), not a process each.
   const cat = openCatFile(dir, { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir });
@@ -274,6 +278,26 @@ export function openRepo(dir: string): GitRepo {
       message,
       title: message.split('\n')[0] ?? '',
     };
+  }
+
+  async function diffUncached(from: string, to: string, straight: boolean): Promise<GitChange[]> {
+    const range = straight ? [from, to] : [`${from}...${to}`];
+    const out = await text(dir, ['diff', '--name-status', '-z', '-M', ...range]);
+    const parts = out.split('\x00').filter((p) => p.length > 0);
+    const changes: GitChange[] = [];
+    for (let i = 0; i < parts.length;) {
+      const status = parts[i++]!;
+      if (status.startsWith('R')) {
+        const oldPath = parts[i++]!;
+        const path = parts[i++]!;
+        changes.push({ status: 'R', path, oldPath });
+      } else {
+        const path = parts[i++]!;
+        const s = status[0] === 'A' || status[0] === 'D' ? status[0] : 'M';
+        changes.push({ status: s as GitChange['status'], path, oldPath: path });
+      }
+    }
+    return changes;
   }
 
   const repo: GitRepo = {
@@ -377,32 +401,21 @@ export function openRepo(dir: string): GitRepo {
           };
         });
     },
-    async isAncestor(ancestor, descendant) {
-      const { code } = await run(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
-      return code === 0;
+    isAncestor(ancestor, descendant) {
+      return between(ancestor, descendant, 'is-ancestor', async () => {
+        const { code } = await run(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
+        return code === 0;
+      });
     },
-    async mergeBase(a, b) {
-      const { stdout, code } = await run(dir, ['merge-base', a, b]);
-      return code === 0 ? stdout.toString().trim() : null;
+    mergeBase(a, b) {
+      return between(a, b, 'merge-base', async () => {
+        const { stdout, code } = await run(dir, ['merge-base', a, b]);
+        return code === 0 ? stdout.toString().trim() : null;
+      });
     },
     async diff(from, to, straight = false) {
-      const range = straight ? [from, to] : [`${from}...${to}`];
-      const out = await text(dir, ['diff', '--name-status', '-z', '-M', ...range]);
-      const parts = out.split('\x00').filter((p) => p.length > 0);
-      const changes: GitChange[] = [];
-      for (let i = 0; i < parts.length;) {
-        const status = parts[i++]!;
-        if (status.startsWith('R')) {
-          const oldPath = parts[i++]!;
-          const path = parts[i++]!;
-          changes.push({ status: 'R', path, oldPath });
-        } else {
-          const path = parts[i++]!;
-          const s = status[0] === 'A' || status[0] === 'D' ? status[0] : 'M';
-          changes.push({ status: s as GitChange['status'], path, oldPath: path });
-        }
-      }
-      return changes;
+      // A copy: callers may sort or filter what they get, the cache must not change.
+      return (await between(from, to, `diff-${straight}`, () => diffUncached(from, to, straight))).slice();
     },
     async diffText(from, to, path) {
       const args = ['diff', from, to];
