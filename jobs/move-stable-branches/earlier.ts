@@ -21,7 +21,7 @@ export async function withRecordedMoves(
     outcomes.map(async (o) => {
       if (o.status !== 'even') return o;
       const record = await progress.get(o.plan.name);
-      if (!record || record.to !== o.plan.stable) return o;
+      if (!record || record.hash !== hash || record.to !== o.plan.stable) return o;
       if (record.action === 'create')
         return {
           plan: { ...o.plan, stable: null, commits: [] },

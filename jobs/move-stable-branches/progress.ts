@@ -1,16 +1,21 @@
 import type { JobContext } from '../../src/runner/job.js';
 
 /**
- * Where the move of one plan stands, kept in the job's store per repo: which stable branch the
- * bot created or moved for the plan (written *before* the forge write, so a run killed right
- * after the push still knows the new head must be built before its dependents move), and since
- * when a dependency has been found not ready. The forge holds the branches; this holds what the
- * forge cannot say: that this head is new this week and since when the dependents have waited.
+ * Where the move stands, kept in the job's store per repo: the stable head the bot last created
+ * or moved, for which plan (written *before* the forge write, so a run killed right after the
+ * push still knows the new head must be built before its dependents move), and since when that
+ * head has been found not ready for them. The forge holds the branches; this holds what the forge
+ * cannot say: that the head is the bot's new one and since when the dependents have waited.
+ *
+ * One record per repo, not per plan: when a source branch moves while dependents wait (a new
+ * plan, approved again), the head written under the old plan is still the one to wait for.
  */
 
 export interface RepoProgress {
-  /** The write the bot made (or was about to make) for this plan. */
+  /** The write the bot made (or was about to make). */
   action: 'create' | 'move';
+  /** The plan it was made for (the report shows it as "by an earlier run of this plan"). */
+  hash?: string;
   from: string | null;
   to: string;
   at: string;
@@ -22,18 +27,19 @@ export interface RepoProgress {
 
 export interface Progress {
   get(name: string): Promise<RepoProgress | undefined>;
+  /** Records the write for `hash` (the plan of this progress). */
   set(name: string, value: RepoProgress): Promise<void>;
 }
 
 export function planProgress(ctx: JobContext, hash: string): Progress {
-  const key = (name: string) => `progress:${hash}:${name}`;
+  const key = (name: string) => `progress:${name}`;
   return {
     get: (name) => ctx.state.get<RepoProgress>(key(name)),
-    set: (name, value) => ctx.state.set(key(name), value),
+    set: (name, value) => ctx.state.set(key(name), { ...value, hash: value.hash ?? hash }),
   };
 }
 
-/** The bot wrote this head for this plan: its dependents wait for it to be ready. */
+/** The bot wrote this head (the branch is still there): its dependents wait for it to be ready. */
 export function isNewHead(record: RepoProgress | undefined, head: string | null): boolean {
   return record !== undefined && head !== null && record.to === head;
 }

@@ -316,8 +316,11 @@ export function packitSuite(forge: SimForge): void {
           /waits for specfile: probe for specfile stable [0-9a-f]{12} answered HTTP 404, expected 200 \(waiting since .* UTC, up to 2h\)/,
         );
 
+        // A new commit on packit's main makes a new plan: specfile's new head is still waited for.
+        await w.push('packit', 'packit: another change');
         await w.sim.advance(HOUR);
         const second = await w.run({ args: { yes: true } });
+        expect(second.result!.details!.hash).not.toBe(first.result!.details!.hash);
         expect(second.result!.items!.find((i) => i.name === 'packit')!.status).toBe('skipped');
         expect(second.run.summary).toContain('waiting: packit');
 
