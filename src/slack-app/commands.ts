@@ -13,6 +13,7 @@ import type { Store } from '../store/types.js';
 import { actorName, mayRun } from './access.js';
 import { SLACK_COMMANDS, type SlackAppConfig, type SlackCommandName } from './config-schema.js';
 import { reply, safe, type SlackReply } from './reply.js';
+import { traceText } from './trace.js';
 
 /**
  * `/release-bot <command>`: parse, check the caller may run it, record it in the command log with
@@ -32,8 +33,6 @@ export interface SlackDeps {
   respond(url: string, body: SlackReply): Promise<void>;
   /** Background work (runs) the daemon waits for on shutdown. */
   track(work: Promise<unknown>): void;
-  /** `trace <component> <sha>`, when this version has the deployment trace (issue 21). */
-  trace?: (component: string, sha: string) => Promise<string>;
 }
 
 export interface SlashCommand {
@@ -229,13 +228,9 @@ export async function handleCommand(deps: SlackDeps, input: SlashCommand): Promi
         return answer;
       }
       case 'trace': {
-        if (!deps.trace) {
-          await log(false, 'trace is not available in this version');
-          return reply('`trace` is not available in this version of release-bot.');
-        }
         const [component, sha] = parsed.args;
         if (!component || !sha) throw new UsageError('trace: give a component and a commit sha');
-        const answer = reply(await deps.trace(component, sha));
+        const answer = reply(await traceText(deps.store, component, sha));
         await log(true, `traced ${component} ${sha}`);
         return answer;
       }

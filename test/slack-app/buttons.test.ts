@@ -70,11 +70,9 @@ describe.each(['gitlab', 'github'] as const)(
       const last = asked.at(-1);
       expect(last).toBeDefined();
       expect(validateBlockKit(last!.payload)).toEqual([]);
-      return (last!.payload.blocks ?? []).flatMap((b) =>
-        (b as { type: string; elements?: Button[] }).type === 'actions'
-          ? ((b as { elements: Button[] }).elements.filter((e) => e.action_id.startsWith('release-bot:')) ??
-            [])
-          : [],
+      const blocks = (last!.payload.blocks ?? []) as unknown as { type: string; elements?: Button[] }[];
+      return blocks.flatMap((b) =>
+        b.type === 'actions' ? (b.elements ?? []).filter((e) => e.action_id.startsWith('release-bot:')) : [],
       );
     }
 

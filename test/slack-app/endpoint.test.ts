@@ -216,7 +216,7 @@ describe('Slack app endpoint', () => {
     expect(run!.summary).toBe('requested on Slack by slack:U0ALICE (alice): would write <!channel>');
   });
 
-  it('which and rollback-check answer from the recorded packages; trace says it is not available', async () => {
+  it('which, rollback-check and trace answer from what the jobs recorded', async () => {
     const which = await slackPost(
       server.url,
       '/slack/commands',
@@ -228,7 +228,11 @@ describe('Slack app endpoint', () => {
     const bad = await slackPost(server.url, '/slack/commands', command('rollback-check 16.7 nope'));
     expect((bad.json() as { text: string }).text).toMatch(/^⚠️/);
     const trace = await slackPost(server.url, '/slack/commands', command('trace gitaly abc1234'));
-    expect((trace.json() as { text: string }).text).toContain('not available');
+    expect((trace.json() as { text: string }).text).toMatch(
+      /^❔ \*gitaly\* `abc1234`: not-found — no merged gitaly bump/,
+    );
+    const badSha = await slackPost(server.url, '/slack/commands', command('trace gitaly <!channel>'));
+    expect((badSha.json() as { text: string }).text).toContain('is not a commit sha');
     const help = await slackPost(server.url, '/slack/commands', command('frobnicate'));
     expect((help.json() as { text: string }).text).toContain('Unknown command');
   });
