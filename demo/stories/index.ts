@@ -1,4 +1,5 @@
 import type { DemoStory } from '../story.js';
+import followDeployments from './follow-deployments.js';
 import heartbeat from './heartbeat.js';
 import moveStableBranches from './move-stable-branches.js';
 import promotePackages from './promote-packages.js';
@@ -11,6 +12,8 @@ import verifyDeployment from './verify-deployment.js';
 export const stories: DemoStory[] = [
   heartbeat,
   updateComponent,
+  // Right after update-component: its merged bump goes through the environments.
+  followDeployments,
   moveStableBranches,
   reportPipelineFailures,
   trackPostDeployMigrations,

@@ -47,7 +47,7 @@ export default defineJob({
       const mine = failures.filter((f) => f.key === key);
       const steps = plan.steps.filter((s) => s.key === key);
       items.push({
-        name: `${record.component} ${record.project}#${record.iid}`,
+        name: `${record.component} bump ${record.iid} (${record.project})`,
         status: mine.length ? 'failed' : steps.length ? 'ok' : 'noop',
         summary:
           (reached.length ? `reached ${reached.join(', ')}` : 'merged, not deployed yet') +
