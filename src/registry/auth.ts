@@ -24,6 +24,9 @@ const tokenAnswer = z
   })
   .refine((t) => t.token ?? t.access_token, 'no token in the answer');
 
+/** A token endpoint that does not answer by then is down (a transient failure). */
+const TOKEN_TIMEOUT_MS = 60_000;
+
 /** Docker's default when the token endpoint does not say. */
 const DEFAULT_TOKEN_SECONDS = 60;
 
@@ -67,9 +70,10 @@ export function createAuth(
     const what = `token endpoint ${url.origin}${url.pathname}`;
     let res: Response;
     try {
+      const limit = AbortSignal.timeout(TOKEN_TIMEOUT_MS);
       res = await fetchImpl(url, {
         headers: { accept: 'application/json', ...(hasCredentials ? { authorization: basic() } : {}) },
-        signal,
+        signal: signal ? AbortSignal.any([signal, limit]) : limit,
       });
     } catch (error) {
       throw networkError(error, registry, what);

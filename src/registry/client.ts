@@ -1,5 +1,5 @@
 import { DigestMismatchError, digestOf, digestAlgorithm, shortDigest, verifyingStream } from './digest.js';
-import { DryRunWriteError } from '../errors.js';
+import { DryRunWriteError, TransientError } from '../errors.js';
 import { answerError, networkError, RegistryError } from './errors.js';
 import { createAuth, pullScope, pushScope, type Credentials } from './auth.js';
 import { parseChallenge } from './challenge.js';
@@ -27,7 +27,16 @@ export interface RegistryClientOptions extends Credentials {
    * request leaves, so a bug cannot push — the same guard the forge adapters have.
    */
   readOnly?: boolean;
+  /** Longest wait for an answer (a manifest, a HEAD, a token), default 60 s. */
+  timeoutMs?: number;
+  /** Longest pause of a blob stream between two chunks, either way, default 120 s. */
+  idleMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_IDLE_MS = 120_000;
+
+const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 
 export interface ManifestRef {
   digest: string;
@@ -77,9 +86,51 @@ interface SendSpec {
   scopes: string[];
   headers?: Record<string, string>;
   body?: Uint8Array | ReadableStream<Uint8Array>;
+  /** A blob: only the wait for its headers is bounded (the stream has its idle watchdog). */
+  streamedAnswer?: boolean;
 }
 
-async function readLimited(res: Response, limit: number, what: string): Promise<Uint8Array> {
+/**
+ * Fails a stream that stops moving: no chunk for `ms`, whether the sender stalls or the
+ * receiver stops reading (backpressure stops the chunks too). A stalled registry thus costs a
+ * retry, not the whole run's time limit.
+ */
+function idleWatchdog(
+  ms: number,
+  what: string,
+  onFailure: (error: Error) => void,
+): TransformStream<Uint8Array, Uint8Array> {
+  let timer: NodeJS.Timeout | undefined;
+  let arm = () => undefined as void;
+  return new TransformStream({
+    start(controller) {
+      arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const error = new TransientError(`${what}: no bytes moved for ${duration(ms)}; gave up`);
+          onFailure(error);
+          controller.error(error);
+        }, ms);
+        timer.unref();
+      };
+      arm();
+    },
+    transform(chunk, controller) {
+      arm();
+      controller.enqueue(chunk);
+    },
+    flush() {
+      clearTimeout(timer);
+    },
+  });
+}
+
+async function readLimited(
+  res: Response,
+  limit: number,
+  what: string,
+  registry: string,
+): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > limit) {
     await res.body?.cancel();
@@ -87,10 +138,16 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.byteLength;
-    if (total > limit) throw new Error(`${what}: more than ${limit} bytes, more than a manifest may hold`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of res.body ?? []) {
+      total += chunk.byteLength;
+      if (total > limit)
+        throw new RangeError(`${what}: more than ${limit} bytes, more than a manifest may hold`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof RangeError) throw new Error(error.message);
+    throw networkError(error, registry, `${what}: reading the answer`);
   }
   return Buffer.concat(chunks);
 }
@@ -111,6 +168,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const streamed = spec.body instanceof ReadableStream;
     for (let attempt = 0; ; attempt++) {
       const headers = { ...spec.headers, ...(await auth.headers(spec.scopes)) };
+      // An upload's body has its idle watchdog; every other request has a time limit, which
+      // also bounds reading a small answer (left running, unref'd, after the headers).
+      const limit = new AbortController();
+      const timer = streamed
+        ? undefined
+        : setTimeout(() => limit.abort(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      timer?.unref();
+      const signal = options.signal ? AbortSignal.any([options.signal, limit.signal]) : limit.signal;
       let res: Response;
       try {
         res = await fetchImpl(spec.url, {
@@ -119,12 +184,18 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           ...(spec.body !== undefined ? { body: spec.body } : {}),
           ...(streamed ? { duplex: 'half' } : {}),
           redirect: 'follow',
-          signal: options.signal,
+          signal,
         } as RequestInit);
       } catch (error) {
+        clearTimeout(timer);
         if (options.signal?.aborted) throw options.signal.reason ?? error;
+        if (limit.signal.aborted)
+          throw new TransientError(
+            `${name}: ${spec.what}: no answer within ${duration(options.timeoutMs ?? DEFAULT_TIMEOUT_MS)}`,
+          );
         throw networkError(error, name, spec.what);
       }
+      if (spec.streamedAnswer) clearTimeout(timer);
       // A streamed body is gone once sent: its auth was settled by the request before it.
       if (res.status === 401 && attempt === 0 && !streamed) {
         const challenge = parseChallenge(res.headers.get('www-authenticate'));
@@ -177,7 +248,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       return null;
     }
     await expect(res, [200], what);
-    const bytes = await readLimited(res, MAX_MANIFEST_BYTES, what);
+    const bytes = await readLimited(res, MAX_MANIFEST_BYTES, what, name);
     const byDigest = reference.includes(':');
     const claimed = byDigest ? reference : res.headers.get('docker-content-digest');
     const digest = digestOf(bytes, claimed ? digestAlgorithm(claimed) : 'sha256');
@@ -229,13 +300,16 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       url: url(`${repository}/blobs/${blob.digest}`),
       what,
       scopes: [pullScope(repository)],
+      streamedAnswer: true,
     });
     await expect(res, [200], what);
     if (!res.body) throw new Error(`${what}: empty answer`);
     // Remember why the stream failed: the upload it feeds reports only "fetch failed".
     let failure: Error | undefined;
-    const check = verifyingStream(blob.digest, blob.size, what, (error) => (failure = error));
-    return { body: res.body.pipeThrough(check), failure: () => failure };
+    const remember = (error: Error) => (failure ??= error);
+    const check = verifyingStream(blob.digest, blob.size, what, remember);
+    const watchdog = idleWatchdog(options.idleMs ?? DEFAULT_IDLE_MS, what, remember);
+    return { body: res.body.pipeThrough(watchdog).pipeThrough(check), failure: () => failure };
   }
 
   async function cancelUpload(location: URL, repository: string): Promise<void> {
