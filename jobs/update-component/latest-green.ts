@@ -64,7 +64,11 @@ function requiredPresent(checks: CommitCheck[], patterns: string[]): boolean {
 
 async function githubLatestGreen(forge: Forge, component: Component, branch: string): Promise<GreenSearch> {
   const { project, requiredJobs, maxCommitsToCheck } = component.source;
-  const commits = await forge.ci.branchChecks(project, branch, maxCommitsToCheck);
+  const accepted = (checks: CommitCheck[]) =>
+    checksVerdict(checks) === 'green' && requiredPresent(checks, requiredJobs);
+  const commits = await forge.ci.branchChecks(project, branch, maxCommitsToCheck, {
+    stopAt: (entry) => accepted(entry.checks),
+  });
   let scanned = 0;
   for (const { commit, checks } of commits) {
     scanned++;

@@ -325,6 +325,15 @@ export interface CommitCheck {
   completedAt: string | null;
 }
 
+/**
+ * `stopAt`: the caller looks no further than the first commit it accepts (the newest green one):
+ * the adapter may answer only up to it (GitHub answers an unchanged or newly green head from
+ * conditional requests, without the charged history query).
+ */
+export interface BranchChecksOptions {
+  stopAt?: (entry: BranchCommitChecks) => boolean;
+}
+
 /** One commit of a branch with its CI signals (`CiApi.branchChecks`). */
 export interface BranchCommitChecks {
   commit: Pick<Commit, 'sha' | 'shortSha' | 'webUrl'>;
@@ -501,7 +510,12 @@ export interface CiApi {
    * The newest `limit` commits of a branch, newest first, each with its CI signals: enough for
    * checksVerdict (at least the newest signal per name; older attempts may be left out).
    */
-  branchChecks(project: string, branch: string, limit: number): Promise<BranchCommitChecks[]>;
+  branchChecks(
+    project: string,
+    branch: string,
+    limit: number,
+    options?: BranchChecksOptions,
+  ): Promise<BranchCommitChecks[]>;
   /** Pipelines created for a tag (GitLab) or workflow runs for it (GitHub). */
   listTagPipelines(project: string, tag: string): Promise<Pipeline[]>;
 }

@@ -104,9 +104,13 @@ describe('conditional requests (GitHub)', () => {
 
     await h.sim.push({ forge: 'github', project: 'org/src', files: { a: '1' }, message: 'change' });
     await h.sim.advance(HOUR);
+    const head = (await h.sim.project('github', 'org/src').repo.branchSha('main'))!;
     const moved = await poll(h, 'update-component');
     expect(moved.status).toBe('ok');
-    expect(moved.requests.some((r) => r.route === 'POST /graphql')).toBe(true);
+    expect(moved.summary).toContain(head.slice(0, 7));
+    // The head's check runs came back changed (200) and green: that head is the newest green
+    // commit, no history query needed.
+    expect(moved.requests.find((r) => r.route.endsWith('/check-runs'))?.status).toBe(200);
   });
 
   it('one-shot runs (a new process each time) find the ETags in the store', async () => {

@@ -1,7 +1,8 @@
 import { checksVerdict } from '../../kit/checks.js';
 import { etagKey, type EtagCache } from '../etag-cache.js';
-import type { BranchCommitChecks } from '../types.js';
+import type { BranchChecksOptions, BranchCommitChecks, CommitCheck } from '../types.js';
 import type { GithubClient } from './client.js';
+import type { GhCheckRun } from './wire.js';
 
 /**
  * A no-op poll of a branch's checks for free. The history-with-checks read is one GraphQL query,
@@ -33,16 +34,31 @@ interface ProbeAnswer {
   /** The head sha the probes saw (undefined when they could not tell). */
   sha: string | undefined;
   probes: Probe[];
+  /** The head's check runs, as the check-runs probe answered them. */
+  runs: (GhCheckRun & { head_sha?: string })[];
 }
 
 export interface BranchMemo {
-  /** The remembered answer, when the head and its signals did not change since. */
-  lookup(project: string, branch: string, limit: number): Promise<BranchCommitChecks[] | undefined>;
+  /**
+   * The remembered answer, when the head and its signals did not change since; or, when the head
+   * moved and the check-runs probe shows the new head accepted by `stopAt`, that head alone.
+   */
+  lookup(
+    project: string,
+    branch: string,
+    limit: number,
+    options?: BranchChecksOptions,
+  ): Promise<BranchCommitChecks[] | undefined>;
   /** Remember a fresh answer (after lookup said no). */
   remember(project: string, branch: string, limit: number, answer: BranchCommitChecks[]): Promise<void>;
 }
 
-export function branchMemo(gh: GithubClient, cache: EtagCache | undefined, identity: string): BranchMemo {
+export function branchMemo(
+  gh: GithubClient,
+  cache: EtagCache | undefined,
+  identity: string,
+  toCheck: (run: GhCheckRun) => CommitCheck,
+): BranchMemo {
   const key = (project: string, branch: string, limit: number) =>
     etagKey(identity, `memo:branch-checks:${project}:${branch}:${limit}`, null);
   // The probe answered during lookup, reused by remember so a changed head costs no second probe.
@@ -52,14 +68,16 @@ export function branchMemo(gh: GithubClient, cache: EtagCache | undefined, ident
     const repo = gh.repo(project);
     const tags: string[] = [];
     const shas = new Set<string>();
+    const runs: ProbeAnswer['runs'] = [];
     for (const p of probes) {
       if (p === 'runs') {
-        const res = await gh.response<{ check_runs?: { head_sha?: string }[] }>(
+        const res = await gh.response<{ check_runs?: ProbeAnswer['runs'] }>(
           'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
           { ...repo, ref: branch, filter: 'all', per_page: 100 },
         );
         tags.push(`runs:${res.headers.etag ?? ''}`);
         for (const run of res.data.check_runs ?? []) if (run.head_sha) shas.add(run.head_sha);
+        runs.push(...(res.data.check_runs ?? []));
         if ((res.data.check_runs ?? []).length === 0) shas.add('');
       } else {
         const res = await gh.response<{ sha?: string }>('GET /repos/{owner}/{repo}/commits/{ref}/status', {
@@ -72,11 +90,11 @@ export function branchMemo(gh: GithubClient, cache: EtagCache | undefined, ident
       }
     }
     const only = shas.size === 1 ? [...shas][0] : undefined;
-    return { tag: tags.join('|'), sha: only || undefined, probes };
+    return { tag: tags.join('|'), sha: only || undefined, probes, runs };
   }
 
   return {
-    async lookup(project, branch, limit) {
+    async lookup(project, branch, limit, options) {
       if (!cache) return undefined;
       const k = key(project, branch, limit);
       const stored = await cache.get(k);
@@ -89,9 +107,24 @@ export function branchMemo(gh: GithubClient, cache: EtagCache | undefined, ident
       }
       const seen = await probe(project, branch, memo.probes);
       lastProbe.set(k, seen);
-      return seen.tag === stored.etag && seen.sha === memo.sha && !seen.tag.includes(':|')
-        ? memo.answer
-        : undefined;
+      if (seen.tag === stored.etag && seen.sha === memo.sha && !seen.tag.includes(':|')) return memo.answer;
+      // The head moved. A head judged by check runs alone before is judged by them again: when
+      // the probe shows the new head accepted, it is the answer (the caller looks no further).
+      if (!options?.stopAt || memo.probes.join() !== 'runs' || !seen.sha || seen.runs.length === 0)
+        return undefined;
+      const entry: BranchCommitChecks = {
+        commit: {
+          sha: seen.sha,
+          shortSha: seen.sha.slice(0, 7),
+          webUrl: `${gh.webUrl}/${project}/commit/${seen.sha}`,
+        },
+        checks: seen.runs.map(toCheck),
+      };
+      if (checksVerdict(entry.checks) !== 'green' || !options.stopAt(entry)) return undefined;
+      const fresh: Memo = { sha: seen.sha, probes: ['runs'], answer: [entry] };
+      await cache.set(k, { etag: seen.tag, headers: {}, body: JSON.stringify(fresh), at: Date.now() });
+      lastProbe.delete(k);
+      return [entry];
     },
 
     async remember(project, branch, limit, answer) {

@@ -260,7 +260,17 @@ function contextCheck(c: GqlContext): CommitCheck {
 }
 
 export function createCiApi(gh: GithubClient): CiApi {
-  const memo = branchMemo(gh, gh.cache?.cache, gh.cache?.identity ?? '');
+  const memo = branchMemo(gh, gh.cache?.cache, gh.cache?.identity ?? '', (r) =>
+    runCheck({
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      conclusion: r.conclusion,
+      webUrl: r.html_url ?? r.details_url ?? '',
+      startedAt: r.started_at,
+      completedAt: r.completed_at,
+    }),
+  );
   async function runs(project: string, query: PipelineQuery & { branch?: string }): Promise<Pipeline[]> {
     const limit = query.limit ?? 100;
     const wanted = query.status;
@@ -410,8 +420,8 @@ export function createCiApi(gh: GithubClient): CiApi {
       ];
     },
 
-    async branchChecks(project, branch, limit) {
-      const remembered = await memo.lookup(project, branch, limit);
+    async branchChecks(project, branch, limit, options) {
+      const remembered = await memo.lookup(project, branch, limit, options);
       if (remembered) return remembered;
       const answer = await historyChecks(project, branch, limit);
       await memo.remember(project, branch, limit, answer);
