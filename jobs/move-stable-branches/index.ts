@@ -2,7 +2,7 @@ import { checkForge } from '../../src/kit/config-checks.js';
 import { defineJob } from '../../src/runner/job.js';
 import { optionsSchema } from './options.js';
 import { parseOverrides } from './overrides.js';
-import { runMove } from './run.js';
+import { applyMove, planMove, reportMove } from './run.js';
 
 /**
  * move-stable-branches (seed 003, Packit): on Fridays, check that stage works (CI checks on a
@@ -44,5 +44,7 @@ export default defineJob({
   checkArgs(args, options) {
     parseOverrides(args, options);
   },
-  run: runMove,
+  plan: planMove,
+  apply: applyMove,
+  report: reportMove,
 });

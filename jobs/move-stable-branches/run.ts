@@ -24,8 +24,10 @@ import {
 import { terminalReport } from './report.js';
 
 /**
- * One run: plan → gates → approval → move → report. Nothing is written before the plan and the
- * gates are known; nothing moves without an approval (unless `approval.required: false`).
+ * One run: plan → gates → approval → move → report. The plan and the gates are the job's plan
+ * phase (read-only); the approval, the moves and the report on the issue and Slack are its apply
+ * phase, which a dry run never reaches. Nothing moves without an approval (unless
+ * `approval.required: false`).
  */
 
 const ITEM_STATUS: Record<OutcomeStatus, ResultStatus> = {
@@ -261,24 +263,105 @@ function waitingResult(
   };
 }
 
-export async function runMove(ctx: JobContext, options: Options): Promise<JobResult> {
+export interface MovePlan {
+  /** What a run would do (a dry run shows these). */
+  steps: Action[];
+  plan: Plan;
+  outcomes: RepoOutcome[];
+  /** The stage gates; null when nothing is planned to move (they are not asked then). */
+  gates: GateResult[] | null;
+}
+
+function botName(ctx: JobContext, options: Options): () => Promise<string> {
+  let name: string | undefined;
+  return async () => (name ??= (await ctx.forge(options.forge).currentUser()).username);
+}
+
+export async function planMove(ctx: JobContext, options: Options): Promise<MovePlan> {
   const overrides = parseOverrides(ctx.args, options);
   const force = Boolean(ctx.args.force);
-  const forge = ctx.forge(options.forge);
-  let botName: string | undefined;
-  const bot = async () => (botName ??= (await forge.currentUser()).username);
-
   ctx.progress(`planning ${options.repos.length} repo(s)`);
   const plan = await makePlan(ctx, options, overrides, force);
   refuseMissingStable(ctx, options, plan);
-  // An Approve / Decline button on Slack: recorded on the approval issue before anything else.
-  const decided = ctx.args.decision && !ctx.dryRun ? await takeSlackDecision(ctx, options, plan, bot) : null;
-  if (decided?.result) return decided.result;
   const outcomes = plannedOutcomes(plan.repos);
-  if (!outcomes.some((o) => o.status === 'planned')) return nothingToMove(ctx, options, plan, outcomes, bot);
-
+  if (!outcomes.some((o) => o.status === 'planned')) return { steps: [], plan, outcomes, gates: null };
   ctx.progress('checking the stage gates');
   const gates = await runGates(ctx, options);
+  if (gates.some((g) => !g.ok)) return { steps: [], plan, outcomes, gates };
+  const ask: Action = {
+    kind: 'ask-approval',
+    description:
+      ctx.trigger === 'schedule'
+        ? `open or update the approval issue in ${options.approval.project} and wait for an approver`
+        : 'ask to confirm on the terminal (or --yes)',
+    done: false,
+  };
+  return {
+    steps: [...(options.approval.required ? [ask] : []), ...plannedActions(outcomes)],
+    plan,
+    outcomes,
+    gates,
+  };
+}
+
+/** A dry run's result, from the plan: what a real run would do. Writes nothing. */
+export async function reportMove(
+  ctx: JobContext,
+  { plan, outcomes, gates }: MovePlan,
+  applied: { actions: Action[]; result: JobResult } | undefined,
+  options: Options,
+): Promise<JobResult> {
+  if (applied) return applied.result;
+  const bot = botName(ctx, options);
+  if (!gates) return nothingToMove(ctx, options, plan, outcomes, bot);
+  if (gates.some((g) => !g.ok)) return gatesFailedResult(ctx, options, plan, outcomes, gates, bot);
+  const items = [...repoItems(outcomes, true), ...gateItems(gates)];
+  const moving = outcomes.filter((o) => o.status === 'planned').length;
+  if (options.approval.required)
+    return {
+      status: 'ok',
+      summary: `dry run: gates passed; ${moving} stable branch(es) would move after approval (plan ${plan.hash})`,
+      actions: [],
+      links: [],
+      items,
+      details: details(plan, gates),
+    };
+  await saveNotesFile(
+    ctx,
+    plan.hash,
+    await notesOfOutcomes(ctx, ctx.forge(options.forge), outcomes, ['planned']),
+  );
+  return {
+    status: 'ok',
+    summary: `dry run: gates passed; ${moving} stable branch(es) would move (plan ${plan.hash})`,
+    actions: [],
+    links: [],
+    items,
+    details: details(plan, gates),
+  };
+}
+
+export async function applyMove(
+  ctx: JobContext,
+  planned: MovePlan,
+  options: Options,
+): Promise<{ actions: Action[]; result: JobResult }> {
+  const result = await performMove(ctx, options, planned);
+  return { actions: result.actions, result };
+}
+
+async function performMove(
+  ctx: JobContext,
+  options: Options,
+  { plan, outcomes, gates: planned }: MovePlan,
+): Promise<JobResult> {
+  const forge = ctx.forge(options.forge);
+  const bot = botName(ctx, options);
+  // An Approve / Decline button on Slack: recorded on the approval issue before anything else.
+  const decided = ctx.args.decision ? await takeSlackDecision(ctx, options, plan, bot) : null;
+  if (decided?.result) return decided.result;
+  if (!planned) return nothingToMove(ctx, options, plan, outcomes, bot);
+  const gates = planned;
   if (gates.some((g) => !g.ok)) return gatesFailedResult(ctx, options, plan, outcomes, gates, bot);
 
   const items = () => [...repoItems(outcomes, true), ...gateItems(gates)];
@@ -289,26 +372,7 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
   let issue: ApprovalIssue | null = null;
 
   if (!options.approval.required) approvedBy = 'nobody (approval.required: false; every gate passed)';
-  else if (ctx.dryRun) {
-    return {
-      status: 'ok',
-      summary: `dry run: gates passed; ${moving} stable branch(es) would move after approval (plan ${plan.hash})`,
-      actions: [
-        {
-          kind: 'ask-approval',
-          description:
-            ctx.trigger === 'schedule'
-              ? `open or update the approval issue in ${options.approval.project} and wait for an approver`
-              : 'ask to confirm on the terminal (or --yes)',
-          done: false,
-        },
-        ...plannedActions(outcomes),
-      ],
-      links,
-      items: items(),
-      details: details(plan, gates),
-    };
-  } else if (ctx.trigger === 'schedule' || decided) {
+  else if (ctx.trigger === 'schedule' || decided) {
     const asked = await askInIssue(ctx, options, {
       plan,
       outcomes,
@@ -353,19 +417,6 @@ export async function runMove(ctx: JobContext, options: Options): Promise<JobRes
         details: details(plan, gates),
       };
     approvedBy = `${process.env.USER ?? 'the operator'} (confirmed on the terminal)`;
-  }
-
-  // Dry run with approval.required: false lands here too: show the moves, perform none.
-  if (ctx.dryRun) {
-    await saveNotesFile(ctx, plan.hash, await notesOfOutcomes(ctx, forge, outcomes, ['planned']));
-    return {
-      status: 'ok',
-      summary: `dry run: gates passed; ${moving} stable branch(es) would move (plan ${plan.hash})`,
-      actions: plannedActions(outcomes),
-      links,
-      items: items(),
-      details: details(plan, gates),
-    };
   }
 
   ctx.progress(`moving ${moving} stable branch(es), approved by ${approvedBy}`);
