@@ -30,12 +30,19 @@ export const repoSchema = z
     /** Repos (by name) that must move first; a failure there skips this one. Must be listed earlier. */
     dependsOn: z.array(z.string()).default([]),
     /** No `stable` yet: create it at the target (plan says "create", approved like a move). */
-    createStable: z.boolean().default(false),
+    createStable: z
+      .boolean()
+      .default(false)
+      .describe('No stable branch yet: create it at the target after the approval (the plan says "create").'),
     /**
      * When this repo's moved stable is ready for the repos that depend on it (its build exists):
      * they wait across polls until then. Without it, dependents move right after this one.
      */
-    ready: readySchema.optional(),
+    ready: readySchema
+      .optional()
+      .describe(
+        "When this repo's moved stable is built, for the repos that depend on it (they wait across polls).",
+      ),
   })
   .strict();
 

@@ -26,14 +26,18 @@ const templatedUrl = z
 export const probeSchema = z
   .object({
     /** GET this; `{sha}`, `{sha7}`, `{sha12}` become the dependency's new stable head. */
-    url: templatedUrl,
+    url: templatedUrl.describe('GET this; {sha}, {sha7}, {sha12} become the new stable head.'),
     status: z.number().int().min(100).max(599).default(200),
     /** A field of the JSON answer (dot path), e.g. `builds.latest_succeeded.source_package.version`… */
-    field: z.string().min(1).optional(),
+    field: z.string().min(1).optional().describe('A field of the JSON answer (dot path).'),
     /** …that must equal this… */
-    equals: z.string().optional(),
+    equals: z.string().optional().describe('The field must equal this ({sha…} replaced).'),
     /** …or contain this (`{sha7}`: Copr versions end in `.g<sha7>`). */
-    contains: z.string().min(1).optional(),
+    contains: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The field must contain this, e.g. {sha7} in a Copr version.'),
     timeoutSeconds: z.number().positive().max(120).default(10),
   })
   .strict()
@@ -45,10 +49,16 @@ export const probeSchema = z
 export const readySchema = z
   .object({
     /** Check or status names on the dependency's new stable head that must pass, e.g. `copr-build*`. */
-    checks: z.array(z.string().min(1)).min(1, 'list at least one check name pattern').optional(),
-    probe: probeSchema.optional(),
+    checks: z
+      .array(z.string().min(1))
+      .min(1, 'list at least one check name pattern')
+      .optional()
+      .describe('Check or status name patterns on the new stable head that must pass, e.g. copr-build*.'),
+    probe: probeSchema.optional().describe('An HTTP probe that must answer as expected (instead of checks).'),
     /** Give up (and stop the dependents, alerting once) when not ready this long after the first look. */
-    timeout: duration.default('2h'),
+    timeout: duration
+      .default('2h')
+      .describe('Not ready this long after the first look: the dependents stop (one alert).'),
   })
   .strict()
   .refine((r) => r.checks !== undefined || r.probe !== undefined, {
