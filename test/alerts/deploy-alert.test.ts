@@ -54,6 +54,7 @@ describe('verify-deployment: a failed deploy stays an open alert until a later d
     s = await startServices(clockOf(ref));
     h = await jobHarness({
       jobs: [testJob(ref)],
+      sentry: true,
       seed: async (sim) => {
         ref.sim = sim;
         await sim.createProject({
@@ -165,7 +166,10 @@ describe('verify-deployment: a failed deploy stays an open alert until a later d
     expect(text).toContain(`release_bot_verdicts_total{job="${JOB}",verdict="alert"} 1`);
     expect(text).toContain(`release_bot_runs_total{job="${JOB}",status="ok"} 1`);
 
-    // Slack links back to the run page.
+    // Sentry and Slack link back to the run page.
+    await app.sentry.flush(30_000);
+    const event = h.sentry!.events().find((e) => e.extra?.runUrl !== undefined);
+    expect(event?.extra?.runUrl).toBe(`https://release-bot.example.com/runs/${run.id}`);
     const alertMessage = h.slack.messagesTo('oncall').at(-1)!;
     expect(JSON.stringify(alertMessage.payload)).toContain(`https://release-bot.example.com/runs/${run.id}`);
   });
