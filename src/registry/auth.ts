@@ -56,6 +56,9 @@ export function createAuth(
   const tokens = new Map<string, { token: string; expiresAt: number }>();
   const hasCredentials = credentials.username !== undefined && credentials.password !== undefined;
   registerSecret(credentials.password);
+  // The Authorization header's own spelling of them, should a header ever be printed.
+  if (hasCredentials)
+    registerSecret(Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'));
 
   function basic(): string {
     return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
