@@ -193,6 +193,8 @@ export interface PlannedJob<
 export interface RunJob<S extends JobOptionsSchema = JobOptionsSchema> extends JobBase<S> {
   run(ctx: JobContext, options: z.infer<S>): Promise<JobResult>;
   plan?: never;
+  apply?: never;
+  report?: never;
 }
 
 export type JobDefinition<S extends JobOptionsSchema = JobOptionsSchema> =

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { jobs } from '../../app/jobs.js';
 import { errorMessage } from '../../src/errors.js';
 import { defineJob, type JobContext, type Plan, type Step } from '../../src/runner/job.js';
 import { jobHarness, type JobHarness } from '../helpers/job-harness.js';
@@ -225,5 +226,19 @@ describe('plan/apply contract', () => {
     expect(applied).toContain(run.id);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/apply must not run/);
+  });
+});
+
+describe('the jobs of the bot', () => {
+  it('are all on the plan/apply/report contract: none has a one-function run', () => {
+    expect(jobs.length).toBeGreaterThanOrEqual(7);
+    for (const job of jobs) {
+      expect([typeof job.plan, typeof job.apply, typeof job.report, typeof job.run], job.name).toEqual([
+        'function',
+        'function',
+        'function',
+        'undefined',
+      ]);
+    }
   });
 });
