@@ -98,8 +98,11 @@ export async function handleAction(deps: SlackDeps, raw: string): Promise<Action
     })
     .then(
       async ({ run, result }) => {
-        // A job refuses a decision it cannot take (not an approver, outdated plan) in `details`.
-        const refused = (result?.details as { decision?: unknown } | undefined)?.decision === 'refused';
+        // A job refuses a decision it cannot take (not an approver, outdated plan) in `details`;
+        // a paused or frozen job does not take one at all.
+        const details = (result?.details ?? {}) as { decision?: unknown; paused?: unknown; frozen?: unknown };
+        const refused =
+          details.decision === 'refused' || details.paused !== undefined || details.frozen !== undefined;
         const ok = !refused && run.status !== 'failed' && run.status !== 'aborted';
         await log(ok, command, `run ${run.id}: ${run.status}: ${run.summary}`.slice(0, 500));
         const mark = refused ? '⛔' : ok ? '✅' : '❌';

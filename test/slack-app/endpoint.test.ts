@@ -251,4 +251,23 @@ describe('Slack app endpoint', () => {
     expect((await slackPost(server.url, '/slack/actions', link)).status).toBe(200);
     expect(await h.store.listRuns({ job: 'writer', limit: 10 })).toHaveLength(1);
   });
+
+  it('a click for a paused job is refused: nothing is decided, the clicker is told why', async () => {
+    await slackPost(server.url, '/slack/commands', command('pause writer --reason change freeze'));
+    const payload = click({
+      user: 'U0ALICE',
+      actionId: 'release-bot:approve',
+      value: '{"job":"writer","hash":"abcdef12"}',
+      responseUrl: responses.url,
+    });
+    expect((await slackPost(server.url, '/slack/actions', payload)).status).toBe(200);
+    const answer = await responses.next();
+    await idle();
+    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(answer.text).toMatch(
+      /^⛔ .*skipped \(paused until resumed by slack:U0ALICE \(alice\): change freeze\)/,
+    );
+    const [last] = await h.store.listCommands(1);
+    expect(last).toMatchObject({ command: 'button approve writer plan abcdef12', ok: false });
+  });
 });
