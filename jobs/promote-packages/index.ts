@@ -242,7 +242,8 @@ export default defineJob({
     { flags: '--package <name...>', description: 'only these packages (repeatable)' },
     {
       flags: '--force',
-      description: 'promote even though the version failed verification or was rolled back (needs --reason)',
+      description:
+        'promote even though the version failed verification or was rolled back, or move an image tag public has at another digest (needs --reason)',
     },
     { flags: '--reason <text>', description: 'why --force: recorded in history, Slack and Sentry' },
   ],
