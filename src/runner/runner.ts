@@ -198,7 +198,9 @@ export function createRunner(deps: RunnerDeps): Runner {
           details: { paused: control.pause },
         }),
       };
-      await deps.store.insertRun(skipped);
+      // Inserted running, then finished: the update moves the job's "last run" to it.
+      await deps.store.insertRun(base);
+      await deps.store.updateRun(runId, skipped);
       metrics.runFinished(job.name, 'skipped', 0);
       return { run: skipped, result: skipped.result as JobResult };
     }

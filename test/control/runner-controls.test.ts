@@ -72,6 +72,8 @@ describe('pause and freeze in the runner', () => {
     expect(result?.details).toMatchObject({ paused: { by: 'alice', reason: 'release weekend' } });
     expect(seen).toEqual([]);
     expect((await h.store.getRun(run.id))?.status).toBe('skipped');
+    // The status page's "last run" shows it.
+    expect((await h.store.lastRuns()).writer?.id).toBe(run.id);
 
     const dry = await h.runner.run('writer', { trigger: 'manual', dryRun: true });
     expect(dry.run.status).toBe('ok');
