@@ -62,6 +62,9 @@ describe('daemon', () => {
     await pollUntil(() => /run started/.test(stderr), 60_000, 'a scheduled run');
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('release_bot_runs_in_progress{job="heartbeat"} 1');
+    // Every configured job's series exist from the start (issue 20).
+    expect(metrics).toContain('release_bot_runs_total{job="heartbeat",status="failed"} 0');
+    expect(metrics).toContain('release_bot_job_alerts_open{job="heartbeat"} 0');
 
     child.kill('SIGTERM');
     const result = await done;
