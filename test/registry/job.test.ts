@@ -3,7 +3,12 @@ import promotePackages from '../../jobs/promote-packages/index.js';
 import { jobHarness, type JobHarness } from '../helpers/job-harness.js';
 import { createRegistries, packageBytes, PUBLIC, stage, STAGING } from '../jobs/promote-packages/fixtures.js';
 import { ociImage, ociIndex, pushImage } from './fixtures.js';
-import { registryAvailable, startRegistry, type RunningRegistry } from './registry-server.js';
+import {
+  registryAvailable,
+  REGISTRY_BINARY,
+  startRegistry,
+  type RunningRegistry,
+} from './registry-server.js';
 import { clientOf } from './world.js';
 
 /**
@@ -11,6 +16,11 @@ import { clientOf } from './world.js';
  * the packages go through the simulated GitLab, the images between two real registries, and
  * both land in one report.
  */
+
+if (!registryAvailable)
+  console.warn(
+    `test/registry: ${REGISTRY_BINARY} is missing (apt-get install docker-registry): runner tests with images skipped`,
+  );
 
 describe.runIf(registryAvailable)('promote-packages with images, through the runner', () => {
   let staging: RunningRegistry;
