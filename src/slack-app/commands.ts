@@ -61,7 +61,8 @@ interface Parsed {
 
 /** Words and flags; `--reason` takes the rest of the line. */
 export function parseCommand(text: string): Parsed {
-  const words = text.trim().split(/\s+/).filter(Boolean);
+  // "quoted words" (Slack may turn the quotes into “ ”) stay one word: --until "2026-12-07 09:00".
+  const words = [...text.trim().matchAll(/["“”]([^"“”]*)["“”]|(\S+)/g)].map((m) => m[1] ?? m[2]!);
   const parsed: Parsed = { command: (words.shift() ?? 'help').toLowerCase(), args: [], flags: {} };
   while (words.length) {
     const word = words.shift()!;
@@ -71,7 +72,7 @@ export function parseCommand(text: string): Parsed {
     else if (word.startsWith('--')) {
       const [name, inline] = word.slice(2).split('=', 2) as [string, string | undefined];
       parsed.flags[name] = inline ?? words.shift() ?? '';
-    } else parsed.args.push(word.replace(/^["']|["']$/g, ''));
+    } else parsed.args.push(word);
   }
   return parsed;
 }

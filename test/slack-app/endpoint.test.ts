@@ -271,3 +271,25 @@ describe('Slack app endpoint', () => {
     expect(last).toMatchObject({ command: 'button approve writer plan abcdef12', ok: false });
   });
 });
+
+describe('parsing /release-bot text', () => {
+  it('keeps quoted words together (straight or Slack’s curly quotes); --reason takes the rest', async () => {
+    const { parseCommand } = await import('../../src/slack-app/commands.js');
+    expect(
+      parseCommand('pause update-component --until “2026-12-07 09:00” --reason gitaly is "broken"'),
+    ).toEqual({
+      command: 'pause',
+      args: ['update-component'],
+      flags: { until: '2026-12-07 09:00', reason: 'gitaly is broken' },
+    });
+    expect(parseCommand('run writer -n')).toEqual({
+      command: 'run',
+      args: ['writer'],
+      flags: { 'dry-run': true },
+    });
+    expect(parseCommand('hold gitaly --sha=abc1234 --reason x')).toMatchObject({
+      flags: { sha: 'abc1234', reason: 'x' },
+    });
+    expect(parseCommand('   ').command).toBe('help');
+  });
+});
