@@ -224,6 +224,39 @@ export function forgeContract(kind: SimForge): void {
       expect((await w.bot.deployments.get(PROJECT, a.id))?.id).toBe(a.id);
     });
 
+    it('watches an environment with a cursor: one request when nothing moved, each change once', async () => {
+      const sha = (await w.bot.repo.getBranch(PROJECT, 'main'))!.sha;
+      // Finished deployments only: on GitHub an unfinished one costs a status read per poll.
+      for (const ref of ['main', 'main']) {
+        await w.bot.deployments.record(PROJECT, { environment: 'gstg-cny', ref, sha });
+        await w.sim.advance(60_000);
+      }
+      const first = await w.bot.deployments.watch(PROJECT, { environment: 'gstg-cny', cursor: null });
+      const ids = first.deployments.map((d) => d.id);
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b)); // oldest first
+      let since = w.sim.mark();
+      const idle = await w.bot.deployments.watch(PROJECT, { environment: 'gstg-cny', cursor: first.cursor });
+      expect(idle.deployments).toEqual([]);
+      expect(w.sim.requests({ since })).toHaveLength(1);
+
+      await w.sim.advance(60_000);
+      const recorded = await w.bot.deployments.record(PROJECT, { environment: 'gstg-cny', ref: 'main', sha });
+      expect(recorded).toMatchObject({ environment: 'gstg-cny', sha, status: 'success' });
+      const after = await w.bot.deployments.watch(PROJECT, {
+        environment: 'gstg-cny',
+        cursor: idle.cursor,
+      });
+      expect(after.deployments.map((d) => [d.id, d.status])).toEqual([[recorded.id, 'success']]);
+      since = w.sim.mark();
+      const quiet = await w.bot.deployments.watch(PROJECT, { environment: 'gstg-cny', cursor: after.cursor });
+      expect(quiet.deployments).toEqual([]);
+      expect(w.sim.requests({ since })).toHaveLength(1);
+      await expect(
+        w.dry.deployments.record(PROJECT, { environment: 'gstg-cny', ref: 'main', sha }),
+      ).rejects.toBeInstanceOf(DryRunWriteError);
+    });
+
     it('in dry-run reads as usual and refuses every write before it leaves the process', async () => {
       const before = w.sim.requests().length;
       expect((await w.dry.repo.getBranch(PROJECT, 'main'))?.name).toBe('main');
