@@ -29,6 +29,7 @@ const BENCHES = [
   'jobs-requests',
   'history-cost',
   'conditional-requests',
+  'follow-deployments',
 ];
 
 const only = process.argv.slice(2);
