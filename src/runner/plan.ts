@@ -1,6 +1,7 @@
 import { PlanWriteError } from '../errors.js';
 import type { WriteFence } from '../forges/http.js';
 import type { Notifier } from '../notify/types.js';
+import type { Store } from '../store/types.js';
 import type { Action, JobContext, JobDefinition, JobResult, JobState, Plan, Step } from './job.js';
 
 /**
@@ -32,6 +33,8 @@ export function plannedActions(plan: Plan): Action[] {
 export interface WriteGate {
   fence: WriteFence;
   open<T>(fn: () => Promise<T>): Promise<T>;
+  /** True while `open` runs. */
+  writable(): boolean;
 }
 
 export function createWriteGate(inner?: WriteFence): WriteGate {
@@ -43,6 +46,7 @@ export function createWriteGate(inner?: WriteFence): WriteGate {
         await inner?.guard(what);
       },
     },
+    writable: () => writable,
     async open(fn) {
       writable = true;
       try {
@@ -99,6 +103,27 @@ export function stagedState(state: JobState): StagedState {
   };
 }
 
+/** Store reads are named get…, list…, last…; everything else writes (or migrates, or closes). */
+const STORE_READ = /^(get|list|last)/;
+
+/**
+ * The store as plan and report see it: its writes (a hold, a control) pass only while the gate is
+ * open, so a store change plan decides on is made by apply (a closure apply runs may hold it).
+ */
+export function gatedStore(store: Store, gate: Pick<WriteGate, 'writable'>): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string' || STORE_READ.test(property))
+        return typeof value === 'function' ? value.bind(target) : value;
+      return (...args: unknown[]) => {
+        if (!gate.writable()) return Promise.reject(new PlanWriteError(`store ${property}`));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 /**
  * The context for plan and report: forge reads work (the write gate refuses forge writes), Slack
  * sends are refused; `state` is the given one (staged for plan, refusing for report).
@@ -138,8 +163,9 @@ export async function executeJob(
 ): Promise<JobResult> {
   if (!isPlanned(job)) return gate.open(() => job.run(ctx, options));
   const staged = stagedState(ctx.state);
-  const plan = await job.plan(readOnlyContext(ctx, staged), options);
-  const reporter = readOnlyContext(ctx, refusingState(staged));
+  const store = gatedStore(ctx.store, gate);
+  const plan = await job.plan({ ...readOnlyContext(ctx, staged), store }, options);
+  const reporter = { ...readOnlyContext(ctx, refusingState(staged)), store };
   if (ctx.dryRun) {
     const report = await job.report(reporter, plan, undefined, options);
     return { ...report, actions: plannedActions(plan) };

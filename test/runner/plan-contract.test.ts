@@ -74,6 +74,7 @@ async function tryWrites(ctx: JobContext, forge: string): Promise<string[]> {
       ctx
         .forgeWithToken(forge, ctx.config.forges[forge]?.token ?? '')
         .repo.createBranch('org/app', 'sneaky', 'main'),
+    () => ctx.store.putControl('contract', 'sneaky', { at: ctx.runId }),
     () => ctx.notifier.send(undefined, { title: 'hello', severity: 'info', context: { job: ctx.job } }),
   ];
   const refused: string[] = [];
@@ -180,13 +181,14 @@ describe('plan/apply contract', () => {
       const { run, result } = await h.run('contract-sneaky', { args: { forge } });
       expect(run.dryRun).toBe(false);
       const refused = (result?.details as { refused: string[] }).refused;
-      // three forge writes and a Slack send in plan, a state write in report
-      expect(refused).toHaveLength(5);
+      // three forge writes, a store write and a Slack send in plan, a state write in report
+      expect(refused).toHaveLength(6);
       for (const line of refused)
         expect(line).toMatch(/^PlanWriteError: plan phase: refused to perform a write/);
       expect(h.sim.requests({ since }).filter((r) => r.method !== 'GET')).toEqual([]);
     }
     expect(h.slack.messages).toEqual([]);
+    expect(await h.app.store.getControl('contract', 'sneaky')).toBeNull();
   });
 
   it("stages plan's state writes: dropped in a dry run, written when a real run applies", async () => {
