@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { openCatFile, parseCommitObject } from './git-batch.js';
 import { createObjectWriter, plainIdent, plainPath } from './git-objects-writer.js';
+import { isAncestorByWalk, mergeBaseByWalk } from './git-graph.js';
+import { writeLooseRef } from './git-refs.js';
 
 /**
  * Real git underneath the simulator: each project is a bare repository and every commit,
@@ -300,6 +302,12 @@ export function openRepo(dir: string): GitRepo {
     return changes;
   }
 
+  /** Parents of a commit named by its full sha (null when it is not one), for the walks in git-graph.ts. */
+  async function parentsOf(sha: string): Promise<string[] | null> {
+    const commit = await repo.getCommit(sha);
+    return commit && commit.sha === sha ? commit.parents : null;
+  }
+
   const repo: GitRepo = {
     dir,
     resolve,
@@ -345,6 +353,11 @@ export function openRepo(dir: string): GitRepo {
       return (await text(dir, args, { input: message, env: personEnv(author, date) })).trim();
     },
     async updateRef(ref, sha, expectOld) {
+      // In-process with git's lock-file protocol in the plain case (git-refs.ts), else git.
+      const written = await writeLooseRef(dir, ref, sha, expectOld, async (s) => {
+        return (await cat.info(s))?.type === 'commit';
+      });
+      if (written !== 'ask-git') return written === 'done';
       const args = ['update-ref', ref, sha];
       if (expectOld !== undefined) args.push(expectOld ?? '0'.repeat(40));
       const { code } = await run(dir, args).catch((e: GitFailure) => ({
@@ -403,12 +416,20 @@ export function openRepo(dir: string): GitRepo {
     },
     isAncestor(ancestor, descendant) {
       return between(ancestor, descendant, 'is-ancestor', async () => {
+        if (FULL_SHA.test(ancestor) && FULL_SHA.test(descendant)) {
+          const walked = await isAncestorByWalk(ancestor, descendant, parentsOf);
+          if (walked !== undefined) return walked;
+        }
         const { code } = await run(dir, ['merge-base', '--is-ancestor', ancestor, descendant]);
         return code === 0;
       });
     },
     mergeBase(a, b) {
       return between(a, b, 'merge-base', async () => {
+        if (FULL_SHA.test(a) && FULL_SHA.test(b)) {
+          const walked = await mergeBaseByWalk(a, b, parentsOf);
+          if (walked !== undefined) return walked;
+        }
         const { stdout, code } = await run(dir, ['merge-base', a, b]);
         return code === 0 ? stdout.toString().trim() : null;
       });

@@ -1,0 +1,92 @@
+import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/**
+ * Moving a branch or tag without a git process, with git's own lock-file protocol for the
+ * files ref backend: create `<ref>.lock` exclusively, compare the current value under the lock,
+ * write the new sha into the lock file and rename it over the ref (atomic). A git process that
+ * updates the same ref at the same time takes the same lock, so the two exclude each other.
+ *
+ * Only the plain case is done here: a loose ref with an ordinary name, no packed-refs file, no
+ * reflog, no directory/file clash, a commit as the new value. Everything else answers `ask-git`
+ * and the caller runs `git update-ref`, which knows every rule (issue 26: a process per ref move
+ * made the simulator compete with the bot for the machine's cores).
+ */
+
+export type RefWrite = 'done' | 'refused' | 'ask-git';
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+const PART = /^[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+
+/** `refs/heads/x`, `refs/merge-requests/1/head`: parts git accepts without question. */
+export function plainRefName(ref: string): boolean {
+  const parts = ref.split('/');
+  return parts.length >= 3 && parts[0] === 'refs' && parts.every((p) => PART.test(p) && !p.endsWith('.lock'));
+}
+
+async function exists(path: string): Promise<'file' | 'dir' | 'other' | null> {
+  try {
+    const s = await lstat(path);
+    return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ENOTDIR') return 'other'; // a ref is where a folder would be
+    throw error;
+  }
+}
+
+/**
+ * Set `ref` to `sha`; with `expectOld` (a sha, or null for "must not exist") only when the ref
+ * holds that value (`refused` otherwise, as `git update-ref ref new old` exits non-zero).
+ * `isCommit` says whether the new value names a commit (git refuses anything else on branches).
+ */
+export async function writeLooseRef(
+  dir: string,
+  ref: string,
+  sha: string,
+  expectOld: string | null | undefined,
+  isCommit: (sha: string) => Promise<boolean>,
+): Promise<RefWrite> {
+  if (!plainRefName(ref) || !FULL_SHA.test(sha)) return 'ask-git';
+  if (expectOld !== undefined && expectOld !== null && !FULL_SHA.test(expectOld)) return 'ask-git';
+  // Packed refs, reflogs and a non-default ref storage have rules of their own: git's job.
+  if ((await exists(join(dir, 'packed-refs'))) !== null) return 'ask-git';
+  if ((await exists(join(dir, 'logs', ref))) !== null) return 'ask-git';
+  if ((await exists(join(dir, 'reftable'))) !== null) return 'ask-git';
+  if (!(await isCommit(sha))) return 'ask-git';
+  const path = join(dir, ref);
+  const kind = await exists(path);
+  if (kind !== null && kind !== 'file') return 'ask-git';
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch {
+    return 'ask-git'; // a ref is where a folder would have to be (refs/heads/a vs refs/heads/a/b)
+  }
+  const lock = `${path}.lock`;
+  let handle;
+  try {
+    handle = await open(lock, 'wx');
+  } catch {
+    return 'ask-git'; // someone holds the lock: git waits for it or fails, as it always does
+  }
+  let renamed = false;
+  try {
+    let current: string | null = null;
+    if (kind === 'file') {
+      const text = (await readFile(path, 'utf8')).trim();
+      if (!FULL_SHA.test(text)) return 'ask-git'; // a symbolic ref
+      current = text;
+    }
+    if (expectOld !== undefined && current !== expectOld) return 'refused';
+    await handle.writeFile(`${sha}\n`);
+    await handle.close();
+    handle = undefined;
+    await rename(lock, path);
+    renamed = true;
+    return 'done';
+  } finally {
+    await handle?.close();
+    if (!renamed) await rm(lock, { force: true });
+  }
+}
