@@ -10,16 +10,26 @@ const environmentName = z.string().regex(/^[\w.-]+$/, 'an environment name like 
 export const environmentSchema = z
   .object({
     /** The environment's name in the consuming project's deployments (gstg-cny, gprd, production). */
-    name: environmentName,
+    name: environmentName.describe(
+      'The environment as the consuming project names it (gstg-cny, gprd, production).',
+    ),
     /** The workflow label the MR carries once the bump reached it, e.g. `workflow::staging-canary`. */
-    label: z.string().min(1),
+    label: z
+      .string()
+      .min(1)
+      .describe(
+        'The workflow label once the bump reached it; a scoped label replaces the others of its scope.',
+      ),
   })
   .strict();
 
 export const componentSchema = z
   .object({
     /** The component name, as in update-component (`release-bot/update-<name>`). */
-    name: z.string().regex(/^[a-z0-9][\w.-]*$/i, 'letters, digits, dot, dash, underscore'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][\w.-]*$/i, 'letters, digits, dot, dash, underscore')
+      .describe('The component as update-component names it (its bump branch is release-bot/update-<name>).'),
     /**
      * The component's own project: where the commits a bump carried are read (for `trace`) and,
      * with `recordDeployments`, where a deployment is recorded per environment reached.
@@ -34,7 +44,12 @@ export const componentSchema = z
       .strict()
       .optional(),
     /** Record a deployment on the component project for each environment the bump reached. */
-    recordDeployments: z.boolean().default(false),
+    recordDeployments: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Record a deployment of the bump's component sha on source.project for each environment reached.",
+      ),
   })
   .strict()
   .refine((c) => !c.recordDeployments || c.source, {
@@ -46,10 +61,11 @@ export const optionsSchema = z
   .object({
     /** The consuming project: where update-component's bump MRs merge and deployments are recorded. */
     forge: z.string(),
-    project: projectPath,
+    project: projectPath.describe('The consuming project: where the bump MRs merge and the deployments are.'),
     /** The environments in deployment order; the last one is production. */
     environments: z
       .array(environmentSchema)
+      .describe('In deployment order; the last one is production.')
       .min(1, 'list at least one environment')
       .superRefine((envs, ctx) => {
         const seen = new Set<string>();
@@ -60,16 +76,22 @@ export const optionsSchema = z
         });
       }),
     components: z.array(componentSchema).min(1, 'list at least one component'),
-    slackChannel: z.string().optional(),
+    slackChannel: z.string().optional().describe('One short message per bump and environment reached.'),
     /** Only bumps merged within this long ago are followed (also on the first run). */
-    lookback: duration.default('14d'),
+    lookback: duration.default('14d').describe('Only bumps merged within this long ago are followed.'),
     /**
      * When no deployment moved, merged bump MRs are looked for at most this often (one request
      * per component); a moved deployment always looks.
      */
-    rescanBumps: duration.default('30m'),
+    rescanBumps: duration
+      .default('30m')
+      .describe(
+        'With no deployment moving, look for newly merged bumps this often (one request per component).',
+      ),
     /** A bump on the last environment for this long is no longer followed (no rollback check). */
-    settleAfter: duration.default('3d'),
+    settleAfter: duration
+      .default('3d')
+      .describe('A bump on the last environment this long is no longer followed (no rollback check).'),
   })
   .strict();
 

@@ -94,7 +94,7 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments trace on %s', (
     await h.sim.advance(60_000);
     const handler = traceRoutes(h.app.store)[0]!;
     server = createServer((req, res) => {
-      void handler(req, res, new URL(req.url ?? '/', 'http://x')).then((done) => {
+      void Promise.resolve(handler(req, res, new URL(req.url ?? '/', 'http://x'))).then((done) => {
         if (!done) res.writeHead(404).end();
       });
     });
