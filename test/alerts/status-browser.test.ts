@@ -107,10 +107,10 @@ describe.skipIf(!haveChromium)('an open alert on the status page, in a browser',
     expect(await alert.locator('.next-step').textContent()).toContain('Roll back or fix forward');
     expect(await alert.locator('.alert-reason').textContent()).toContain('HTTP 503');
     // Red, not the yellow of a pending approval.
-    const colors = await alert.evaluate((el) => {
-      const style = getComputedStyle(el);
-      return { background: style.backgroundColor, border: style.borderTopColor };
-    });
+    // A function-like string: runs in the page, where getComputedStyle exists (no DOM lib here).
+    const colors = (await page.evaluate(
+      `(() => { const s = getComputedStyle(document.querySelector('#pending li.alert')); return { background: s.backgroundColor, border: s.borderTopColor }; })()`,
+    )) as { background: string; border: string };
     expect(colors.border).toBe('rgb(207, 34, 46)');
     expect(colors.background).toBe('rgb(255, 235, 233)');
     // On top: above every job card.
