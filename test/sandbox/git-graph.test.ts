@@ -107,6 +107,36 @@ describe('simulator git: ancestry by walking commits', () => {
     expect(leftToGit).toBeGreaterThan(0); // m2 and m3 have two best bases (a3 and c2)
   });
 
+  it('writes the merge commit git commit-tree writes (merge and squash)', async () => {
+    const [, , a2, , b2] = shas;
+    const at = new Date(Date.UTC(2026, 5, 1, 12));
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_AUTHOR_DATE: at.toISOString(),
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+      GIT_COMMITTER_DATE: at.toISOString(),
+    };
+    const tree = git(dir, ['merge-tree', '--write-tree', '--no-messages', a2!, b2!]).out.split('\n')[0]!;
+    for (const squash of [false, true]) {
+      const message = `Merge branch 'b' into 'main'\n\nSee merge request !1${squash ? ' (squash)' : ''}\n`;
+      const parents = squash ? ['-p', a2!] : ['-p', a2!, '-p', b2!];
+      const expected = execFileSync('git', ['commit-tree', tree, ...parents, '-F', '-'], {
+        cwd: dir,
+        env,
+        input: message,
+      })
+        .toString()
+        .trim();
+      expect(await repo.merge({ target: a2!, source: b2!, message, author, date: at, squash })).toBe(
+        expected,
+      );
+    }
+    expect(git(dir, ['fsck', '--no-progress']).code).toBe(0);
+  });
+
   it('gives up past the walk limit instead of guessing', async () => {
     const parentsOf = async (sha: string) => (await repo.getCommit(sha))?.parents ?? null;
     const tip = shas.at(-1)!;

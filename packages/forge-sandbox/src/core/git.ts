@@ -453,6 +453,20 @@ export function openRepo(dir: string): GitRepo {
       ]);
       if (code !== 0) return null;
       const tree = stdout.toString().split('\n')[0]!.trim();
+      // The merge commit itself is written in-process when it is plain (as writeCommit does).
+      if (
+        FULL_SHA.test(target) &&
+        FULL_SHA.test(source) &&
+        plainIdent(author.name) &&
+        plainIdent(author.email)
+      )
+        return objects.commit({
+          tree,
+          parents: squash ? [target] : [target, source],
+          person: author,
+          date,
+          message,
+        });
       const parents = squash ? ['-p', target] : ['-p', target, '-p', source];
       return (
         await text(dir, ['commit-tree', tree, ...parents, '-F', '-'], {
