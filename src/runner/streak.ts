@@ -9,6 +9,9 @@ import type { RunRecord, Store } from '../store/types.js';
 
 const KEY = 'runner:failure-streak';
 
+/** With a bot token the recovery replies in the failure's thread and marks it recovered. */
+const incidentKey = (job: string) => `job-failing:${job}`;
+
 interface Streak {
   since: string;
   firstRunId: string;
@@ -31,32 +34,40 @@ export async function notifyStreak(input: {
     }
     await store.setState(record.job, KEY, { since: record.startedAt, firstRunId: record.id, failures: 1 });
     if (!channel) return;
-    await notifier.send(channel, {
-      title: `${record.job} failed`,
-      severity: 'error',
-      sections: [record.error ?? record.summary],
-      fields: [
-        { label: 'Trigger', value: record.trigger },
-        { label: 'Attempts', value: String(record.attempts) },
-      ],
-      nextStep: `See \`release-bot history ${record.job}\` and the run's log (run ${record.id}). You will not be told again until it recovers.`,
-      context: { job: record.job, runId: record.id },
-    });
+    await notifier.send(
+      channel,
+      {
+        title: `${record.job} failed`,
+        severity: 'error',
+        sections: [record.error ?? record.summary],
+        fields: [
+          { label: 'Trigger', value: record.trigger },
+          { label: 'Attempts', value: String(record.attempts) },
+        ],
+        nextStep: `See \`release-bot history ${record.job}\` and the run's log (run ${record.id}). You will not be told again until it recovers.`,
+        context: { job: record.job, runId: record.id },
+      },
+      { incident: { key: incidentKey(record.job) } },
+    );
     return;
   }
   if ((record.status === 'ok' || record.status === 'noop') && streak) {
     await store.deleteState(record.job, KEY);
     if (!channel) return;
-    await notifier.send(channel, {
-      title: `${record.job} recovered`,
-      severity: 'success',
-      sections: [record.summary],
-      fields: [
-        { label: 'Failed runs', value: String(streak.failures) },
-        { label: 'Failing since', value: streak.since },
-      ],
-      nextStep: `Nothing to do: ${record.job} works again after ${streak.failures} failed run${streak.failures === 1 ? '' : 's'}.`,
-      context: { job: record.job, runId: record.id },
-    });
+    await notifier.send(
+      channel,
+      {
+        title: `${record.job} recovered`,
+        severity: 'success',
+        sections: [record.summary],
+        fields: [
+          { label: 'Failed runs', value: String(streak.failures) },
+          { label: 'Failing since', value: streak.since },
+        ],
+        nextStep: `Nothing to do: ${record.job} works again after ${streak.failures} failed run${streak.failures === 1 ? '' : 's'}.`,
+        context: { job: record.job, runId: record.id },
+      },
+      { incident: { key: incidentKey(record.job), resolved: true } },
+    );
   }
 }
