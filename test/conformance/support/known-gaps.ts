@@ -14,7 +14,8 @@ interface Gap {
 
 export const KNOWN_GAPS: Gap[] = [
   {
-    operation: /^pulls\//,
+    // Every operation answering pull-request-simple: the pulls list and the PRs of a commit.
+    operation: /^(pulls\/|repos\/list-pull-requests-associated-with-commit$)/,
     at: /\.labels\[\d+\]\.description$/,
     rule: 'nullable',
     why:
