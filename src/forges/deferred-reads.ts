@@ -17,7 +17,7 @@ export function withDeferredReads<R extends ResultLike>(result: R, spends: RunSp
   const sentence = deferred
     .map(
       (s) =>
-        `deferred ${s.deferred.length} low-priority read(s) on ${s.forge} (${s.reason ?? 'budget short'})`,
+        `deferred ${new Set(s.deferred).size} low-priority read(s) on ${s.forge} (${s.reason ?? 'budget short'})`,
     )
     .join('; ');
   return {
