@@ -76,6 +76,9 @@ export function createGithubClient(options: ForgeAdapterOptions): GithubClient {
           // The App's JWT calls have their own limits and answers: no ETags, no budget.
           etags: undefined,
           rate: undefined,
+          // Minting an installation token (a POST) changes nothing on the forge: it is not a write
+          // the run's phase gate or lease fence must allow, and a plan phase needs a token to read.
+          fence: undefined,
           forge: options.name,
           baseUrl: apiUrl,
           authHeaders: {},
