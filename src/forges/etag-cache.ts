@@ -27,7 +27,14 @@ export interface CachedAnswer {
 export interface EtagBacking {
   get(key: string): Promise<CachedAnswer | undefined>;
   set(key: string, answer: CachedAnswer): Promise<void>;
+  /** Drop answers stored before `before` (epoch ms); how many went. */
+  prune?(before: number): Promise<number>;
 }
+
+/** An answer not stored again for this long is dropped from the store (a URL no longer polled). */
+export const STORED_ANSWER_TTL_MS = 14 * 24 * 3_600_000;
+/** About one store write in this many also prunes (cheap on average, bounded without a timer). */
+const PRUNE_EVERY = 500;
 
 export interface EtagCache {
   get(key: string): Promise<CachedAnswer | undefined>;
@@ -114,7 +121,11 @@ export function memoryEtagCache(maxBytes = DEFAULT_ETAG_MEMORY_BYTES): EtagCache
  * answer instead of a 304), never the read. An answer holding a configured secret stays in
  * memory only: everything the store holds is masked.
  */
-export function layeredEtagCache(memory: EtagCache, backing?: EtagBacking): EtagCache {
+export function layeredEtagCache(
+  memory: EtagCache,
+  backing?: EtagBacking,
+  random: () => number = Math.random,
+): EtagCache {
   return {
     async get(key) {
       const hit = await memory.get(key);
@@ -129,6 +140,8 @@ export function layeredEtagCache(memory: EtagCache, backing?: EtagBacking): Etag
       if (!backing || known?.etag === answer.etag) return;
       if (mask(answer.body) !== answer.body) return;
       await backing.set(key, answer).catch(() => undefined);
+      if (backing.prune && random() < 1 / PRUNE_EVERY)
+        await backing.prune(Date.now() - STORED_ANSWER_TTL_MS).catch(() => 0);
     },
   };
 }
@@ -139,12 +152,23 @@ export const ETAG_STATE_NAMESPACE = '_forge-http-cache';
 interface StateStore {
   getState<T>(job: string, key: string): Promise<T | undefined>;
   setState(job: string, key: string, value: unknown): Promise<void>;
+  deleteState(job: string, key: string): Promise<void>;
+  listState<T>(job: string, prefix?: string): Promise<{ key: string; value: T }[]>;
 }
 
 export function storeEtagBacking(store: StateStore): EtagBacking {
   return {
     get: (key) => store.getState<CachedAnswer>(ETAG_STATE_NAMESPACE, key),
     set: (key, answer) => store.setState(ETAG_STATE_NAMESPACE, key, answer),
+    async prune(before) {
+      let dropped = 0;
+      for (const { key, value } of await store.listState<CachedAnswer>(ETAG_STATE_NAMESPACE)) {
+        if (typeof value?.at === 'number' && value.at >= before) continue;
+        await store.deleteState(ETAG_STATE_NAMESPACE, key);
+        dropped++;
+      }
+      return dropped;
+    },
   };
 }
 
