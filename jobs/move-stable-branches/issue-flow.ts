@@ -136,6 +136,7 @@ export async function askInIssue(
             approvers,
             marker,
             releaseNotes: await input.releaseNotes?.(),
+            runUrl: ctx.runUrl,
           }),
           labels: options.approval.labels,
         });
@@ -208,6 +209,7 @@ export async function askInIssue(
             approvers,
             marker,
             releaseNotes: await input.releaseNotes?.(),
+            runUrl: ctx.runUrl,
           }),
         });
         await memory.set(iid, marker);

@@ -132,6 +132,8 @@ export function issueDescription(input: {
   marker: IssueMarker;
   /** Markdown of the PRs/MRs that would move (release-notes.ts). */
   releaseNotes?: string;
+  /** The run's page on the status server (`server.publicUrl`). */
+  runUrl?: string;
 }): string {
   const { checkboxes, hash, outcomes, gates } = input;
   const box = checkboxes ? [`- [ ] ${checkboxText(hash)}`, ''] : [];
@@ -157,7 +159,7 @@ export function issueDescription(input: {
     ...box,
     howToApprove(checkboxes, hash, input.approvers),
     '',
-    '_Opened by release-bot (move-stable-branches)._',
+    `_Opened by release-bot (move-stable-branches)${input.runUrl ? ` — [the run](${input.runUrl})` : ''}._`,
     marker(ISSUE_MARKER, input.marker as unknown as Record<string, unknown>),
   ].join('\n');
 }
