@@ -50,6 +50,16 @@ function section(job: string, forge: StarterForge): Record<string, unknown> | un
           },
         ],
       };
+    case 'follow-deployments':
+      return {
+        forge,
+        project: 'my-group/my-app',
+        environments: [
+          { name: 'staging', label: 'workflow::staging' },
+          { name: 'production', label: 'workflow::production' },
+        ],
+        components: [{ name: 'my-component', source: at('my-group/my-component') }],
+      };
     case 'move-stable-branches':
       return {
         forge,
@@ -66,6 +76,7 @@ export function starterJobs(): string[] {
   return [
     'heartbeat',
     'update-component',
+    'follow-deployments',
     'report-pipeline-failures',
     'promote-packages',
     'track-post-deploy-migrations',
