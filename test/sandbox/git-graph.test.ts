@@ -204,6 +204,15 @@ describe('simulator git: refs moved with git’s lock-file protocol', () => {
     expect(git(dir, ['rev-parse', 'refs/heads/main']).out).toBe(c2);
   });
 
+  it('lets exactly one of many concurrent creations win, as the lock file decides', async () => {
+    const { dir, repo, c1, c2 } = await fresh();
+    const wanted = Array.from({ length: 12 }, (_, i) => (i % 2 ? c1 : c2));
+    const results = await Promise.all(wanted.map((sha) => repo.updateRef('refs/heads/race', sha, null)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(git(dir, ['rev-parse', 'refs/heads/race']).out).toBe(wanted[results.indexOf(true)]);
+    expect(existsSync(join(dir, 'refs/heads/race.lock'))).toBe(false);
+  });
+
   it('accepts only plain ref names', () => {
     expect(plainRefName('refs/heads/release-bot/update-gitaly')).toBe(true);
     expect(plainRefName('refs/pull/12/head')).toBe(true);

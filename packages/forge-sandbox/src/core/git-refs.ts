@@ -72,8 +72,11 @@ export async function writeLooseRef(
   }
   let renamed = false;
   try {
+    // Read under the lock: what the ref holds now, not what it held before the lock was ours.
     let current: string | null = null;
-    if (kind === 'file') {
+    const now = await exists(path);
+    if (now !== null && now !== 'file') return 'ask-git';
+    if (now === 'file') {
       const text = (await readFile(path, 'utf8')).trim();
       if (!FULL_SHA.test(text)) return 'ask-git'; // a symbolic ref
       current = text;
