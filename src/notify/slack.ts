@@ -206,13 +206,29 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   ): Promise<SentMessage> {
     const key = `${name}:${ref.key}`;
     const thread = await threads.get(key);
+    // A parent someone deleted (or a channel the bot left) ends the conversation: start afresh.
+    const gone = (error: unknown) =>
+      error instanceof SlackApiError &&
+      [
+        'thread_not_found',
+        'message_not_found',
+        'channel_not_found',
+        'not_in_channel',
+        'is_archived',
+      ].includes(error.failure.code ?? '');
     const at = now();
     const record: SentMessage = { channel: name, message, delivered: false };
     if (ref.resolved) {
       const payload = render(message, channel);
       record.text = payload.text;
-      if (thread?.ts && thread.channelId && api) {
-        const reply = await api.post(thread.channelId, payload, thread.ts);
+      const reply =
+        thread?.ts && thread.channelId && api
+          ? await api.post(thread.channelId, payload, thread.ts).catch((error: unknown) => {
+              if (gone(error)) return undefined;
+              throw error;
+            })
+          : undefined;
+      if (reply && thread?.ts && thread.channelId && api) {
         await api
           .update(thread.channelId, thread.ts, render(incidentMessage(thread, 'resolved', message), channel))
           .catch((error: unknown) =>
@@ -251,7 +267,12 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     if (thread.mode === 'thread' && thread.ts && thread.channelId && api) {
       const payload = render(message, channel);
       record.text = payload.text;
-      const reply = await api.post(thread.channelId, payload, thread.ts);
+      const reply = await api.post(thread.channelId, payload, thread.ts).catch(async (error: unknown) => {
+        if (!gone(error)) throw error;
+        await threads.delete(key);
+        return undefined;
+      });
+      if (!reply) return sendIncident(name, channel, message, ref, threads);
       await threads.set(key, { ...thread, count, lastPostAt: at.toISOString() });
       await api
         .update(

@@ -103,6 +103,18 @@ describe('Slack incidents with a bot token (@slack/web-api against a local Web A
     expect(api.parents('C0ONCALL')).toHaveLength(2);
   });
 
+  it('starts a new parent when the old one is gone (thread_not_found)', async () => {
+    const threads = memoryThreads();
+    const slack = notifier(threads);
+    const incident = { key: 'ref:gitlab:org/app:gone' };
+    const first = await slack.send('oncall', failed(50), { incident });
+    api.failNext(1, { error: 'thread_not_found' });
+    const next = await slack.send('oncall', failed(51), { incident });
+    expect(next.incident).toBe('parent');
+    expect(next.ts).not.toBe(first.ts);
+    expect(threads.map.get('oncall:ref:gitlab:org/app:gone')?.ts).toBe(next.ts);
+  });
+
   it('waits out a rate limit (429 ratelimited, Retry-After) and fails at once on channel_not_found', async () => {
     const slack = notifier(memoryThreads());
     api.failNext(1, { error: 'ratelimited', retryAfterSeconds: 1 });
