@@ -20,11 +20,21 @@ export function deploymentVerdict(input: {
   verdict: VerdictRecord | null;
   /** What the bot did about it: "rolled back to #41", "rollback not allowed: …". */
   rollback: string | null;
+  /** A later successful deployment to the environment exists (this one was asked for by id). */
+  supersededBy?: number;
 }): Verdict | undefined {
   const { target, deployment, verdict } = input;
   if (!verdict) return undefined;
   const what = describeDeployment(deployment);
   const subject = subjectKey(target);
+  if (verdict.verdict === 'pass' && input.supersededBy !== undefined)
+    // What runs now is the later deployment: this pass must not close its alert.
+    return {
+      subject,
+      verdict: 'unknown',
+      title: `${what} passed verification, but #${input.supersededBy} is the latest deployment`,
+      url: deployment.webUrl,
+    };
   if (verdict.verdict === 'pass')
     return { subject, verdict: 'healthy', title: `${what} passed verification`, url: deployment.webUrl };
   if (verdict.verdict !== 'fail')

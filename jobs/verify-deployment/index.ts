@@ -203,6 +203,7 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       verdict: deploymentVerdict({
         target,
         deployment: record.deployment,
+        supersededBy: record.supersededBy,
         verdict: plan.verdict,
         rollback: rollbackText ? rollbackText.slice(2) : null,
       }),
@@ -302,6 +303,15 @@ export function createVerifyDeploymentJob(deps: VerifyDeploymentDeps = {}) {
       }
       const found = deployment;
       const record: PendingRecord = { deployment: found, discoveredAt: ctx.now().toISOString() };
+      if (id !== undefined) {
+        const [latest] = await forge.deployments.list(target.project, {
+          environment: target.environment,
+          status: 'success',
+          sort: 'desc',
+          limit: 1,
+        });
+        if (latest && latest.id !== found.id) record.supersededBy = latest.id;
+      }
       outcomes.push(
         await guarded(`${targetName(target)} #${found.id}`, ctx, () =>
           prepare(ctx, options, target, record, { manual: true, rollbackCommand }),

@@ -27,6 +27,11 @@ export interface PendingRecord {
   discoveredAt: string;
   /** Set once the window is over: a resumed run acts on it instead of watching again. */
   verdict?: VerdictRecord;
+  /**
+   * A later successful deployment to the same environment (a manual `--deployment` of an older
+   * one): its pass says nothing about what runs now, so it closes no alert.
+   */
+  supersededBy?: number;
 }
 
 export interface VerdictRecord {

@@ -49,6 +49,7 @@ describe('verify-deployment: a failed deploy stays an open alert until a later d
   let app: App;
   let metrics: Metrics;
   let failedRunId = '';
+  let firstDeploymentId = 0;
 
   beforeAll(async () => {
     s = await startServices(clockOf(ref));
@@ -95,12 +96,13 @@ describe('verify-deployment: a failed deploy stays an open alert until a later d
       retryBaseMs: 5,
     });
     await metrics.preload({ jobs: [JOB], store: app.store });
-    await deployVersion(h.sim, {
+    const firstDeployment = await deployVersion(h.sim, {
       sameCommit: true,
       project: PROJECT,
       environment: 'production',
       version: packageVersion(1),
     });
+    firstDeploymentId = firstDeployment.id;
     const first = await app.runner.run(JOB, { trigger: 'manual' });
     expect(first.run.status).toBe('noop');
   });
@@ -185,6 +187,18 @@ describe('verify-deployment: a failed deploy stays an open alert until a later d
     expect(await scrape(restarted)).toContain(`release_bot_alerts_open{job="${JOB}",subject="${SUBJECT}"} 1`);
     const reader = createStatusReader({ config: app.config, jobs: app.jobs, store: app.store });
     expect((await reader.status()).alerts.map((a) => a.openedBy)).toEqual([failedRunId]);
+  });
+
+  it('keeps it open when an older deployment, asked for by id, passes (it is not what runs now)', async () => {
+    s.service.set('/prod/ready', { status: 200, body: { status: 'ok' } });
+    const { result } = await app.runner.run(JOB, {
+      trigger: 'manual',
+      args: { deployment: String(firstDeploymentId), environment: 'production' },
+    });
+    expect(result!.verdicts).toEqual([expect.objectContaining({ subject: SUBJECT, verdict: 'unknown' })]);
+    expect(result!.verdicts![0]!.title).toMatch(/is the latest deployment/);
+    expect((await app.store.getAlert(JOB, SUBJECT))!.state).toBe('open');
+    s.service.set('/prod/ready', { status: 503, body: { status: 'failing' } });
   });
 
   it('closes it when a later deploy to the same target passes', async () => {
