@@ -6,6 +6,7 @@ import { botBranch } from './options.js';
 import type { ComponentPlan, Step } from './plan.js';
 import { reportForeign } from './provenance.js';
 import { warnStale } from './stale.js';
+import { proposedKey } from './hold.js';
 
 /**
  * Performs a component's plan, step by step. Every step is safe to repeat: a run killed between
@@ -60,6 +61,8 @@ export async function applyPlan(ctx: JobContext, plan: ComponentPlan): Promise<A
         });
         head = commit.sha;
         action.url = commit.webUrl;
+        // What the bot proposed last: a closed MR can only hold this commit (hold.ts).
+        if (plan.to) await ctx.state.set(proposedKey(component.name), plan.to);
         break;
       }
       case 'open-mr': {
@@ -81,7 +84,7 @@ export async function applyPlan(ctx: JobContext, plan: ComponentPlan): Promise<A
         });
         head = mr.headSha;
         action.url = mr.webUrl;
-        action.description = `opened MR !${mr.iid} "${step.title}"`;
+        action.description = `opened ${target.links.changeRequestNoun} ${target.links.changeRequestRef(mr.iid)} "${step.title}"`;
         break;
       }
       case 'update-mr':

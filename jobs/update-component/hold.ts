@@ -50,6 +50,11 @@ function sameCommit(a: string, b: string): boolean {
   return x.length >= 7 && y.length >= 7 && (x.startsWith(y) || y.startsWith(x));
 }
 
+/** State key: the source commit of the bot's last pushed bump of a component. */
+export function proposedKey(component: string): string {
+  return `proposed:${component}`;
+}
+
 /** Did anything the bot wrote on the MR say the bot closed it? */
 function closedByBot(notes: { author: string; body: string; system: boolean }[], bot: string): boolean {
   return notes.some(
@@ -130,7 +135,9 @@ export async function checkHold(
   const stored = await getHold(ctx.store, component.name);
   let hold: Hold | null = stored;
   let fresh = false;
-  if (!hold && component.onClose === 'hold' && !plan.mr) {
+  // Only a commit the bot pushed a bump for can have a closed bump MR: others cost no request.
+  const proposed = await ctx.state.get<string>(proposedKey(component.name));
+  if (!hold && component.onClose === 'hold' && !plan.mr && proposed && sameCommit(proposed, plan.to)) {
     const closed = await closedBotMr(ctx, component, plan);
     if (closed && !(await releasedMr(ctx.store, component.name, closed.iid))) {
       hold = {
