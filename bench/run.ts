@@ -29,6 +29,7 @@ const BENCHES = [
   'jobs-requests',
   'history-cost',
   'conditional-requests',
+  'fleet',
   'follow-deployments',
 ];
 

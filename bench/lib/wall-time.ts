@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { round, type Figure } from './report.js';
 
 /**
@@ -52,7 +52,9 @@ export function wallTimeFigures(input: WallTimeInput): Figure[] {
       value: input.wallMs / bound,
       unit: '×',
       target: { max: 1.3 },
-      note: `${round(input.wallMs / 1000)} s for ${total} requests (bound ${round(bound / 1000)} s = max(chain ${input.chain}, ${total}/${input.concurrency}) × ${input.latencyMs} ms)${baseline}; run ${input.status}.${gap}`,
+      note: `${round(input.wallMs / 1000)} s for ${total} requests (bound ${round(bound / 1000)} s = max(chain ${input.chain}, ${total}/${input.concurrency}) × ${input.latencyMs} ms)${baseline}; run ${input.status}; load average ${loadavg()
+        .map((l) => round(l))
+        .join(', ')} (1, 5, 15 min) at the end.${gap}`,
     },
     {
       group: input.group,
