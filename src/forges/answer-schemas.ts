@@ -143,7 +143,8 @@ export function answerSchemas(host: string) {
   });
   // A commit status may come from any CI and link to it: only the scheme is checked.
   const check = z.object({
-    id,
+    // 0 for a commit status GitHub's GraphQL rollup gives no database id (it only breaks ties).
+    id: count,
     name: z.string(),
     kind: z.enum(['pipeline', 'status', 'check_run']),
     status: z.enum(['pending', 'running', 'success', 'failed', 'canceled', 'skipped', 'neutral']),

@@ -315,6 +315,7 @@ export interface CiJob {
 
 /** One CI signal on a commit: a GitLab pipeline or external status, a GitHub status or check run. */
 export interface CommitCheck {
+  /** The forge's id; 0 when it gives none (a status context in GitHub's GraphQL rollup). */
   id: number;
   name: string;
   kind: 'pipeline' | 'status' | 'check_run';

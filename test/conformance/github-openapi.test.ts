@@ -10,6 +10,7 @@ import { adapterFixture, MINUTE, PROJECT, type AdapterFixture } from '../forges/
 import { checkGithubAnswers, formatViolation } from './support/check-answers.js';
 import { loadOpenApi, type OpenApi } from './support/openapi.js';
 import { contract } from './support/replay.js';
+import { memoryEtagCache } from '../../src/forges/etag-cache.js';
 
 /**
  * Every GitHub REST operation the adapters call, driven through the real adapters against the
@@ -186,6 +187,22 @@ describe('GitHub conformance: the simulator answers every operation the adapters
     });
     await forge.deployments.get(PROJECT, d.id);
     await forge.deployments.list(PROJECT, { environment: 'gstg' });
+    // A deployment recorded as done (follow-deployments on a component project): created, then success.
+    await forge.deployments.record(PROJECT, { environment: 'gprd', ref: 'main', sha: main.sha });
+
+    // Protection as the adapters read it (move-stable-branches), and the PRs of a merged commit.
+    await forge.repo.getBranchProtection(PROJECT, 'main');
+    await forge.changeRequests.listForCommit(PROJECT, other.sha);
+
+    // With an ETag cache, a remembered green branch is re-checked by probing its head's signals:
+    // the check runs, and the combined status when the head carries commit statuses.
+    // A branch whose head carries a commit status only (no workflow runs on a created ref).
+    await forge.repo.createBranch(PROJECT, 'tour-status', main.sha);
+    f.sim.setStatus('github', PROJECT, main.sha, { context: 'stage/copr', state: 'success' });
+    const cached = f.make({ http: { retries: 2, backoffMs: 1, etags: { cache: memoryEtagCache() } } });
+    const first = await cached.ci.branchChecks(PROJECT, 'tour-status', 1);
+    expect(first[0]!.checks.map((c) => c.kind)).toContain('status');
+    await cached.ci.branchChecks(PROJECT, 'tour-status', 1);
 
     await forge.packages.upload(PROJECT, 'tour', '1.0.0', 'tour.txt', stream('tour\n'), 5);
     await forge.packages.listFiles(PROJECT, 'tour', '1.0.0');

@@ -202,6 +202,19 @@ export function forgeContract(kind: SimForge): void {
       expect(once.name).toBe('workflow::staging');
     });
 
+    it("counts a commit status another system posted among a branch head's checks", async () => {
+      const head = (await w.bot.repo.getBranch(PROJECT, 'stable'))!.sha;
+      w.sim.setStatus(kind, PROJECT, head, { context: 'copr-build', state: 'success' });
+      const [newest] = await w.bot.ci.branchChecks(PROJECT, 'stable', 1);
+      expect(newest!.commit.sha).toBe(head);
+      expect(newest!.checks).toEqual([
+        expect.objectContaining({ name: 'copr-build', kind: 'status', status: 'success' }),
+      ]);
+      expect(await w.bot.ci.commitChecks(PROJECT, head)).toEqual([
+        expect.objectContaining({ name: 'copr-build', kind: 'status', status: 'success' }),
+      ]);
+    });
+
     it('records deployments and lists them per environment, newest first', async () => {
       const sha = (await w.bot.repo.getBranch(PROJECT, 'main'))!.sha;
       const a = await w.bot.deployments.create(PROJECT, {
