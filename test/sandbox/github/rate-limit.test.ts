@@ -55,4 +55,17 @@ describe('GitHub view: rate limits', () => {
     });
     expect((await f.bot.repos.get(repo)).status).toBe(200);
   });
+
+  it('the hourly window rolls with the simulated clock; its reset is said on the wall clock', async () => {
+    const first = await f.bot.repos.get(repo);
+    const used = Number(first.headers['x-ratelimit-used']);
+    expect(Number((await f.bot.repos.get(repo)).headers['x-ratelimit-used'])).toBe(used + 1);
+    const reset = Number(first.headers['x-ratelimit-reset']);
+    expect(reset).toBeGreaterThan(Date.now() / 1000 - 1);
+    expect(reset).toBeLessThanOrEqual(Date.now() / 1000 + 3_601);
+    await f.sim.advance(3_600_000); // a simulated hour: a new window, whatever the wall clock did
+    const next = await f.bot.repos.get(repo);
+    expect(next.headers['x-ratelimit-used']).toBe('1');
+    expect(next.headers['x-ratelimit-remaining']).toBe('4999');
+  });
 });

@@ -60,7 +60,7 @@ export function createGithubView(ctx: ViewContext): View {
     },
     etags: true,
     commonHeaders(answer) {
-      const charge = chargeGithub(state, answer);
+      const charge = chargeGithub(state, answer, ctx.world.clock.nowMs());
       return {
         headers: {
           ...charge.headers,

@@ -68,11 +68,13 @@ const HOUR_MS = 3_600_000;
 export function chargeGithub(
   state: GithubState,
   answer: AnswerInfo,
+  /** The world's clock (ms): the hourly window rolls with simulated time, as a day's bench needs. */
+  nowMs: number = Date.now(),
 ): { headers: Record<string, string>; cost: RateCost } {
   const resource = answer.route === 'POST /graphql' ? 'graphql' : 'core';
   const who = answer.user ? `user:${answer.user.id}` : 'anonymous';
   const key = `${who}:${resource}`;
-  const window = Math.floor(Date.now() / HOUR_MS);
+  const window = Math.floor(nowMs / HOUR_MS);
   let counter = state.rate.get(key);
   if (!counter) state.rate.set(key, (counter = { window, used: 0, total: 0 }));
   if (counter.window !== window) Object.assign(counter, { window, used: 0 });
@@ -84,7 +86,8 @@ export function chargeGithub(
     headers: {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(Math.max(0, limit - counter.used)),
-      'x-ratelimit-reset': String(((window + 1) * HOUR_MS) / 1000),
+      // When the window ends, as a wall-clock epoch: clients compare it with their own Date.now().
+      'x-ratelimit-reset': String(Math.ceil((Date.now() + (window + 1) * HOUR_MS - nowMs) / 1000)),
       'x-ratelimit-used': String(counter.used),
       'x-ratelimit-resource': resource,
     },
