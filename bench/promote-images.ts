@@ -10,10 +10,10 @@ import { tempDir } from '../test/helpers/tmp.js';
 import { ociImage, pushImage } from '../test/registry/fixtures.js';
 import {
   registryAvailable,
-  REGISTRY_BINARY,
+  REGISTRY_COMMAND,
   startRegistry,
   type RunningRegistry,
-} from '../test/registry/registry-server.js';
+} from '../packages/forge-sandbox/src/services/registry.js';
 import { imagesContext, imagesOptions } from '../test/registry/world.js';
 import { writeResult } from './lib/report.js';
 
@@ -73,7 +73,7 @@ async function stageBigImage(client: RegistryClient, path: string, digest: strin
 
 async function main(): Promise<void> {
   if (!registryAvailable) {
-    console.log(`promote-images: ${REGISTRY_BINARY} is missing (apt-get install docker-registry); skipped`);
+    console.log(`promote-images: ${REGISTRY_COMMAND} is missing (apt-get install docker-registry); skipped`);
     return;
   }
   const { dir, cleanup } = tempDir('release-bot-bench-images-');

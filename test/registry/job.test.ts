@@ -5,10 +5,10 @@ import { createRegistries, packageBytes, PUBLIC, stage, STAGING } from '../jobs/
 import { ociImage, ociIndex, pushImage } from './fixtures.js';
 import {
   registryAvailable,
-  REGISTRY_BINARY,
+  REGISTRY_COMMAND,
   startRegistry,
   type RunningRegistry,
-} from './registry-server.js';
+} from '../../packages/forge-sandbox/src/services/registry.js';
 import { clientOf } from './world.js';
 
 /**
@@ -19,7 +19,7 @@ import { clientOf } from './world.js';
 
 if (!registryAvailable)
   console.warn(
-    `test/registry: ${REGISTRY_BINARY} is missing (apt-get install docker-registry): runner tests with images skipped`,
+    `test/registry: ${REGISTRY_COMMAND} is missing (apt-get install docker-registry): runner tests with images skipped`,
   );
 
 describe.runIf(registryAvailable)('promote-packages with images, through the runner', () => {

@@ -9,10 +9,10 @@ import { tempDir } from '../helpers/tmp.js';
 import { ociImage, ociIndex, pushImage } from './fixtures.js';
 import {
   registryAvailable,
-  REGISTRY_BINARY,
+  REGISTRY_COMMAND,
   startRegistry,
   type RunningRegistry,
-} from './registry-server.js';
+} from '../../packages/forge-sandbox/src/services/registry.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import {
   clientOf,
@@ -26,7 +26,7 @@ import {
 
 if (!registryAvailable)
   console.warn(
-    `test/registry: ${REGISTRY_BINARY} is missing (apt-get install docker-registry): registry tests skipped`,
+    `test/registry: ${REGISTRY_COMMAND} is missing (apt-get install docker-registry): registry tests skipped`,
   );
 
 const SKOPEO = '/usr/bin/skopeo';

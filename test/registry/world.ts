@@ -3,7 +3,7 @@ import { createRegistryClient, type RegistryClient } from '../../src/registry/cl
 import type { ImagesOptions } from '../../jobs/promote-packages/images/options.js';
 import type { Options } from '../../jobs/promote-packages/options.js';
 import type { ImageEndpoints } from '../../jobs/promote-packages/images/plan.js';
-import type { RunningRegistry } from './registry-server.js';
+import type { RunningRegistry } from '../../packages/forge-sandbox/src/services/registry.js';
 
 /** Clients of the test registries that remember every request, and the job options pointing at them. */
 
