@@ -1,5 +1,6 @@
-import type { Deployment, DeploymentWatchApi, DeploymentStatus } from '../types.js';
+import type { Deployment, DeploymentWatchApi, DeploymentStatus, RecordDeploymentInput } from '../types.js';
 import type { GithubClient } from './client.js';
+import { payloadOf, toDeployment as mapDeployment } from './deployment-map.js';
 import type { GhDeployment, GhDeploymentStatus } from './wire.js';
 
 /**
@@ -33,61 +34,47 @@ function parseCursor(text: string | null): Cursor | null {
   return null;
 }
 
-/** `inactive` (superseded by a newer deployment) still means it was deployed. */
-function statusOf(latest: GhDeploymentStatus | undefined): DeploymentStatus {
-  switch (latest?.state) {
-    case 'success':
-    case 'inactive':
-      return 'success';
-    case 'failure':
-    case 'error':
-      return 'failed';
-    case 'in_progress':
-      return 'running';
-    default:
-      return 'created';
-  }
-}
-
 const FINAL = new Set<DeploymentStatus>(['success', 'failed', 'canceled']);
 
-function payloadOf(d: GhDeployment): Record<string, unknown> {
-  let payload: unknown = d.payload;
-  if (typeof payload === 'string' && payload) {
-    try {
-      payload = JSON.parse(payload);
-    } catch {
-      payload = {};
-    }
-  }
-  return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
-}
+/** The payload key that marks a deployment the bot recorded (not one it deployed, see create). */
+const RECORDED = 'recordedByReleaseBot';
 
-export function createDeploymentWatch(gh: GithubClient): DeploymentWatchApi {
-  function toDeployment(
+/** `self`: the login this token acts as (the adapter's currentUser), for telling our records apart. */
+export function createDeploymentWatch(gh: GithubClient, self: () => Promise<string>): DeploymentWatchApi {
+  const toDeployment = (project: string, d: GhDeployment, latest: GhDeploymentStatus | undefined) =>
+    mapDeployment(gh.webUrl, project, d, latest);
+
+  /**
+   * GitHub records in two writes: the deployment, then its success status. A run killed between
+   * them leaves a deployment with no status; recording the same sha again finishes that one
+   * instead of adding a second. Only a deployment provably ours is taken: created by this token's
+   * account, with our record mark in the payload, of this sha and environment, and no status yet.
+   */
+  async function unfinishedRecord(
     project: string,
-    d: GhDeployment,
-    latest: GhDeploymentStatus | undefined,
-  ): Deployment {
-    const payload = payloadOf(d);
-    const ref = typeof payload.ref === 'string' ? payload.ref : d.ref;
-    const updatedAt =
-      latest && Date.parse(latest.created_at) > Date.parse(d.updated_at) ? latest.created_at : d.updated_at;
-    return {
-      id: d.id,
-      environment: d.environment,
-      ref,
-      sha: d.sha,
-      status: statusOf(latest),
-      createdAt: d.created_at,
-      updatedAt,
-      jobId: null,
-      version: typeof payload.version === 'string' ? payload.version : ref,
-      webUrl:
-        latest?.log_url ||
-        latest?.target_url ||
-        `${gh.webUrl}/${project}/deployments/${encodeURIComponent(d.environment)}`,
-    };
+    input: RecordDeploymentInput,
+  ): Promise<GhDeployment | null> {
+    const candidates = await gh.request<GhDeployment[]>('GET /repos/{owner}/{repo}/deployments', {
+      ...gh.repo(project),
+      sha: input.sha,
+      environment: input.environment,
+      per_page: 10,
+    });
+    const mine = candidates.filter(
+      (d) => d.sha === input.sha && d.environment === input.environment && payloadOf(d)[RECORDED] === true,
+    );
+    if (mine.length === 0) return null;
+    const me = await self();
+    for (const d of mine) {
+      // Logins compare case-insensitively on GitHub.
+      if (d.creator?.login.toLowerCase() !== me.toLowerCase()) continue;
+      const statuses = await gh.request<GhDeploymentStatus[]>(
+        'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+        { ...gh.repo(project), deployment_id: d.id, per_page: 1 },
+      );
+      if (statuses.length === 0) return d;
+    }
+    return null;
   }
 
   async function withStatus(project: string, d: GhDeployment): Promise<Deployment> {
@@ -152,16 +139,18 @@ export function createDeploymentWatch(gh: GithubClient): DeploymentWatchApi {
 
     async record(project, input) {
       gh.write(`record a deployment to ${input.environment} in ${project}`);
-      const d = await gh.request<GhDeployment>('POST /repos/{owner}/{repo}/deployments', {
-        ...gh.repo(project),
-        ref: input.sha,
-        environment: input.environment,
-        task: 'deploy',
-        auto_merge: false,
-        required_contexts: [],
-        payload: { ref: input.ref },
-        description: input.description ?? '',
-      });
+      const d =
+        (await unfinishedRecord(project, input)) ??
+        (await gh.request<GhDeployment>('POST /repos/{owner}/{repo}/deployments', {
+          ...gh.repo(project),
+          ref: input.sha,
+          environment: input.environment,
+          task: 'deploy',
+          auto_merge: false,
+          required_contexts: [],
+          payload: { ref: input.ref, [RECORDED]: true },
+          description: input.description ?? '',
+        }));
       const status = await gh.request<GhDeploymentStatus>(
         'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
         { ...gh.repo(project), deployment_id: d.id, state: 'success', description: input.description ?? '' },

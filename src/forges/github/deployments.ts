@@ -1,40 +1,10 @@
-import type { Deployment, DeploymentApi, DeploymentStatus } from '../types.js';
+import type { Deployment, DeploymentApi } from '../types.js';
+import { toDeployment as mapDeployment } from './deployment-map.js';
 import { etagKey } from '../etag-cache.js';
 import type { GithubClient } from './client.js';
 import type { GhDeployment, GhDeploymentStatus } from './wire.js';
 
-/**
- * Deployments: the deployments API plus each deployment's latest status. `inactive` (GitHub's
- * mark on a deployment superseded by a newer one) still means "was deployed": success.
- */
-
-function statusOf(latest: GhDeploymentStatus | undefined): DeploymentStatus {
-  switch (latest?.state) {
-    case 'success':
-    case 'inactive':
-      return 'success';
-    case 'failure':
-    case 'error':
-      return 'failed';
-    case 'in_progress':
-      return 'running';
-    default:
-      return 'created';
-  }
-}
-
-function payloadOf(d: GhDeployment): Record<string, unknown> {
-  if (d.payload && typeof d.payload === 'object') return d.payload as Record<string, unknown>;
-  if (typeof d.payload === 'string' && d.payload) {
-    try {
-      const parsed: unknown = JSON.parse(d.payload);
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-    } catch {
-      return {};
-    }
-  }
-  return {};
-}
+/** Deployments: the deployments API plus each deployment's latest status (deployment-map.ts). */
 
 /**
  * How long after its creation a deployment may still get the status a window read looks for:
@@ -44,32 +14,8 @@ function payloadOf(d: GhDeployment): Record<string, unknown> {
 export const STATUS_GRACE_MS = 6 * 3_600_000;
 
 export function createDeploymentApi(gh: GithubClient): DeploymentApi {
-  function toDeployment(
-    project: string,
-    d: GhDeployment,
-    latest: GhDeploymentStatus | undefined,
-  ): Deployment {
-    const payload = payloadOf(d);
-    // We deploy the exact sha and keep the branch name in the payload (see create).
-    const ref = typeof payload.ref === 'string' ? payload.ref : d.ref;
-    const updatedAt =
-      latest && Date.parse(latest.created_at) > Date.parse(d.updated_at) ? latest.created_at : d.updated_at;
-    return {
-      id: d.id,
-      environment: d.environment,
-      ref,
-      sha: d.sha,
-      status: statusOf(latest),
-      createdAt: d.created_at,
-      updatedAt,
-      jobId: null,
-      version: typeof payload.version === 'string' ? payload.version : ref,
-      webUrl:
-        latest?.log_url ||
-        latest?.target_url ||
-        `${gh.webUrl}/${project}/deployments/${encodeURIComponent(d.environment)}`,
-    };
-  }
+  const toDeployment = (project: string, d: GhDeployment, latest: GhDeploymentStatus | undefined) =>
+    mapDeployment(gh.webUrl, project, d, latest);
 
   const memoKey = (project: string, id: number) =>
     etagKey(gh.cache?.identity ?? '', `memo:deployment-status:${project}:${id}`, null);

@@ -29,6 +29,25 @@ const VIEWER = `query {
 
 export function createGithubForge(options: ForgeAdapterOptions): Forge {
   const gh = createGithubClient(options);
+  async function currentUser(): Promise<ForgeUser> {
+    try {
+      const user = await gh.request<GhUser>('GET /user');
+      return { id: user.id, username: user.login, ...(user.name ? { name: user.name } : {}) };
+    } catch (error) {
+      // A GitHub App installation token may not read /user ("Resource not accessible by
+      // integration"); GraphQL's viewer is the app's bot account (`<slug>[bot]`), which is
+      // also who its API commits and pull requests are attributed to.
+      if (!(error instanceof ForgeError) || error.status !== 403) throw error;
+      const { viewer } = await gh.graphql<{ viewer: { login: string; databaseId: number } }>(VIEWER, {});
+      return { id: viewer.databaseId, username: viewer.login };
+    }
+  }
+  let login: Promise<string> | undefined;
+  const self = () => {
+    login ??= currentUser().then((u) => u.username);
+    login.catch(() => (login = undefined));
+    return login;
+  };
   // Every answer is validated before a job reads it (answers.ts).
   return checkedForge({
     name: options.name,
@@ -39,26 +58,15 @@ export function createGithubForge(options: ForgeAdapterOptions): Forge {
     links: githubLinks(gh.webUrl),
     capabilities: githubCapabilities,
     explainRefusedPush,
-    async currentUser(): Promise<ForgeUser> {
-      try {
-        const user = await gh.request<GhUser>('GET /user');
-        return { id: user.id, username: user.login, ...(user.name ? { name: user.name } : {}) };
-      } catch (error) {
-        // A GitHub App installation token may not read /user ("Resource not accessible by
-        // integration"); GraphQL's viewer is the app's bot account (`<slug>[bot]`), which is
-        // also who its API commits and pull requests are attributed to.
-        if (!(error instanceof ForgeError) || error.status !== 403) throw error;
-        const { viewer } = await gh.graphql<{ viewer: { login: string; databaseId: number } }>(VIEWER, {});
-        return { id: viewer.databaseId, username: viewer.login };
-      }
-    },
+    currentUser,
+
     repo: createRepoApi(gh),
     changeRequests: createChangeRequestApi(gh),
     notes: createNoteApi(gh),
     issues: createIssueApi(gh),
     labels: createLabelApi(gh),
     ci: createCiApi(gh),
-    deployments: { ...createDeploymentApi(gh), ...createDeploymentWatch(gh) },
+    deployments: { ...createDeploymentApi(gh), ...createDeploymentWatch(gh, self) },
     packages: createPackageApi(gh),
   });
 }

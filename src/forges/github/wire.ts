@@ -203,6 +203,7 @@ export interface GhDeployment {
   payload: unknown;
   created_at: string;
   updated_at: string;
+  creator?: { login: string } | null;
 }
 
 export interface GhDeploymentStatus {

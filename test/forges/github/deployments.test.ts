@@ -83,4 +83,46 @@ describe('GitHub adapter: deployments', () => {
       (await f.forge.deployments.list(PROJECT, { environment: 'pre' })).map((x) => [x.id, x.status]),
     ).toEqual([[d.id, 'success']]);
   });
+
+  it('finishes its own half-recorded deployment after a kill between the two writes, and only its own', async () => {
+    const env = 'gstg-rec';
+    const count = async () =>
+      (await f.forge.deployments.list(PROJECT, { environment: env, limit: 50 })).map((d) => [d.status, d.id]);
+    // The deployment is written, then the status write never succeeds: the run dies there.
+    f.sim.addFault({
+      forge: 'github',
+      method: 'POST',
+      route: 'POST /repos/:owner/:repo/deployments/:id/statuses',
+      errorRate: 1,
+      statuses: [500],
+      times: 3,
+    });
+    await expect(
+      f.forge.deployments.record(PROJECT, { environment: env, ref: 'main', sha }),
+    ).rejects.toThrow();
+    const half = await count();
+    expect(half).toEqual([['created', expect.any(Number)]]);
+    // Someone else's deployment of that sha with our payload mark and no status, and our own of
+    // that sha in another environment: neither is finished in its place.
+    const post = (token: string, environment: string) =>
+      fetch(`${f.sim.github.url}/repos/${PROJECT}/deployments`, {
+        method: 'POST',
+        headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ref: sha, environment, payload: { recordedByReleaseBot: true } }),
+      }).then(async (r) => ((await r.json()) as { id: number }).id);
+    const foreign = { id: await post(f.aliceToken, env) };
+    await post(f.botToken, 'elsewhere');
+    const recorded = await f.forge.deployments.record(PROJECT, { environment: env, ref: 'main', sha });
+    expect(recorded.id).toBe(half[0]![1]);
+    expect(recorded.status).toBe('success');
+    expect((await count()).sort()).toEqual(
+      [
+        ['success', recorded.id],
+        ['created', foreign.id],
+      ].sort(),
+    );
+    // Recording again (a finished record exists) writes a new one: GitHub has no "same deployment" rule.
+    const again = await f.forge.deployments.record(PROJECT, { environment: env, ref: 'main', sha });
+    expect(again.id).not.toBe(recorded.id);
+  });
 });

@@ -13,6 +13,7 @@ export interface AdapterFixture {
   /** alice (developer), e.g. to approve the bot's pull requests. */
   alice: Forge;
   botToken: string;
+  aliceToken: string;
   make(options?: Partial<ForgeAdapterOptions>): Forge;
 }
 
@@ -45,6 +46,7 @@ export async function adapterFixture(project: Partial<CreateProjectInput> = {}):
     dry: make({ dryRun: true }),
     alice: make({ token: alice.token }),
     botToken: bot.token,
+    aliceToken: alice.token,
     make,
   };
 }
