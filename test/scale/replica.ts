@@ -16,8 +16,7 @@ export interface Replica {
   exited: Promise<CliResult>;
 }
 
-const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const SKEWED_CLOCK = pathToFileURL(join(ROOT, 'test/scale/skewed-clock.ts')).href;
+const SKEWED_CLOCK = pathToFileURL(join(ROOT, 'test/scale/skewed-clock.mjs')).href;
 
 export function startReplica(
   config: string,
@@ -27,8 +26,7 @@ export function startReplica(
   const env: NodeJS.ProcessEnv = { RELEASE_BOT_LEASE_TTL_SECONDS: '3', ...options.env };
   if (skewMs) {
     env.RELEASE_BOT_TEST_CLOCK_SKEW_MS = String(skewMs);
-    // tsx first so the preload can be TypeScript; the CLI's own --import of tsx is then a no-op.
-    env.NODE_OPTIONS = `--import ${TSX} --import ${SKEWED_CLOCK}`;
+    env.NODE_OPTIONS = `--import ${SKEWED_CLOCK}`;
   }
   const child = spawnCli(['--config', config, 'start'], { env });
   let out = '';
