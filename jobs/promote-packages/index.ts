@@ -10,7 +10,7 @@ import {
   type Plan,
 } from '../../src/runner/job.js';
 import { applyPackage, planOutcomes, type AppliedPackage } from './apply.js';
-import { forceReason, releaseVersion, selectedPackages } from './args.js';
+import { forceReason, releaseVersion, selection } from './args.js';
 import { migrationsLine, migrationsSuffix, versionMigrations } from './migrations.js';
 import { optionsSchema, type Options, type PackageConfig } from './options.js';
 import {
@@ -26,6 +26,9 @@ import { plannedPipelinePackage } from './planned.js';
 import {
   alertFailures,
   alertForced,
+  forcedFields,
+  forcedImagesSuffix,
+  forcedOf,
   notifyRefusal,
   failedItem,
   notifySummary,
@@ -36,7 +39,14 @@ import {
 } from './report.js';
 import { checkVerification, verificationLine, verificationSuffix } from './verification.js';
 import { awaitPlayedJobs } from './wait.js';
-import { applyImages, planImages, plannedImages, type ImagesPlan, type ImagesRun } from './images/promote.js';
+import {
+  applyImages,
+  planImages,
+  plannedImages,
+  type ForcedImage,
+  type ImagesPlan,
+  type ImagesRun,
+} from './images/promote.js';
 
 /**
  * promote-packages (seed 000, omnibus-gitlab): after a version has been deployed from staging,
@@ -52,11 +62,15 @@ interface ModeRun {
   links: Link[];
   fields: { label: string; value: string; url?: string }[];
   details: Record<string, unknown>;
+  /** Public image tags `--force` moved (or would move). */
+  forced?: ForcedImage[];
 }
 
 interface PromotionPlan extends Plan<Action> {
   version: string;
   packages: PackageConfig[];
+  /** The selected images (`images.repositories[].name`). */
+  imageNames: string[];
   verification: Awaited<ReturnType<typeof checkVerification>>;
   sections: string[];
   verificationDetails: Record<string, unknown>;
@@ -78,6 +92,7 @@ function withImages(run: ModeRun, images: ImagesRun | undefined): ModeRun {
     links: [...run.links, ...images.links],
     fields: [...run.fields, ...images.fields],
     details: { ...run.details, images: images.details },
+    forced: images.forced,
   };
 }
 
@@ -115,6 +130,8 @@ async function promoteRegistry(
   version: string,
   outcome: (plan: PackagePlan) => Promise<AppliedPackage>,
 ): Promise<ModeRun> {
+  // Images only (no packages configured or selected): nothing here, the images say it all.
+  if (planned.length === 0) return { items: [], actions: [], links: [], fields: [], details: {} };
   const staging = options.staging!;
   const pub = options.public!;
   const publicEndpoint = endpoint(ctx, pub);
@@ -239,7 +256,11 @@ export default defineJob({
   options: optionsSchema,
   cliOptions: [
     { flags: '--version <version>', description: 'the release version to promote, e.g. 16.1.0 (required)' },
-    { flags: '--package <name...>', description: 'only these packages (repeatable)' },
+    {
+      flags: '--package <name...>',
+      description: 'only these packages, and the images of the same names (repeatable)',
+    },
+    { flags: '--image <name...>', description: 'only these images (repeatable)' },
     {
       flags: '--force',
       description:
@@ -249,6 +270,12 @@ export default defineJob({
   ],
   checkConfig(options, config) {
     const problems: string[] = [];
+    if (!options.packages && !options.images)
+      return [
+        'packages: nothing to promote: list the generic packages under packages:, or the container images under images: (staging, public, repositories), or both',
+      ];
+    // Images only: the packages' registries (or pipeline) are not needed.
+    if (!options.packages) return problems;
     if (options.mode === 'registry') {
       for (const key of ['staging', 'public'] as const) {
         const registry = options[key];
@@ -274,12 +301,13 @@ export default defineJob({
   },
   checkArgs(args, options) {
     releaseVersion(args);
-    selectedPackages(options, args);
+    selection(options, args);
     forceReason(args);
   },
   async plan(ctx, options): Promise<PromotionPlan> {
     const version = releaseVersion(ctx.args);
-    const packages = selectedPackages(options, ctx.args);
+    const selected = selection(options, ctx.args);
+    const { packages } = selected;
     // Publish only what passed: what verify-deployment recorded decides before anything is touched.
     const verification = await checkVerification(ctx, options, version, forceReason(ctx.args));
     const migrations = await versionMigrations(ctx, verification.versions);
@@ -312,13 +340,27 @@ export default defineJob({
     };
     if (verification.state === 'unverified' || verification.state === 'inconclusive')
       ctx.log.warn(verificationLine(verification));
-    const base = { version, packages, verification, sections, verificationDetails, migrationDetails };
+    const base = {
+      version,
+      packages,
+      imageNames: selected.images.map((i) => i.name),
+      verification,
+      sections,
+      verificationDetails,
+      migrationDetails,
+    };
     if (verification.state === 'refused') return { ...base, steps: [] };
-    const images = options.images
-      ? await planImages(ctx, options, version, forceReason(ctx.args))
-      : undefined;
+    const images =
+      options.images && selected.images.length > 0
+        ? await planImages(
+            ctx,
+            { ...options, images: { ...options.images, repositories: selected.images } },
+            version,
+            forceReason(ctx.args),
+          )
+        : undefined;
     const imageSteps = images?.steps ?? [];
-    if (options.mode === 'pipeline') {
+    if (options.mode === 'pipeline' && packages.length > 0) {
       // No pipeline for any tag fails the run as a whole (one cause, one alert), not each package.
       const pipeline = await planPipeline(ctx, options, packages, version);
       const steps = pipeline.packages.flatMap((p) =>
@@ -361,21 +403,18 @@ export default defineJob({
     await alertFailures(ctx, options, version, run.items).catch((error: unknown) =>
       ctx.log.warn({ err: error }, 'could not send the Sentry alerts'),
     );
-    if (verification.state === 'forced')
-      await alertForced(ctx, version, {
-        reason: verification.forcedReason!,
-        verification: verification.reason,
-        links: verification.links,
-      }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not send the Sentry warning'));
+    const forced = forcedOf(verification, run.forced);
+    if (forced)
+      await alertForced(ctx, version, forced, [...run.links, ...verification.links]).catch((error: unknown) =>
+        ctx.log.warn({ err: error }, 'could not send the Sentry warning'),
+      );
     await notifySummary(ctx, options, {
       version,
       items: run.items,
       fields: [
         ...run.fields,
         { label: 'Verification', value: verificationLine(verification) },
-        ...(verification.forcedReason
-          ? [{ label: 'Forced, because', value: verification.forcedReason }]
-          : []),
+        ...forcedFields(forced),
       ],
       links: [...run.links, ...verification.links],
       sections,
@@ -390,8 +429,8 @@ export default defineJob({
         status: 'failed',
         summary,
         links: verification.links,
-        items: packages.map((p) => ({
-          name: p.name,
+        items: [...packages.map((p) => p.name), ...plan.imageNames.map((i) => `image ${i}`)].map((name) => ({
+          name,
           status: 'skipped',
           summary: 'not promoted: verification failed',
         })),
@@ -425,7 +464,7 @@ export default defineJob({
     const status = combineStatus(run.items.map((i) => (i.status === 'skipped' ? 'noop' : i.status)));
     return {
       status,
-      summary: `${runSummary(version, run.items, ctx.dryRun)}${verificationSuffix(verification)}${migrationsSuffix(migrationDetails)}`,
+      summary: `${runSummary(version, run.items, ctx.dryRun)}${verificationSuffix(verification)}${forcedImagesSuffix(run.forced ?? [], ctx.dryRun)}${migrationsSuffix(migrationDetails)}`,
       links: [...run.links, ...verification.links],
       items: run.items,
       details: { ...run.details, verification: verificationDetails, migrations: migrationDetails },

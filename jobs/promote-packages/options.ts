@@ -5,9 +5,10 @@ import { imagesSchema } from './images/options.js';
 
 /**
  * Config of `promote-packages`: where the packages of a release are staged and published, and
- * which packages a release has. Mode-dependent requirements (registry mode needs `staging` and
- * `public`, pipeline mode needs `pipeline`) are checked in `checkConfig` (index.ts), because
- * the runner rebuilds the section from this object's shape and would drop object-level refines.
+ * which packages and images a release has. Requirements across fields (packages or images, at
+ * least one; registry mode needs `staging` and `public`, pipeline mode needs `pipeline`, both
+ * only when there are packages) are checked in `checkConfig` (index.ts), because the runner
+ * rebuilds the section from this object's shape and would drop object-level refines.
  */
 
 /** What GitLab accepts as a generic package or file name. */
@@ -147,9 +148,13 @@ export const optionsSchema = z.object({
     })
     .strict()
     .optional(),
+  /**
+   * The generic packages of a release. Optional when `images:` lists the images (an images-only
+   * promotion); one of the two is required (checked in `checkConfig`).
+   */
   packages: z
     .array(packageSchema)
-    .min(1, 'list at least one package')
+    .min(1, 'list at least one package, or leave packages out when only images are promoted')
     .superRefine((packages, ctx) => {
       const seen = new Set<string>();
       packages.forEach((p, i) => {
@@ -157,7 +162,11 @@ export const optionsSchema = z.object({
           ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate package "${p.name}"` });
         seen.add(p.name);
       });
-    }),
+    })
+    .optional()
+    .describe(
+      'The generic packages of a release; may be left out when images: lists what is promoted (one of the two is required).',
+    ),
   /** Per-package step retries of transient errors (5xx, resets), on top of the HTTP layer's. */
   retry: z
     .object({

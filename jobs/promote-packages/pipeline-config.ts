@@ -13,7 +13,7 @@ export function pipelineProblems(options: Options, timeoutSeconds: number): stri
   const pipeline = options.pipeline!;
   const problems: string[] = [];
   const templates = tagTemplates(pipeline);
-  options.packages.forEach((p, i) =>
+  (options.packages ?? []).forEach((p, i) =>
     p.tags?.forEach((t, j) => {
       if (!templates.includes(t))
         problems.push(

@@ -2,6 +2,7 @@ import type { Forge } from '../../src/forges/types.js';
 import type { NotifyItem } from '../../src/notify/types.js';
 import type { ItemResult, JobContext, Link } from '../../src/runner/job.js';
 import type { FileOutcome } from './apply.js';
+import type { ForcedImage } from './images/promote.js';
 import type { Options } from './options.js';
 import type { StepOutcome } from './pipeline.js';
 
@@ -99,6 +100,11 @@ export function runSummary(version: string, items: ItemResult[], dryRun: boolean
   return `${headline(version, items, dryRun)} — ${items.map((i) => `${i.name}: ${i.summary}`).join('; ')}`;
 }
 
+function itemsTitle(items: ItemResult[]): string {
+  const images = items.filter((i) => i.name.startsWith('image ')).length;
+  return images === 0 ? 'Packages' : images === items.length ? 'Images' : 'Packages and images';
+}
+
 export async function notifySummary(
   ctx: JobContext,
   options: Options,
@@ -123,7 +129,7 @@ export async function notifySummary(
     severity: failed ? 'error' : promoted ? 'success' : 'info',
     fields: [{ label: 'Version', value: version }, ...input.fields],
     ...(input.sections?.length ? { sections: input.sections } : {}),
-    itemsTitle: 'Packages',
+    itemsTitle: itemsTitle(items),
     items: list,
     links: input.links,
     mention: failed ? options.mention : undefined,
@@ -152,24 +158,82 @@ export async function alertFailures(
 }
 
 /**
- * A promotion forced past a failed verification: one Sentry warning per version, carrying the
- * human's reason, so the override is on record where the failure was.
+ * What `--force --reason` overrode in a run: a refused verification, public image tags moved to
+ * another digest, or both. One shape for history, Slack and Sentry, whichever was forced.
+ */
+export interface Forced {
+  reason: string;
+  /** The refused verification that was overridden. */
+  verification?: string;
+  /** Public image tags moved (or, in a dry run, that would be moved). */
+  images: ForcedImage[];
+}
+
+export function forcedOf(
+  verification: { state: string; reason: string; forcedReason?: string },
+  images: ForcedImage[] = [],
+): Forced | undefined {
+  const reason = verification.forcedReason ?? images[0]?.reason;
+  if (!reason) return undefined;
+  return {
+    reason,
+    ...(verification.state === 'forced' ? { verification: verification.reason } : {}),
+    images,
+  };
+}
+
+const short = (digest: string) => `${digest.slice(0, 19)}…`;
+
+function movedTags(images: ForcedImage[]): string {
+  return images.map((i) => `${i.name} (${short(i.from)} → ${short(i.to)})`).join(', ');
+}
+
+/** Slack fields of a forced run: why, and which public image tags moved. */
+export function forcedFields(forced: Forced | undefined): { label: string; value: string }[] {
+  if (!forced) return [];
+  return [
+    { label: 'Forced, because', value: forced.reason },
+    ...(forced.images.length ? [{ label: 'Image tags moved', value: movedTags(forced.images) }] : []),
+  ];
+}
+
+/** Appended to the run summary (history) when `--force` moved public image tags. */
+export function forcedImagesSuffix(images: ForcedImage[], dryRun: boolean): string {
+  if (images.length === 0) return '';
+  return ` — forced: ${dryRun ? 'would move' : 'moved'} public image tag(s) ${movedTags(images)}, reason: ${images[0]!.reason}`;
+}
+
+/**
+ * A forced promotion (past a failed verification, or over a public image tag at another digest):
+ * one Sentry warning per version carrying the human's reason, so the override is on record where
+ * failures are looked at. Secrets in the reason are masked by the Sentry client.
  */
 export async function alertForced(
   ctx: JobContext,
   version: string,
-  input: { reason: string; verification: string; links: Link[] },
+  forced: Forced,
+  links: Link[],
 ): Promise<void> {
   if (ctx.dryRun) return;
-  await ctx.sentry.captureMessage(
-    `promote-packages: ${version} promoted despite a failed verification (forced)`,
-    {
-      level: 'warning',
-      fingerprint: ['promote-packages', 'forced', version],
-      tags: { version, forced: 'true' },
-      extra: { reason: input.reason, verification: input.verification, links: input.links },
+  const done = forced.images.filter((i) => i.done);
+  const what = [
+    forced.verification ? 'promoted despite a failed verification' : '',
+    done.length ? `moved ${done.length} public image tag(s) to another digest` : '',
+  ].filter(Boolean);
+  if (what.length === 0) return;
+  await ctx.sentry.captureMessage(`promote-packages: ${version} ${what.join(', ')} (forced)`, {
+    level: 'warning',
+    fingerprint: ['promote-packages', 'forced', version],
+    tags: { version, forced: 'true' },
+    extra: {
+      reason: forced.reason,
+      ...(forced.verification ? { verification: forced.verification } : {}),
+      ...(done.length
+        ? { images: done.map((i) => ({ image: i.name, target: i.target, from: i.from, to: i.to })) }
+        : {}),
+      links,
     },
-  );
+  });
 }
 
 /** A version refused before anything was touched: where it failed, and how to override. */

@@ -32,6 +32,18 @@ export interface ImagesPlan {
   route: string;
 }
 
+/** A public tag `--force --reason` moved (or, in a dry run, would move) to staging's digest. */
+export interface ForcedImage {
+  /** `repository:tag` as the report names it. */
+  name: string;
+  /** `<public registry>/<repository>:<tag>`. */
+  target: string;
+  from: string;
+  to: string;
+  reason: string;
+  done: boolean;
+}
+
 /** What the images part of a run did or would do, shaped like the job's other modes. */
 export interface ImagesRun {
   items: ItemResult[];
@@ -39,6 +51,8 @@ export interface ImagesRun {
   links: Link[];
   fields: { label: string; value: string }[];
   details: Record<string, unknown>[];
+  /** Public tags moved by `--force`: recorded in history, Slack and Sentry. */
+  forced: ForcedImage[];
 }
 
 function where(registry: ImageRegistry): string {
@@ -147,6 +161,7 @@ export async function planImages(
 
 async function runOf(
   plan: ImagesPlan,
+  publicName: string,
   outcome: (image: ImagePlan) => Promise<ImageOutcome>,
   onError: (name: string, error: unknown) => void,
 ): Promise<ImagesRun> {
@@ -156,6 +171,7 @@ async function runOf(
     links: [],
     fields: [{ label: 'Images', value: plan.route }],
     details: [],
+    forced: [],
   };
   for (const { name, plan: image, error } of plan.images) {
     if (!image) {
@@ -168,6 +184,20 @@ async function runOf(
       run.actions.push(...done.actions);
       run.items.push(itemOf(name, done));
       run.details.push(planDetails(image, done));
+      if (
+        image.forced &&
+        image.publicDigest &&
+        image.digest &&
+        (done.status === 'copied' || done.status === 'would copy')
+      )
+        run.forced.push({
+          name,
+          target: `${publicName}/${image.target}:${image.tag}`,
+          from: image.publicDigest,
+          to: image.digest,
+          reason: image.forced,
+          done: done.status === 'copied',
+        });
     } catch (error) {
       onError(name, error);
       run.items.push(failed(name, errorMessage(error)));
@@ -187,6 +217,7 @@ export function applyImages(
   const retry = <T>(what: string, step: () => Promise<T>) => withRetry(ctx, options, what, step);
   return runOf(
     plan,
+    endpoints.public.name,
     (image) => applyImage(endpoints, image, retry, (m) => ctx.progress(m)),
     (name, error) => ctx.log.error({ image: name, err: error }, `image ${name} failed`),
   );
@@ -197,6 +228,7 @@ export function plannedImages(options: ImagesJobOptions, plan: ImagesPlan): Prom
   const endpoints = imageEndpoints(options.images!, undefined, true);
   return runOf(
     plan,
+    endpoints.public.name,
     async (image) => plannedOutcome(image, endpoints),
     () => undefined,
   );

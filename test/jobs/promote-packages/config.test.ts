@@ -71,3 +71,31 @@ describe('promote-packages config: pipeline tags, wait and verification', () => 
     expect(found).toMatch(/pipeline\.wait\.timeout: 2h does not fit in the job's timeoutSeconds \(3600\)/);
   });
 });
+
+describe('promote-packages config: packages, images, or both', () => {
+  const images = {
+    staging: { url: 'https://registry.gitlab.com', namespace: 'gitlab-org/build/omnibus-gitlab-mirror' },
+    public: { url: 'https://ghcr.io', namespace: 'example' },
+    repositories: [{ name: 'gitlab-ee', tags: ['{version}-ee.0'] }],
+  };
+
+  it('accepts images alone: no packages, and no package registries or pipeline needed', () => {
+    expect(problems({ images })).toEqual([]);
+    expect(problems({ mode: 'pipeline', images })).toEqual([]);
+  });
+
+  it('neither packages nor images: one problem that says what to add', () => {
+    expect(problems({ staging: { forge: 'gitlab', project: 'a/b' } }).join('\n')).toMatch(
+      /jobs\.promote-packages\.packages: nothing to promote: list the generic packages under packages:, or the container images under images:/,
+    );
+  });
+
+  it('packages: [] is still a mistake, and packages still need their registries', () => {
+    expect(problems({ images, packages: [] }).join('\n')).toMatch(
+      /packages.*list at least one package, or leave packages out when only images are promoted/,
+    );
+    expect(problems({ images, packages: [{ name: 'gitlab-ee' }] }).join('\n')).toMatch(
+      /staging: required in registry mode/,
+    );
+  });
+});
