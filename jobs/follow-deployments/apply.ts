@@ -7,8 +7,14 @@ import type { FollowPlan, Step } from './plan.js';
  * Perform the plan's effects in order. After each one the bump's record says it is done (in the
  * store), so a run killed between two effects finishes the rest on the next run; the forge
  * effects are also found on the forge by plan (label present, note marker, recorded deployment).
- * A Slack webhook cannot be read back: a kill between the post and the record repeats that one
- * message (at least once rather than never).
+ *
+ * Slack cannot be read back. Each Slack step is a step of the bump's conversation (ProgressRef):
+ * the notifier remembers the step in its thread store right after Slack accepted it (and, with a
+ * bot token, before updating the parent), so a run killed between the post and `done.slack`
+ * below says nothing again on the next run, only brings the parent up to date. What remains is a
+ * kill between Slack's answer and the notifier's own store write: that one reply (or webhook
+ * message) may be repeated, at least once rather than never; a kill right after the first
+ * step's parent was posted, before it was remembered, may likewise leave a second parent.
  */
 
 export interface FollowApplied extends Applied {
@@ -72,7 +78,7 @@ async function perform(
     }
     case 'slack':
     case 'event-slack':
-      await ctx.notifier.send(plan.channel, step.message);
+      await ctx.notifier.send(plan.channel, step.message, { progress: step.progress });
       return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import type { Deployment, Forge } from '../../src/forges/types.js';
-import type { NotifyMessage } from '../../src/notify/types.js';
+import type { NotifyMessage, ProgressRef } from '../../src/notify/types.js';
 import { parseDuration } from '../../src/kit/duration.js';
 import { botUser, sameUser } from '../../src/kit/bot-user.js';
 import type { JobContext, Plan, Step as BaseStep } from '../../src/runner/job.js';
@@ -12,7 +12,17 @@ import {
 } from '../../src/domain/bump-deployments.js';
 import { deployVerdicts, type DeployVerdict } from '../../src/domain/deploy-verdicts.js';
 import { mergedBumps, newRecord } from './bumps.js';
-import { arrivalMessage, arrivalNote, eventMessage, noteMarkers, rollbackNote } from './messages.js';
+import {
+  arrivalMessage,
+  arrivalNote,
+  arrivalStep,
+  conversationKey,
+  eventMessage,
+  eventStep,
+  noteMarkers,
+  progressSummary,
+  rollbackNote,
+} from './messages.js';
 import type { Options } from './options.js';
 import { applyDeployment, containment, type Moved } from './progress.js';
 
@@ -38,9 +48,9 @@ export type Step = BaseStep &
         ref: string | null;
         sha: string;
       }
-    | { kind: 'slack'; key: string; environment: string; message: NotifyMessage }
+    | { kind: 'slack'; key: string; environment: string; message: NotifyMessage; progress: ProgressRef }
     | { kind: 'event-note'; key: string; iid: number; event: number; body: string }
-    | { kind: 'event-slack'; key: string; event: number; message: NotifyMessage }
+    | { kind: 'event-slack'; key: string; event: number; message: NotifyMessage; progress: ProgressRef }
   );
 
 export interface FollowPlan extends Plan<Step> {
@@ -314,7 +324,23 @@ async function planEffects(
   }
 
   if (needs.slack) {
+    // One conversation per bump: each step below is a reply in its thread (bot token) or a
+    // message of its own (webhooks); the parent reads the bump's summary as of this run.
     const input = { job: ctx.job, runId: ctx.runId, noun, mrRef };
+    const eventVerdict = (event: BumpRecord['events'][number]) =>
+      verdictFor(
+        ctx,
+        // A rollback is judged on the deployment it went back from (the one that carried the bump).
+        (event.kind === 'rolled-back' ? record.reached[event.environment]?.deployment : undefined) ??
+          event.deployment,
+        record.project,
+      );
+    const latest = record.events.at(-1);
+    const summary = progressSummary(record, {
+      ...input,
+      verdict: latest ? await eventVerdict(latest) : undefined,
+    });
+    const conversation = (step: string): ProgressRef => ({ key: conversationKey(key), step, summary });
     for (const { env, a } of arrivals) {
       if (a.done.slack) continue;
       plan.steps.push({
@@ -325,6 +351,7 @@ async function planEffects(
           ...input,
           verdict: await verdictFor(ctx, a.deployment, record.project),
         }),
+        progress: conversation(arrivalStep(env, a)),
         subject,
         description: `Slack: ${record.component} ${name} reached ${env}`,
       });
@@ -335,10 +362,8 @@ async function planEffects(
         kind: 'event-slack',
         key,
         event: i,
-        message: eventMessage(record, event, {
-          ...input,
-          verdict: await verdictFor(ctx, event.deployment, record.project),
-        }),
+        message: eventMessage(record, event, { ...input, verdict: await eventVerdict(event) }),
+        progress: conversation(eventStep(event)),
         subject,
         description: `Slack: ${record.component} ${name} ${event.kind} on ${event.environment} (deployment #${event.deployment.id})`,
       });

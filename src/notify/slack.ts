@@ -14,7 +14,14 @@ import { renderSlackMessage, type SlackPayload } from './slack-blocks.js';
 import { oneLine, truncate } from './slack-text.js';
 import { createSlackWebApi, SlackApiError, type SlackWebApi } from './slack-web-api.js';
 import { incidentMessage, type ThreadRecord, type ThreadStore } from './threads.js';
-import type { Notifier, NotifyLogger, NotifyMessage, SendOptions, SentMessage } from './types.js';
+import type {
+  Notifier,
+  NotifyLogger,
+  NotifyMessage,
+  ProgressRef,
+  SendOptions,
+  SentMessage,
+} from './types.js';
 
 export interface SlackChannel {
   /** `https://hooks.slack.com/services/…`: a secret. Optional with a bot token and `channel`. */
@@ -41,11 +48,11 @@ export interface SlackNotifierOptions {
   maxRetryAfterMs?: number;
   /** Per request (default 10 s). */
   timeoutMs?: number;
-  /** Bot token (xoxb-…): channels with a `channel` post through the Web API, incidents as threads. */
+  /** Bot token (xoxb-…): channels with a `channel` post through the Web API, incidents and progress as threads. */
   botToken?: string;
   /** Web API base (default https://slack.com/api/). */
   apiUrl?: string;
-  /** Where incident conversations are remembered (parent ts, count); without it every message stands alone. */
+  /** Where incident and progress conversations are remembered (parent ts, count, steps); without it every message stands alone. */
   threads?: ThreadStore;
   /** The clock for "still failing" at most once an hour (tests move it). */
   now?: () => Date;
@@ -196,6 +203,126 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     return maskDeep(renderSlackMessage({ ...message, mention: message.mention ?? channel.mention }));
   }
 
+  function warnParentNotUpdated(name: string, what: string) {
+    return (error: unknown) =>
+      logger?.warn(
+        { channel: name },
+        `slack: could not update the ${what}'s message: ${scrub(String(error))}`,
+      );
+  }
+
+  /**
+   * One subject's progress, one conversation (see ProgressRef in types.ts). Shares the thread
+   * store with incidents (a key of its own per subject). Order, so that a kill repeats as little
+   * as possible: the parent is posted and remembered before the first reply; each reply is
+   * remembered (its step) before the parent is updated. A kill between Slack's answer and that
+   * write (one local store write) is the only way a step is said twice; with webhooks the same
+   * holds for the step's message.
+   */
+  async function sendProgress(
+    name: string,
+    channel: SlackChannel,
+    message: NotifyMessage,
+    ref: ProgressRef,
+    threads: ThreadStore,
+    afresh = false,
+  ): Promise<SentMessage> {
+    const key = `${name}:${ref.key}`;
+    const summary = maskDeep(withRunUrl(ref.summary));
+    const at = now().toISOString();
+    const payload = render(message, channel);
+    const record: SentMessage = { channel: name, message, delivered: false, text: payload.text };
+    let thread = await threads.get(key);
+    const threaded = (t: ThreadRecord | undefined): t is ThreadRecord & { channelId: string; ts: string } =>
+      t?.mode === 'thread' && !!t.channelId && !!t.ts && !!api;
+
+    if (thread?.steps?.includes(ref.step)) {
+      // Said before (a run that died before recording it): only the parent is brought up to date.
+      if (threaded(thread))
+        await api!
+          .update(thread.channelId, thread.ts, render(summary, channel))
+          .catch(warnParentNotUpdated(name, 'progress'));
+      await threads.set(key, { ...thread, parent: summary });
+      record.delivered = true;
+      record.progress = 'said';
+      record.ts = thread.ts;
+      return record;
+    }
+
+    let opened = false;
+    if (!thread && api && channel.channel) {
+      try {
+        const parent = await api.post(channel.channel, render(summary, channel));
+        thread = {
+          mode: 'thread',
+          channelId: parent.channel,
+          ts: parent.ts,
+          count: 0,
+          openedAt: at,
+          lastPostAt: at,
+          parent: summary,
+          steps: [],
+        };
+        await threads.set(key, thread);
+        opened = true;
+      } catch (error) {
+        if (!(error instanceof SlackApiError) || error.failure.transient || !channel.webhookUrl) throw error;
+        logger?.warn(
+          { channel: name, code: error.failure.code },
+          `slack: ${error.message}; sending through the channel's webhook instead`,
+        );
+      }
+    }
+
+    if (threaded(thread)) {
+      const reply = await api!.post(thread.channelId, payload, thread.ts).catch(async (error: unknown) => {
+        if (!isGone(error) || afresh) throw error;
+        await threads.delete(key);
+        return undefined;
+      });
+      // A parent someone deleted (or a channel the bot left): start afresh, once.
+      if (!reply) return sendProgress(name, channel, message, ref, threads, true);
+      const next: ThreadRecord = {
+        ...thread,
+        count: thread.count + 1,
+        lastPostAt: at,
+        parent: summary,
+        steps: [...(thread.steps ?? []), ref.step],
+      };
+      await threads.set(key, next);
+      if (!opened)
+        await api!
+          .update(thread.channelId, thread.ts, render(summary, channel))
+          .catch(warnParentNotUpdated(name, 'progress'));
+      record.delivered = true;
+      record.progress = opened ? 'opened' : 'reply';
+      record.ts = reply.ts;
+      return record;
+    }
+
+    // Webhook (or a bot post refused for good): no thread, each step a message of its own.
+    const posted = await deliver(name, channel, payload);
+    const base: ThreadRecord = thread ?? {
+      mode: 'webhook',
+      count: 0,
+      openedAt: at,
+      lastPostAt: at,
+      parent: summary,
+      steps: [],
+    };
+    await threads.set(key, {
+      ...base,
+      count: base.count + 1,
+      lastPostAt: at,
+      parent: summary,
+      steps: [...(base.steps ?? []), ref.step],
+    });
+    record.delivered = true;
+    record.progress = 'message';
+    record.ts = posted.ts;
+    return record;
+  }
+
   /** One incident, one conversation (see IncidentRef in types.ts). */
   async function sendIncident(
     name: string,
@@ -206,16 +333,6 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   ): Promise<SentMessage> {
     const key = `${name}:${ref.key}`;
     const thread = await threads.get(key);
-    // A parent someone deleted (or a channel the bot left) ends the conversation: start afresh.
-    const gone = (error: unknown) =>
-      error instanceof SlackApiError &&
-      [
-        'thread_not_found',
-        'message_not_found',
-        'channel_not_found',
-        'not_in_channel',
-        'is_archived',
-      ].includes(error.failure.code ?? '');
     const at = now();
     const record: SentMessage = { channel: name, message, delivered: false };
     if (ref.resolved) {
@@ -224,19 +341,14 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       const reply =
         thread?.ts && thread.channelId && api
           ? await api.post(thread.channelId, payload, thread.ts).catch((error: unknown) => {
-              if (gone(error)) return undefined;
+              if (isGone(error)) return undefined;
               throw error;
             })
           : undefined;
       if (reply && thread?.ts && thread.channelId && api) {
         await api
           .update(thread.channelId, thread.ts, render(incidentMessage(thread, 'resolved', message), channel))
-          .catch((error: unknown) =>
-            logger?.warn(
-              { channel: name },
-              `slack: could not update the incident's message: ${scrub(String(error))}`,
-            ),
-          );
+          .catch(warnParentNotUpdated(name, 'incident'));
         record.ts = reply.ts;
       } else await deliver(name, channel, payload);
       await threads.delete(key);
@@ -268,7 +380,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       const payload = render(message, channel);
       record.text = payload.text;
       const reply = await api.post(thread.channelId, payload, thread.ts).catch(async (error: unknown) => {
-        if (!gone(error)) throw error;
+        if (!isGone(error)) throw error;
         await threads.delete(key);
         return undefined;
       });
@@ -280,12 +392,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
           thread.ts,
           render(incidentMessage({ ...thread, count }, 'failing'), channel),
         )
-        .catch((error: unknown) =>
-          logger?.warn(
-            { channel: name },
-            `slack: could not update the incident's message: ${scrub(String(error))}`,
-          ),
-        );
+        .catch(warnParentNotUpdated(name, 'incident'));
       record.delivered = true;
       record.incident = 'reply';
       record.ts = reply.ts;
@@ -311,14 +418,18 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     return record;
   }
 
+  function withRunUrl(input: NotifyMessage): NotifyMessage {
+    const runUrl =
+      input.context.runUrl ?? (input.context.runId ? options.runUrl?.(input.context.runId) : undefined);
+    return runUrl ? { ...input, context: { ...input.context, runUrl } } : input;
+  }
+
   async function send(
     channelName: string | undefined,
     input: NotifyMessage,
     sendOptions: SendOptions = {},
   ): Promise<SentMessage> {
-    const runUrl =
-      input.context.runUrl ?? (input.context.runId ? options.runUrl?.(input.context.runId) : undefined);
-    const message = maskDeep(runUrl ? { ...input, context: { ...input.context, runUrl } } : input);
+    const message = maskDeep(withRunUrl(input));
     const names = Object.keys(channels);
     if (names.length === 0) {
       // Slack is not configured: the run goes on, the message stays in the run report.
@@ -352,6 +463,11 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       logger?.info({ channel: name, title: message.title }, 'slack: dry run, not sent');
       return record;
     }
+    if (sendOptions.progress && options.threads) {
+      const done = await sendProgress(name, channel, message, sendOptions.progress, options.threads);
+      sent.push(done);
+      return done;
+    }
     if (sendOptions.incident && options.threads) {
       const done = await sendIncident(name, channel, message, sendOptions.incident, options.threads);
       sent.push(done);
@@ -366,6 +482,16 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   }
 
   return { send, sent };
+}
+
+/** A parent someone deleted (or a channel the bot left) ends a conversation: start afresh. */
+function isGone(error: unknown): boolean {
+  return (
+    error instanceof SlackApiError &&
+    ['thread_not_found', 'message_not_found', 'channel_not_found', 'not_in_channel', 'is_archived'].includes(
+      error.failure.code ?? '',
+    )
+  );
 }
 
 interface Failure {

@@ -1,10 +1,11 @@
 import type { NotifyMessage } from './types.js';
 
 /**
- * What the notifier remembers of an incident's conversation, per channel and incident key: in
- * bot-token mode the parent message (its channel id and `ts`) so later news goes in its thread
- * and the parent shows the count; in webhook mode when it last spoke, so "still failing" is said
- * at most once an hour. Kept in the store (app/app.ts), so a restart continues the conversation.
+ * What the notifier remembers of a conversation (an incident, or a subject's progress), per
+ * channel and key: in bot-token mode the parent message (its channel id and `ts`) so later news
+ * goes in its thread and the parent shows the count or the progress; in webhook mode when it last
+ * spoke, so "still failing" is said at most once an hour, and which progress steps were said.
+ * Kept in the store (app/app.ts), so a restart continues the conversation.
  */
 
 export interface ThreadRecord {
@@ -16,8 +17,10 @@ export interface ThreadRecord {
   count: number;
   openedAt: string;
   lastPostAt: string;
-  /** The first message, re-rendered when the parent is updated. Masked. */
+  /** Incident: the first message, re-rendered when the parent is updated. Progress: the latest summary. Masked. */
   parent: NotifyMessage;
+  /** Progress: the steps said so far (`ProgressRef.step`), so a repeated step is not said twice. */
+  steps?: string[];
 }
 
 export interface ThreadStore {

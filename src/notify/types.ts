@@ -71,8 +71,27 @@ export interface IncidentRef {
   resolved?: boolean;
 }
 
+/**
+ * One subject followed through its steps (a bump through the environments), one conversation.
+ * With a bot token: the first step posts the parent (the job's `summary`) and replies in its
+ * thread with the step's message; each later step replies in the thread and updates the parent
+ * to the new `summary` (the parent always says where it stands now; the thread is the history).
+ * With webhooks only (no threads): each step is one message of its own. A step already said
+ * (`step`, remembered in the conversation) is not said again: a run that posted it but died
+ * before recording it only brings the parent up to date. A parent someone deleted starts afresh.
+ */
+export interface ProgressRef {
+  /** Stable per subject: `follow-deployments:bump:gitaly:gitlab:org/app:12`. */
+  key: string;
+  /** Stable per step within the conversation (`arrival:gstg-cny#41`); a step said before is not said again. */
+  step: string;
+  /** The parent as it should read after this step (untrusted parts are escaped, like any message). */
+  summary: NotifyMessage;
+}
+
 export interface SendOptions {
   incident?: IncidentRef;
+  progress?: ProgressRef;
 }
 
 export interface SentMessage {
@@ -84,6 +103,12 @@ export interface SentMessage {
   text?: string;
   /** In an incident: `parent` (opened it), `reply` (in its thread), `update` (webhook "still failing"), `held` (not sent: said less than an hour ago), `resolved`. */
   incident?: 'parent' | 'reply' | 'update' | 'held' | 'resolved';
+  /**
+   * In a progress conversation: `opened` (parent posted, the step replied in its thread), `reply`
+   * (in the thread, parent updated), `message` (webhook: a message of its own), `said` (the step
+   * was said before: nothing posted, the parent brought up to date).
+   */
+  progress?: 'opened' | 'reply' | 'message' | 'said';
   /** Slack's message timestamp (bot-token mode). */
   ts?: string;
 }
