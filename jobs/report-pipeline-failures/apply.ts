@@ -44,8 +44,8 @@ async function perform(ctx: JobContext, step: Step): Promise<void> {
       const before = await patchRecord(ctx, step.record, { ...step.patch, slack: 'sending' });
       try {
         await ctx.notifier.send(
-          step.channel,
-          step.message,
+          step.slack.channel,
+          step.slack.message,
           step.incident ? { incident: step.incident } : undefined,
         );
       } catch (error) {

@@ -49,8 +49,7 @@ export type Step = { subject: string; description: string; url?: string } & (
   | { kind: 'retry'; forge: string; project: string; pipelineId: number; jobIds: number[] }
   | {
       kind: 'notify';
-      channel: string | undefined;
-      message: NotifyMessage;
+      slack: { channel: string | undefined; message: NotifyMessage };
       record: string;
       patch: Partial<PipelineRecord>;
       /** A watched ref's failures are one conversation in Slack, ended by its recovery. */
@@ -149,8 +148,7 @@ function notify(
       subject,
       description: `post to Slack${channel ? ` #${channel}` : ''}: "${message.title}"`,
       url: message.links?.[0]?.url,
-      channel,
-      message,
+      slack: { channel, message },
       record: key,
       patch,
       ...(incident ? { incident } : {}),

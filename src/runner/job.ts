@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config, JobOptionsSchema } from '../config/schema.js';
 import type { Forge } from '../forges/types.js';
-import type { Notifier } from '../notify/types.js';
+import type { NotifyMessage, Notifier } from '../notify/types.js';
 import type { ResultStatus, Trigger } from '../store/run-status.js';
 import type { Store } from '../store/types.js';
 import type { Verdict } from './verdict.js';
@@ -125,6 +125,11 @@ export interface Step {
   /** The component, repo or package it belongs to. */
   subject?: string;
   url?: string;
+  /**
+   * The Slack message this step sends (apply sends it). A dry run never applies, so the runner
+   * hands it to the dry-run notifier, which keeps it for "Slack messages that would have been sent".
+   */
+  slack?: { channel: string | undefined; message: NotifyMessage };
 }
 
 /** What `plan` returns: pure data, whatever the job needs to apply, with its steps described. */

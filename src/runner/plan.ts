@@ -167,6 +167,9 @@ export async function executeJob(
   const plan = await job.plan({ ...readOnlyContext(ctx, staged), store }, options);
   const reporter = { ...readOnlyContext(ctx, refusingState(staged)), store };
   if (ctx.dryRun) {
+    // The dry-run notifier only keeps what it is given: the preview of the steps' Slack messages.
+    for (const step of plan.steps)
+      if (step.slack) await ctx.notifier.send(step.slack.channel, step.slack.message);
     const report = await job.report(reporter, plan, undefined, options);
     return { ...report, actions: plannedActions(plan) };
   }

@@ -35,6 +35,14 @@ const branches = defineJob({
         forge,
         project: 'org/app',
         branch: options.branch,
+        slack: {
+          channel: 'releases',
+          message: {
+            title: `branch ${options.branch} created on ${forge}`,
+            severity: 'info',
+            context: { job: ctx.job },
+          },
+        },
       });
     }
     return { steps };
@@ -45,6 +53,7 @@ const branches = defineJob({
     const actions = [];
     for (const step of plan.steps) {
       const branch = await ctx.forge(step.forge).repo.createBranch(step.project, step.branch, 'main');
+      await ctx.notifier.send(step.slack!.channel, step.slack!.message);
       actions.push({
         kind: step.kind,
         description: step.description,
@@ -173,6 +182,17 @@ describe('plan/apply contract', () => {
       },
     ]);
     expect(h.sim.requests({ since }).filter((r) => r.method !== 'GET')).toEqual([]);
+    // The steps' Slack messages are previewed, not sent.
+    expect(h.slack.messages).toEqual([]);
+    expect(
+      h.app
+        .sentMessages()
+        .filter((m) => m.message.context.job === 'contract-branches')
+        .map((m) => [m.channel, m.message.title, m.delivered]),
+    ).toEqual([
+      ['releases', 'branch feature created on gitlab', false],
+      ['releases', 'branch feature created on github', false],
+    ]);
   });
 
   it('refuses every write in plan and report, on both forges, even in a real run', async () => {
@@ -218,6 +238,12 @@ describe('plan/apply contract', () => {
       ['github', true],
     ]);
     expect(result?.actions.every((a) => a.url?.startsWith('http'))).toBe(true);
+    // Apply sent the steps' Slack messages, once each: the runner did not add its own.
+    const created = h.slack.messages.filter((m) => m.payload.text?.includes('branch feature created'));
+    expect(created.map((m) => [m.channel, m.payload.text])).toEqual([
+      ['releases', expect.stringContaining('branch feature created on gitlab')],
+      ['releases', expect.stringContaining('branch feature created on github')],
+    ]);
     const again = await h.run('contract-branches');
     expect(again.result?.summary).toBe('nothing to do');
     expect(again.result?.actions).toEqual([]);
