@@ -138,6 +138,21 @@ export function openCatFile(dir: string, env: NodeJS.ProcessEnv): CatFile {
   };
 }
 
+const shared = new Map<string, CatFile>();
+
+/**
+ * The one batch reader of a repository directory, shared by core/git.ts and the forge views'
+ * git helpers (github/git-objects.ts, gitlab/git-extra.ts), which know a repository by its path.
+ */
+export function sharedCatFile(dir: string): CatFile {
+  let cat = shared.get(dir);
+  if (!cat) {
+    cat = openCatFile(dir, { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir });
+    shared.set(dir, cat);
+  }
+  return cat;
+}
+
 /** `1733328000 +0130` → `2024-12-04T17:30:00+01:30`, as `git log --format=%aI` prints it. */
 function strictIso(seconds: string, zone: string): string {
   const sign = zone.startsWith('-') ? -1 : 1;
@@ -159,6 +174,7 @@ export function parseCommitObject(
   raw: Buffer,
 ): {
   sha: string;
+  tree: string;
   parents: string[];
   author: { name: string; email: string; at: string };
   committer: { name: string; email: string; at: string };
@@ -169,6 +185,7 @@ export function parseCommitObject(
   const headerText = split < 0 ? text : text.slice(0, split);
   const message = split < 0 ? '' : text.slice(split + 2);
   const parents: string[] = [];
+  let tree = '';
   let author = '';
   let committer = '';
   for (const line of headerText.split('\n')) {
@@ -176,9 +193,10 @@ export function parseCommitObject(
     const space = line.indexOf(' ');
     const key = line.slice(0, space);
     const value = line.slice(space + 1);
-    if (key === 'parent') parents.push(value);
+    if (key === 'tree') tree = value;
+    else if (key === 'parent') parents.push(value);
     else if (key === 'author') author = value;
     else if (key === 'committer') committer = value;
   }
-  return { sha, parents, author: person(author), committer: person(committer), message };
+  return { sha, tree, parents, author: person(author), committer: person(committer), message };
 }

@@ -11,7 +11,7 @@ export type ParentsOf = (sha: string) => Promise<string[] | null>;
 export const WALK_LIMIT = 500;
 
 /** Every commit reachable from `starts` (themselves included), or undefined past `limit`. */
-async function reachable(
+export async function reachable(
   starts: string[],
   parentsOf: ParentsOf,
   limit: number,
@@ -66,4 +66,50 @@ export async function mergeBaseByWalk(
   if (!redundant) return undefined;
   const bases = common.filter((sha) => !redundant.has(sha));
   return bases.length === 1 ? bases[0]! : undefined;
+}
+
+/**
+ * `git rev-list --count head ^exclude`: commits reachable from `head` and not from `exclude`.
+ * Undefined past `limit` or when an object is missing (the caller asks git).
+ */
+export async function countByWalk(
+  head: string,
+  exclude: string | undefined,
+  parentsOf: ParentsOf,
+  limit = WALK_LIMIT,
+): Promise<number | undefined> {
+  if (!(await parentsOf(head))) return undefined;
+  const excluded = exclude ? await reachable([exclude], parentsOf, limit) : new Set<string>();
+  if (!excluded) return undefined;
+  if (excluded.has(head)) return 0;
+  const included = await reachable([head], parentsOf, limit + excluded.size);
+  if (!included) return undefined;
+  let count = 0;
+  for (const sha of included) if (!excluded.has(sha)) count++;
+  return count;
+}
+
+/**
+ * `git log head ^exclude` (newest first) as shas, when the commits it lists form one line of
+ * history: each has a single parent, so git's order (newest commit date first among the
+ * candidates) can only be the chain itself. A merge commit among them, a missing object or
+ * more than `limit` commits answers undefined: git's date ordering decides those.
+ */
+export async function linearLog(
+  head: string,
+  exclude: string | undefined,
+  parentsOf: ParentsOf,
+  limit = WALK_LIMIT,
+): Promise<string[] | undefined> {
+  const excluded = exclude ? await reachable([exclude], parentsOf, limit) : new Set<string>();
+  if (!excluded) return undefined;
+  const out: string[] = [];
+  let current: string | undefined = head;
+  while (current !== undefined && !excluded.has(current)) {
+    const parents = await parentsOf(current);
+    if (!parents || parents.length > 1 || out.length >= limit) return undefined;
+    out.push(current);
+    current = parents[0];
+  }
+  return out;
 }

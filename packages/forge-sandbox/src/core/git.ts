@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { openCatFile, parseCommitObject } from './git-batch.js';
+import { parseCommitObject, sharedCatFile } from './git-batch.js';
 import { createObjectWriter, plainIdent, plainPath } from './git-objects-writer.js';
-import { isAncestorByWalk, mergeBaseByWalk } from './git-graph.js';
+import { diffTrees } from './git-diff.js';
+import { countByWalk, isAncestorByWalk, linearLog, mergeBaseByWalk } from './git-graph.js';
 import { writeLooseRef } from './git-refs.js';
 
 /**
@@ -208,7 +209,7 @@ export function openRepo(dir: string): GitRepo {
   }
   let indexCounter = 0;
   // Reads go through one long-lived cat-file process (git-batch.ts), not a process each.
-  const cat = openCatFile(dir, { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir });
+  const cat = sharedCatFile(dir);
   const objects = createObjectWriter(dir, cat);
 
   async function resolve(ref: string): Promise<string | null> {
@@ -241,6 +242,21 @@ export function openRepo(dir: string): GitRepo {
     ref: string,
     options: { skip?: number; max?: number; exclude?: string; path?: string },
   ) {
+    // One line of history is walked in-process (git-graph.ts); anything else is git's to order.
+    if (!options.path) {
+      const head = await resolve(ref);
+      const exclude = options.exclude ? await resolve(options.exclude) : undefined;
+      if (head && exclude !== null) {
+        const shas = await linearLog(head, exclude, parentsOf);
+        if (shas) {
+          const skip = options.skip ?? 0;
+          const picked = shas.slice(skip, options.max !== undefined ? skip + options.max : undefined);
+          const commits: GitCommit[] = [];
+          for (const sha of picked) commits.push((await repo.getCommit(sha))!);
+          return commits;
+        }
+      }
+    }
     const args = ['log', `--format=${LOG_FORMAT}`];
     if (options.skip) args.push(`--skip=${options.skip}`);
     if (options.max !== undefined) args.push(`--max-count=${options.max}`);
@@ -283,6 +299,8 @@ export function openRepo(dir: string): GitRepo {
   }
 
   async function diffUncached(from: string, to: string, straight: boolean): Promise<GitChange[]> {
+    const inProcess = await diffInProcess(from, to, straight);
+    if (inProcess) return inProcess;
     const range = straight ? [from, to] : [`${from}...${to}`];
     const out = await text(dir, ['diff', '--name-status', '-z', '-M', ...range]);
     const parts = out.split('\x00').filter((p) => p.length > 0);
@@ -300,6 +318,25 @@ export function openRepo(dir: string): GitRepo {
       }
     }
     return changes;
+  }
+
+  /** `git diff --name-status -M` from the objects, when the answer is certain (git-diff.ts). */
+  async function diffInProcess(
+    from: string,
+    to: string,
+    straight: boolean,
+  ): Promise<GitChange[] | undefined> {
+    let base: string | null | undefined = from;
+    if (!straight) {
+      const a = await resolve(from);
+      const b = await resolve(to);
+      base = a && b ? await mergeBaseByWalk(a, b, parentsOf) : undefined;
+    }
+    if (!base || from.startsWith('-') || to.startsWith('-')) return undefined;
+    const [one, two] = [await cat.info(`${base}^{tree}`), await cat.info(`${to}^{tree}`)];
+    if (!one || !two) return undefined;
+    const changes = await diffTrees(cat, one.sha, two.sha, true);
+    return changes?.map((c) => ({ status: c.status, path: c.path, oldPath: c.path }));
   }
 
   /** Parents of a commit named by its full sha (null when it is not one), for the walks in git-graph.ts. */
@@ -379,6 +416,12 @@ export function openRepo(dir: string): GitRepo {
       return commit;
     },
     async countCommits(ref, exclude) {
+      const head = await resolve(ref);
+      const base = exclude ? await resolve(exclude) : undefined;
+      if (head && base !== null) {
+        const counted = await countByWalk(head, base, parentsOf);
+        if (counted !== undefined) return counted;
+      }
       const args = ['rev-list', '--count', ref];
       if (exclude) args.push(`^${exclude}`);
       return Number((await text(dir, args)).trim());

@@ -1,11 +1,16 @@
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { changeCounts, diffTrees } from '../core/git-diff.js';
+import { countByWalk, linearLog, mergeBaseByWalk } from '../core/git-graph.js';
+import { gitReader, mergesCleanlyByTrees, type RawCommit } from '../core/git-reader.js';
 
 /**
  * Git plumbing the GitHub view needs beyond core/git.ts: the Git Database API (blobs, trees,
  * commits as objects without moving refs), tree shas, numstat for compare/PR files, and the
- * replay behind "rebase and merge".
+ * replay behind "rebase and merge". Reads, one line of history and certain diffs and merges
+ * are answered in-process from the shared batch reader (core/git-reader.ts); git runs for the
+ * rest (issue 26).
  */
 
 export interface GitIdentity {
@@ -105,8 +110,7 @@ function identityEnv(author: GitIdentity, committer: GitIdentity): Record<string
 /** Object type (`blob`, `tree`, `commit`, `tag`) or null when the object does not exist. */
 export async function objectType(dir: string, sha: string): Promise<string | null> {
   if (!/^[0-9a-f]{4,40}$/i.test(sha)) return null;
-  const result = await git(dir, ['cat-file', '-t', sha]);
-  return result.code === 0 ? result.stdout.toString().trim() : null;
+  return (await gitReader(dir).cat.info(sha))?.type ?? null;
 }
 
 export async function hashBlob(dir: string, content: Buffer): Promise<string> {
@@ -114,15 +118,14 @@ export async function hashBlob(dir: string, content: Buffer): Promise<string> {
 }
 
 export async function readBlob(dir: string, sha: string): Promise<Buffer | null> {
-  if ((await objectType(dir, sha)) !== 'blob') return null;
-  return (await git(dir, ['cat-file', 'blob', sha])).stdout;
+  if (!/^[0-9a-f]{4,40}$/i.test(sha)) return null;
+  const object = await gitReader(dir).cat.contents(sha);
+  return object?.type === 'blob' ? object.content : null;
 }
 
 /** Tree sha of a tree-ish (commit, tree, ref). */
 export async function treeOf(dir: string, treeish: string): Promise<string | null> {
-  if (!treeish || treeish.startsWith('-')) return null;
-  const result = await git(dir, ['rev-parse', '--verify', '--quiet', `${treeish}^{tree}`]);
-  return result.code === 0 ? result.stdout.toString().trim() : null;
+  return gitReader(dir).treeOf(treeish);
 }
 
 export async function listTree(dir: string, treeish: string, recursive: boolean): Promise<TreeEntry[]> {
@@ -259,7 +262,37 @@ function logArgs(query: LogQuery): string[] {
   return args;
 }
 
+function detailOf(c: RawCommit): CommitDetail {
+  return {
+    sha: c.sha,
+    tree: c.tree,
+    parents: c.parents,
+    author: { name: c.author.name, email: c.author.email, date: c.author.at },
+    committer: { name: c.committer.name, email: c.committer.email, date: c.committer.at },
+    message: c.message.replace(/\n+$/, ''),
+  };
+}
+
+/** A query on one ref (and what to exclude) with no filter: the shas git would list, newest first. */
+async function walkable(dir: string, query: LogQuery): Promise<string[] | undefined> {
+  if (query.since || query.until || query.author || query.path) return undefined;
+  const reader = gitReader(dir);
+  const head = await reader.resolveCommit(query.ref);
+  const exclude = query.exclude ? await reader.resolveCommit(query.exclude) : undefined;
+  if (!head || exclude === null) return undefined;
+  return linearLog(head, exclude, reader.parentsOf);
+}
+
 export async function logCommits(dir: string, query: LogQuery): Promise<CommitDetail[]> {
+  const shas = await walkable(dir, query);
+  if (shas) {
+    const ordered = query.reverse ? shas.reverse() : shas;
+    const skip = query.skip ?? 0;
+    const picked = ordered.slice(skip, query.max !== undefined ? skip + query.max : undefined);
+    const out: CommitDetail[] = [];
+    for (const sha of picked) out.push(detailOf((await gitReader(dir).commit(sha))!));
+    return out;
+  }
   const args = ['log', `--format=${FORMAT}`];
   if (query.reverse) args.push('--reverse');
   if (!query.reverse && query.skip) args.push(`--skip=${query.skip}`);
@@ -275,14 +308,53 @@ export async function logCommits(dir: string, query: LogQuery): Promise<CommitDe
 }
 
 export async function countCommits(dir: string, query: LogQuery): Promise<number> {
+  if (!query.since && !query.until && !query.author && !query.path) {
+    const reader = gitReader(dir);
+    const head = await reader.resolveCommit(query.ref);
+    const exclude = query.exclude ? await reader.resolveCommit(query.exclude) : undefined;
+    if (head && exclude !== null) {
+      const counted = await countByWalk(head, exclude, reader.parentsOf);
+      if (counted !== undefined) return counted;
+    }
+  }
   return Number((await gitText(dir, ['rev-list', '--count', ...logArgs(query)])).trim());
 }
 
 export async function commitDetail(dir: string, sha: string): Promise<CommitDetail | null> {
   if (!sha || sha.startsWith('-')) return null;
-  const result = await git(dir, ['log', '-1', `--format=${FORMAT}`, `${sha}^{commit}`, '--']);
-  if (result.code !== 0) return null;
-  return parseCommits(result.stdout.toString('utf8'))[0] ?? null;
+  const commit = await gitReader(dir).commit(sha);
+  return commit ? detailOf(commit) : null;
+}
+
+const STATUS = { A: 'added', M: 'modified', D: 'removed' } as const;
+
+/** fileStats from the objects, when the answer is certain (core/git-diff.ts). */
+async function fileStatsInProcess(
+  dir: string,
+  from: string,
+  to: string,
+  threeDot: boolean,
+): Promise<FileStat[] | undefined> {
+  if (!from || !to || from.startsWith('-') || to.startsWith('-')) return undefined;
+  const reader = gitReader(dir);
+  let base: string | null | undefined = from;
+  if (threeDot) {
+    const a = await reader.resolveCommit(from);
+    const b = await reader.resolveCommit(to);
+    base = a && b ? await mergeBaseByWalk(a, b, reader.parentsOf) : undefined;
+  }
+  if (!base) return undefined;
+  const [one, two] = [await reader.treeOf(base), await reader.treeOf(to)];
+  if (!one || !two) return undefined;
+  const changes = await diffTrees(reader.cat, one, two, true);
+  const counts = changes && (await changeCounts(reader.cat, changes));
+  if (!changes || !counts) return undefined;
+  return changes.map((c, i) => ({
+    status: STATUS[c.status],
+    path: c.path,
+    previousPath: null,
+    ...counts[i]!,
+  }));
 }
 
 /** Changed files with line counts; `threeDot` diffs from the merge base (compare, PR files). */
@@ -292,6 +364,8 @@ export async function fileStats(
   to: string,
   threeDot: boolean,
 ): Promise<FileStat[]> {
+  const inProcess = await fileStatsInProcess(dir, from, to, threeDot);
+  if (inProcess) return inProcess;
   const range = threeDot ? [`${from}...${to}`] : [from, to];
   const status = await gitText(dir, ['diff', '--name-status', '-z', '-M', ...range]);
   const numstat = await gitText(dir, ['diff', '--numstat', '-z', '-M', ...range]);
@@ -337,6 +411,8 @@ export async function fileStats(
 
 /** Whether `head` merges cleanly into `base`. */
 export async function mergesCleanly(dir: string, base: string, head: string): Promise<boolean> {
+  const certain = await mergesCleanlyByTrees(gitReader(dir), base, head);
+  if (certain !== undefined) return certain;
   const result = await git(dir, ['merge-tree', '--write-tree', '--no-messages', base, head]);
   return result.code === 0;
 }

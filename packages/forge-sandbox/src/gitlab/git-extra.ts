@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
+import { changeCounts, diffTrees, EMPTY_TREE, unifiedDiff } from '../core/git-diff.js';
+import { mergeBaseByWalk } from '../core/git-graph.js';
+import { gitReader, mergesCleanlyByTrees } from '../core/git-reader.js';
 
 /**
  * Git queries the GitLab view needs beyond core/git.ts: per-file diffs with modes, numstat, and a
  * side-effect-free mergeability check. Results that depend only on commit shas are cached.
+ * Certain answers come from the objects in-process (core/git-diff.ts, core/git-reader.ts); git
+ * runs for the rest (issue 26).
  */
 
 function git(dir: string, args: string[]): Promise<{ stdout: string; code: number }> {
@@ -36,6 +41,7 @@ export interface FileDiff {
   diff: string;
 }
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
 const diffCache = new Map<string, FileDiff[]>();
 const mergeCache = new Map<string, boolean>();
 const mergeBaseCache = new Map<string, string | null>();
@@ -46,10 +52,19 @@ export async function fileDiffs(dir: string, from: string, to: string): Promise<
   const key = `${dir}:${from}:${to}`;
   const cached = diffCache.get(key);
   if (cached) return cached;
-  const { stdout } = await git(dir, ['diff', '--no-color', '--no-ext-diff', '-M', '--full-index', from, to]);
+  const stdout =
+    (await fileDiffsInProcess(dir, from, to)) ??
+    (await git(dir, ['diff', '--no-color', '--no-ext-diff', '-M', '--full-index', from, to])).stdout;
   const result = parseUnifiedDiff(stdout);
   diffCache.set(key, result);
   return result;
+}
+
+async function fileDiffsInProcess(dir: string, from: string, to: string): Promise<string | undefined> {
+  const reader = gitReader(dir);
+  const [one, two] = [await reader.treeOf(from), await reader.treeOf(to)];
+  if (!one || !two) return undefined;
+  return unifiedDiff(reader.cat, one, two);
 }
 
 function parseUnifiedDiff(text: string): FileDiff[] {
@@ -113,8 +128,9 @@ export async function mergesCleanly(dir: string, target: string, source: string)
   const key = `${dir}:${target}:${source}`;
   const cached = mergeCache.get(key);
   if (cached !== undefined) return cached;
-  const { code } = await git(dir, ['merge-tree', '--write-tree', '--no-messages', target, source]);
-  const clean = code === 0;
+  const clean =
+    (await mergesCleanlyByTrees(gitReader(dir), target, source)) ??
+    (await git(dir, ['merge-tree', '--write-tree', '--no-messages', target, source])).code === 0;
   mergeCache.set(key, clean);
   return clean;
 }
@@ -123,8 +139,14 @@ export async function mergesCleanly(dir: string, target: string, source: string)
 export async function mergeBase(dir: string, a: string, b: string): Promise<string | null> {
   const key = `${dir}:${a}:${b}`;
   if (mergeBaseCache.has(key)) return mergeBaseCache.get(key)!;
-  const { stdout, code } = await git(dir, ['merge-base', a, b]);
-  const base = code === 0 ? stdout.trim() : null;
+  const walked =
+    FULL_SHA.test(a) && FULL_SHA.test(b) ? await mergeBaseByWalk(a, b, gitReader(dir).parentsOf) : undefined;
+  let base: string | null;
+  if (walked !== undefined) base = walked;
+  else {
+    const { stdout, code } = await git(dir, ['merge-base', a, b]);
+    base = code === 0 ? stdout.trim() : null;
+  }
   mergeBaseCache.set(key, base);
   return base;
 }
@@ -138,18 +160,35 @@ export async function commitStats(
   const key = `${dir}:${sha}`;
   const cached = statsCache.get(key);
   if (cached) return cached;
-  const from = parent ?? '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-  const { stdout } = await git(dir, ['diff', '--numstat', from, sha]);
+  const from = parent ?? EMPTY_TREE;
   let additions = 0;
   let deletions = 0;
-  for (const line of stdout.split('\n')) {
-    const [a, d] = line.split('\t');
-    if (a && a !== '-') additions += Number(a);
-    if (d && d !== '-') deletions += Number(d);
+  const counted = await commitCountsInProcess(dir, from, sha);
+  if (counted) {
+    for (const c of counted) {
+      additions += c.additions;
+      deletions += c.deletions;
+    }
+  } else {
+    const { stdout } = await git(dir, ['diff', '--numstat', from, sha]);
+    for (const line of stdout.split('\n')) {
+      const [a, d] = line.split('\t');
+      if (a && a !== '-') additions += Number(a);
+      if (d && d !== '-') deletions += Number(d);
+    }
   }
   const stats = { additions, deletions, total: additions + deletions };
   statsCache.set(key, stats);
   return stats;
+}
+
+/** `git diff --numstat` (no rename detection) of two tree-ishes, when certain. */
+async function commitCountsInProcess(dir: string, from: string, to: string) {
+  const reader = gitReader(dir);
+  const [one, two] = [await reader.treeOf(from), await reader.treeOf(to)];
+  if (!one || !two) return undefined;
+  const changes = await diffTrees(reader.cat, one, two, false);
+  return changes && changeCounts(reader.cat, changes);
 }
 
 /** Commits on `ref` (newest first) filtered by committed date, for `since`/`until`. */
