@@ -146,8 +146,12 @@ async function startTokenServer(
   return { realm: `http://127.0.0.1:${port}/token`, certPath, server };
 }
 
-export async function startRegistry(auth: RegistryAuthMode = 'none'): Promise<RunningRegistry> {
-  if (!REGISTRY_BINARY)
+export async function startRegistry(
+  auth: RegistryAuthMode = 'none',
+  options: { binary?: string | null } = {},
+): Promise<RunningRegistry> {
+  const binary = options.binary === undefined ? REGISTRY_BINARY : options.binary;
+  if (!binary)
     throw new Error(`${REGISTRY_COMMAND} is not on PATH (Debian: apt-get install docker-registry)`);
   const { dir, cleanup } = tempDir('release-bot-registry-');
   const root = join(dir, 'storage');
@@ -190,7 +194,7 @@ http:
 ${authConfig}`,
   );
   let output = '';
-  const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', config], {
+  const child: ChildProcess = spawn(binary, ['serve', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -338,4 +342,26 @@ export async function seedImage(
     manifests: manifests.map(({ architecture, ...m }) => ({ ...m, platform: { architecture, os: 'linux' } })),
   });
   return { digest: index.digest, mediaType: OCI_INDEX, manifests: manifests.map((m) => m.digest), blobs };
+}
+
+/** The digest `repository:tag` points at, or null when the tag is not there. */
+export async function tagDigest(
+  registry: RunningRegistry,
+  repository: string,
+  tag: string,
+): Promise<string | null> {
+  const answer = await registryFetch(registry)(`/v2/${repository}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: {
+      accept: [
+        OCI_INDEX,
+        OCI_MANIFEST,
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+      ].join(', '),
+    },
+  });
+  if (answer.status === 404) return null;
+  if (!answer.ok) throw new Error(`${repository}:${tag}: HTTP ${answer.status}`);
+  return answer.headers.get('docker-content-digest');
 }
