@@ -11,6 +11,7 @@ import {
   seedImage,
   startRegistry,
   type RunningRegistry,
+  type SeededImage,
 } from '../../packages/forge-sandbox/src/services/registry.js';
 import { clientOf } from './world.js';
 
@@ -131,12 +132,20 @@ describe.runIf(registryAvailable)('promote-packages with images only', () => {
   let staging: RunningRegistry;
   let pub: RunningRegistry;
   let h: JobHarness;
+  let ee: SeededImage;
+  let ce: SeededImage;
   const PROMOTE = 'promote-packages';
   const tagged = async (repository: string, tag: string) =>
     (await clientOf(pub).resolve(`release/${repository}`, tag))?.digest ?? null;
 
   beforeAll(async () => {
     [staging, pub] = await Promise.all([startRegistry('token'), startRegistry('htpasswd')]);
+    // Seeded over plain HTTP through staging's Bearer challenge (the simulator's helper).
+    ee = await seedImage(staging, 'build/gitlab-ee', '16.1.0-ee.0', {
+      platforms: ['amd64', 'arm64'],
+      layerSizes: [2000, 5000],
+    });
+    ce = await seedImage(staging, 'build/gitlab-ce', '16.1.0-ce.0');
     h = await jobHarness({
       jobs: [promotePackages],
       sentry: true,
@@ -166,12 +175,6 @@ describe.runIf(registryAvailable)('promote-packages with images only', () => {
   });
 
   it('dry run lists every blob and manifest it would copy, by digest; nothing is copied', async () => {
-    // Seeded over plain HTTP through staging's Bearer challenge (the simulator's helper).
-    const ee = await seedImage(staging, 'build/gitlab-ee', '16.1.0-ee.0', {
-      platforms: ['amd64', 'arm64'],
-      layerSizes: [2000, 5000],
-    });
-    const ce = await seedImage(staging, 'build/gitlab-ce', '16.1.0-ce.0');
     const { run, result } = await h.run(PROMOTE, { dryRun: true, args: { version: '16.1.0' } });
     expect(run.status).toBe('ok');
     const steps = result!.actions.map((a) => a.description);
