@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import promotePackages from '../../jobs/promote-packages/index.js';
+import { recordDeployVerdict, VERIFY_JOB } from '../../src/domain/deploy-verdicts.js';
 import { runCli } from '../helpers/cli.js';
 import { jobHarness, type JobHarness } from '../helpers/job-harness.js';
 import { createRegistries, packageBytes, PUBLIC, stage, STAGING } from '../jobs/promote-packages/fixtures.js';
@@ -94,6 +95,20 @@ describe.runIf(registryAvailable)('promote-packages with images, through the run
       ['image gitlab-ee:16.1.0-ee.0', 'ok'],
     ]);
     expect(await clientOf(pub).resolve('release/gitlab-ee', '16.1.0-ee.0')).toBeNull();
+  });
+
+  it('--package gitlab-ee selects the package and the image of that name; --image the image alone', async () => {
+    const both = await h.run('promote-packages', {
+      dryRun: true,
+      args: { version: '16.1.0', package: ['gitlab-ee'] },
+    });
+    expect(both.result!.items!.map((i) => i.name)).toEqual(['gitlab-ee', 'image gitlab-ee:16.1.0-ee.0']);
+    const image = await h.run('promote-packages', {
+      dryRun: true,
+      args: { version: '16.1.0', image: ['gitlab-ee'] },
+    });
+    expect(image.result!.items!.map((i) => i.name)).toEqual(['image gitlab-ee:16.1.0-ee.0']);
+    expect(image.result!.actions.some((a) => a.kind === 'publish-file')).toBe(false);
   });
 
   it('a run promotes the package and the image; the re-run is a no-op', async () => {
@@ -235,6 +250,40 @@ describe.runIf(registryAvailable)('promote-packages with images only', () => {
       expect(await tagged('gitlab-ee', '16.2.0-ee.0')).toBeNull();
     },
   );
+
+  it('a version that failed verification is refused: the images are listed, none is copied', async () => {
+    await seedImage(staging, 'build/gitlab-ee', '16.5.0-ee.0');
+    const store = h.app.store;
+    await recordDeployVerdict(
+      { set: (key, value) => store.setState(VERIFY_JOB, key, value) },
+      {
+        version: '16.5.0',
+        target: 'production',
+        environment: 'gprd',
+        forge: 'gitlab',
+        project: 'gitlab-com/gl-infra/deployer',
+        deployment: {
+          id: 7,
+          sha: 'b'.repeat(40),
+          url: 'https://gitlab.example.com/deployer/-/deployments/7',
+        },
+        verdict: 'fail',
+        summary: 'error rate 4 % (max 1 %)',
+        rolledBack: null,
+        at: '2026-11-20T08:58:00.000Z',
+        runId: 'run-verify-7',
+        links: [],
+      },
+    );
+    const { run, result } = await h.run(PROMOTE, { args: { version: '16.5.0' } });
+    expect(run.status).toBe('failed');
+    expect(run.summary).toContain('16.5.0: refused, nothing promoted');
+    expect(result!.items!.map((i) => [i.name, i.status])).toEqual([
+      ['image gitlab-ee', 'skipped'],
+      ['image gitlab-ce', 'skipped'],
+    ]);
+    expect(await tagged('gitlab-ee', '16.5.0-ee.0')).toBeNull();
+  });
 
   it('--force --reason moves a public tag at another digest: the reason in history, Slack and Sentry, masked', async () => {
     const wanted = await seedImage(staging, 'build/gitlab-ee', '16.3.0-ee.0');
