@@ -240,6 +240,18 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments on %s', (kind) 
     }
     // Eight bump messages (2 bumps × 4 environments); the rest is the runner's failed/recovered pair.
     expect(slackTitles().filter((t) => t.includes(' bump '))).toHaveLength(8);
+    // Webhooks only (no thread to reply in, no parent to update): one message per environment per bump.
+    for (const component of ['gitaly', 'shell'])
+      expect(
+        slackTitles()
+          .filter((t) => t.includes(`${component} bump `))
+          .map(
+            (t) =>
+              ENVIRONMENTS.find((e) => t.includes(`reached ${e.name} (`) || t.includes(`on ${e.name} since`))
+                ?.name,
+          )
+          .sort(),
+      ).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
     expect(slackTitles().filter((t) => !t.includes(' bump '))).toEqual([
       expect.stringContaining('follow-deployments failed'),
       expect.stringContaining('follow-deployments recovered'),
