@@ -8,9 +8,11 @@ import { planRun } from './plan.js';
 /**
  * follow-deployments: each merged bump MR of update-component followed through the consuming
  * project's environments, in order. Per environment reached: the MR's workflow label moves
- * (the scoped label replaces the previous one), one note with the deployment link, one Slack
- * message, and optionally a deployment recorded on the component's own project. A failed
- * deployment that carried it and a rollback past it are said too. `release-bot trace` answers
+ * (the scoped label replaces the previous one), one note with the deployment link, one step of
+ * the bump's Slack conversation (bot token: a reply in the thread of one message per bump, which
+ * is updated to where the bump stands; webhooks: a message of its own), and optionally a
+ * deployment recorded on the component's own project. A failed deployment that carried it and a
+ * rollback past it are said too, in the same conversation. `release-bot trace` answers
  * from the records (src/domain/bump-trace.ts).
  *
  * A job of its own rather than part of update-component: update-component runs hourly and acts
@@ -22,7 +24,7 @@ import { planRun } from './plan.js';
 export default defineJob({
   name: FOLLOW_JOB,
   description:
-    'Follow each merged update-component bump through the environments: workflow labels, one note and one Slack message per environment, deployments recorded on the component project.',
+    'Follow each merged update-component bump through the environments: workflow labels, one note per environment, one Slack conversation per bump, deployments recorded on the component project.',
   schedule: '*/5 * * * *',
   timeoutSeconds: 600,
   options: optionsSchema,

@@ -76,7 +76,12 @@ export const optionsSchema = z
         });
       }),
     components: z.array(componentSchema).min(1, 'list at least one component'),
-    slackChannel: z.string().optional().describe('One short message per bump and environment reached.'),
+    slackChannel: z
+      .string()
+      .optional()
+      .describe(
+        'One conversation per bump: with a bot token one message updated as it advances, a thread reply per environment; with webhooks one message per environment.',
+      ),
     /** Only bumps merged within this long ago are followed (also on the first run). */
     lookback: duration.default('14d').describe('Only bumps merged within this long ago are followed.'),
     /**
