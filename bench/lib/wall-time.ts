@@ -6,8 +6,9 @@ import { round, type Figure } from './report.js';
  * concurrency) × per-request latency. Two readings, side by side:
  *
  * - at the injected latency (the issue's figure): assumes the forge answers in exactly that time.
- *   The simulator is not free, though — it runs real git processes on the same two cores as the
- *   bot — so its answers take longer than the injected latency;
+ *   The simulator is not free, though — it runs in the bot's process, on the same cores (its git
+ *   reads go through one long-lived `git cat-file` per repository, the rest is in-process) — so
+ *   its answers can take longer than the injected latency;
  * - at the latency the forge actually gave (mean of the request log's durations): what the bot's
  *   scheduling achieves with the forge it had. Near 1× means the bot kept its requests in flight
  *   and the rest of the gap is the forge's own service time.
@@ -40,10 +41,10 @@ export function wallTimeFigures(input: WallTimeInput): Figure[] {
   const baseline =
     input.baselineMs === undefined
       ? ''
-      : `; the same run with no injected latency takes ${round(input.baselineMs / 1000)} s (the simulator's own git work)`;
+      : `; the same run with no injected latency takes ${round(input.baselineMs / 1000)} s (the simulator's own work and the bot's)`;
   const gap =
     input.wallMs / bound > 1.3
-      ? ` Gap: the simulator answered in ${round(observed)} ms on average, not ${input.latencyMs} ms (git processes on the same ${availableParallelism()} cores as the bot, in the same process); see the next figure.`
+      ? ` Gap: the simulator answered in ${round(observed)} ms on average, not ${input.latencyMs} ms (the simulator works in the bot's process, and other processes share the ${availableParallelism()} cores: see the load average); see the next figure.`
       : '';
   return [
     {

@@ -127,6 +127,11 @@ export function openCatFile(dir: string, env: NodeJS.ProcessEnv): CatFile {
     hold(proc, true);
     return new Promise((resolve, reject) => {
       queue.push({ rev, withContent, resolve, reject });
+      // Questions asked in the same tick go to git in one write (one system call, one wake-up).
+      if (!proc.stdin.writableCorked) {
+        proc.stdin.cork();
+        process.nextTick(() => proc.stdin.uncork());
+      }
       proc.stdin.write(`${withContent ? 'contents' : 'info'} ${rev}\n`);
     });
   }

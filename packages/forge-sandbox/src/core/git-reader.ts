@@ -57,6 +57,8 @@ export function gitReader(dir: string): GitReader {
     },
     async treeOf(rev) {
       if (!rev || rev.startsWith('-')) return null;
+      const known = commits.get(rev);
+      if (known) return known.tree;
       return (await cat.info(`${rev}^{tree}`))?.sha ?? null;
     },
   };
