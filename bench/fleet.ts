@@ -230,6 +230,7 @@ async function day(forge: SimForge): Promise<ForgeDay> {
   const seedMs = performance.now() - started;
   console.log(`${forge}: world seeded in ${Math.round(seedMs / 1000)} s`);
   const polls: ForgeDay['polls'] = new Map();
+  const failures = new Set<string>();
   const run = async (job: string) => {
     const t = performance.now();
     const mark = h.sim.mark();
@@ -242,6 +243,11 @@ async function day(forge: SimForge): Promise<ForgeDay> {
         seen.set(k, (seen.get(k) ?? 0) + 1);
       }
       console.log(job, run.status, Object.fromEntries(seen));
+    }
+    // A failed poll says why, once per job and error: a failing fleet's figures mean little.
+    if (run.status === 'failed' && !failures.has(`${job}:${run.error}`)) {
+      failures.add(`${job}:${run.error}`);
+      console.log(`${forge}: ${job} failed: ${run.error}`);
     }
     const entry = polls.get(job) ?? { ms: [] as number[], statuses: new Map<string, number>() };
     entry.ms.push(performance.now() - t);

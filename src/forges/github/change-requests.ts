@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ForgeError } from '../../errors.js';
+import { backoffDelay } from '../../kit/backoff.js';
 import type { AutoMergeResult, ChangeRequestApi, ChangeRequestState } from '../types.js';
 import type { GithubClient } from './client.js';
 import { isStatus } from './errors.js';
@@ -23,6 +24,13 @@ const DISABLE_AUTO_MERGE = `mutation($pullRequestId: ID!) {
  * GitHub refuses auto-merge when the repository does not allow it, and also when the PR has
  * nothing left to wait for ("clean"/"unstable" status): both mean "merge it yourself when green".
  */
+/**
+ * GitHub's answer (405, like a conflict, told apart by the message) to a merge that raced another
+ * merge into the same base, or came before GitHub recomputed mergeability after the base moved.
+ */
+const BASE_MOVED = /base branch was modified/i;
+const BASE_MOVED_RETRIES = 6;
+
 const UNSUPPORTED = [/auto merge is not allowed/i, /is in (clean|unstable) status/i];
 
 /** GitHub's answers while a just-pushed head is not visible to PR creation yet. */
@@ -202,12 +210,25 @@ export function createChangeRequestApi(gh: GithubClient): ChangeRequestApi {
     async merge(project, iid, options) {
       gh.write(`merge pull request #${iid}`);
       const repo = gh.repo(project);
-      await gh.request('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge', {
-        ...repo,
-        pull_number: iid,
-        sha: options.sha,
-        merge_method: options.squash ? 'squash' : 'merge',
-      });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await gh.request('PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge', {
+            ...repo,
+            pull_number: iid,
+            sha: options.sha,
+            merge_method: options.squash ? 'squash' : 'merge',
+          });
+          break;
+        } catch (error) {
+          // Another merge into the same base landed while GitHub was merging this one (several
+          // bumps into one monorepo in a run): GitHub asks to try again. Nothing was written and
+          // `sha` still pins the head, so a retry merges exactly what was checked. A moved head
+          // ("Head branch was modified") is not retried: that needs the checks again.
+          if (!isStatus(error, 405) || !BASE_MOVED.test(error.message) || attempt >= BASE_MOVED_RETRIES)
+            throw error;
+          await sleep(backoffDelay(attempt, 200, undefined, Math.random, 'equal'));
+        }
+      }
       const pull = await getPull(project, iid);
       if (options.removeSourceBranch) {
         try {

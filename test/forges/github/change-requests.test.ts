@@ -257,4 +257,38 @@ describe('GitHub adapter: change requests (pull requests)', () => {
       route: 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
     });
   });
+
+  it('merges PRs into one base at the same time: a merge that raced another is tried again, not failed', async () => {
+    const names = ['race-a', 'race-b', 'race-c', 'race-d', 'race-e'];
+    const prs = [];
+    for (const name of names) {
+      const sha = await f.sim.push({
+        forge: 'github',
+        project: 'acme/open',
+        branch: name,
+        files: { [`${name}.txt`]: name },
+        message: name,
+        username: 'release-bot',
+      });
+      const pr = await f.forge.changeRequests.create('acme/open', {
+        sourceBranch: name,
+        targetBranch: 'main',
+        title: name,
+        description: '',
+      });
+      prs.push({ iid: pr.iid, sha });
+    }
+    const since = f.sim.mark();
+    const merged = await Promise.all(
+      prs.map((p) => f.forge.changeRequests.merge('acme/open', p.iid, { sha: p.sha })),
+    );
+    expect(merged.map((m) => m.state)).toEqual(names.map(() => 'merged'));
+    // The simulator did answer GitHub's race (405 "Base branch was modified") at least once.
+    const answers = f.sim
+      .requests({ since })
+      .filter((r) => r.route === 'PUT /repos/:owner/:repo/pulls/:number/merge')
+      .map((r) => r.status);
+    expect(answers.filter((s) => s === 405).length).toBeGreaterThan(0);
+    expect(answers.filter((s) => s === 200)).toHaveLength(names.length);
+  });
 });

@@ -104,7 +104,8 @@ function person(gh: Gh, userId: number): { name: string; email: string } {
 /**
  * Merge a PR now with `method` (real git: a merge commit, a squash commit, or the head commits
  * replayed onto the base), move the base branch, record the merge, and delete the head branch
- * when the repository says so. Throws GhError 405 on conflicts and 409 when the base moved.
+ * when the repository says so. Throws GhError 405 on conflicts, and 405 "Base branch was modified"
+ * when another merge moved the base meanwhile (GitHub answers a merge race so; clients retry).
  */
 export async function mergePull(
   gh: Gh,
@@ -150,7 +151,7 @@ export async function mergePull(
     await gh.world.setBranch(project, mr.targetBranch, merged, { userId: options.userId, expectOld: base });
   } catch (error) {
     if (error instanceof SimError && error.status === 409)
-      throw new GhError(409, 'Base branch was modified. Review and try the merge again.');
+      throw new GhError(405, 'Base branch was modified. Review and try the merge again.');
     throw error;
   }
   const at = gh.world.nowIso();
