@@ -1,4 +1,4 @@
-import { lstat, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -24,7 +24,7 @@ export function plainRefName(ref: string): boolean {
   return parts.length >= 3 && parts[0] === 'refs' && parts.every((p) => PART.test(p) && !p.endsWith('.lock'));
 }
 
-async function exists(path: string): Promise<'file' | 'dir' | 'other' | null> {
+async function pathKind(path: string): Promise<'file' | 'dir' | 'other' | null> {
   try {
     const s = await lstat(path);
     return s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
@@ -51,12 +51,12 @@ export async function writeLooseRef(
   if (!plainRefName(ref) || !FULL_SHA.test(sha)) return 'ask-git';
   if (expectOld !== undefined && expectOld !== null && !FULL_SHA.test(expectOld)) return 'ask-git';
   // Packed refs, reflogs and a non-default ref storage have rules of their own: git's job.
-  if ((await exists(join(dir, 'packed-refs'))) !== null) return 'ask-git';
-  if ((await exists(join(dir, 'logs', ref))) !== null) return 'ask-git';
-  if ((await exists(join(dir, 'reftable'))) !== null) return 'ask-git';
+  if ((await pathKind(join(dir, 'packed-refs'))) !== null) return 'ask-git';
+  if ((await pathKind(join(dir, 'logs', ref))) !== null) return 'ask-git';
+  if ((await pathKind(join(dir, 'reftable'))) !== null) return 'ask-git';
   if (!(await isCommit(sha))) return 'ask-git';
   const path = join(dir, ref);
-  const kind = await exists(path);
+  const kind = await pathKind(path);
   if (kind !== null && kind !== 'file') return 'ask-git';
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -74,7 +74,7 @@ export async function writeLooseRef(
   try {
     // Read under the lock: what the ref holds now, not what it held before the lock was ours.
     let current: string | null = null;
-    const now = await exists(path);
+    const now = await pathKind(path);
     if (now !== null && now !== 'file') return 'ask-git';
     if (now === 'file') {
       const text = (await readFile(path, 'utf8')).trim();
@@ -92,4 +92,45 @@ export async function writeLooseRef(
     await handle?.close();
     if (!renamed) await rm(lock, { force: true });
   }
+}
+
+/**
+ * `git for-each-ref --format='%(refname:strip=2) %(objectname)' refs/heads` (or `refs/tags`)
+ * read from the loose ref files, sorted by ref name as git sorts them. `ask-git` when anything
+ * is not plain: a packed-refs file, reftable, a symbolic or unreadable ref, a name git would
+ * have to judge. Like git with this format, a ref is listed whether or not its object exists.
+ */
+export async function listLooseRefs(
+  dir: string,
+  prefix: 'refs/heads' | 'refs/tags',
+): Promise<{ name: string; sha: string }[] | 'ask-git'> {
+  if ((await pathKind(join(dir, 'packed-refs'))) !== null) return 'ask-git';
+  if ((await pathKind(join(dir, 'reftable'))) !== null) return 'ask-git';
+  const found: { ref: string; sha: string }[] = [];
+  async function walk(folder: string, ref: string): Promise<boolean> {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      const name = `${ref}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!(await walk(path, name))) return false;
+        continue;
+      }
+      if (entry.name.endsWith('.lock')) continue; // a write in progress: git skips lock files too
+      if (!entry.isFile() || !plainRefName(name)) return false;
+      const text = await readFile(path, 'utf8');
+      if (!/^[0-9a-f]{40}\n$/.test(text)) return false;
+      found.push({ ref: name, sha: text.trim() });
+    }
+    return true;
+  }
+  if (!(await walk(join(dir, prefix), prefix))) return 'ask-git';
+  return found
+    .sort((a, b) => Buffer.compare(Buffer.from(a.ref), Buffer.from(b.ref)))
+    .map((r) => ({ name: r.ref.slice(prefix.length + 1), sha: r.sha }));
 }

@@ -4,7 +4,7 @@ import { parseCommitObject, sharedCatFile } from './git-batch.js';
 import { createObjectWriter, plainIdent, plainPath } from './git-objects-writer.js';
 import { diffTrees } from './git-diff.js';
 import { countByWalk, isAncestorByWalk, linearLog, mergeBaseByWalk } from './git-graph.js';
-import { writeLooseRef } from './git-refs.js';
+import { listLooseRefs, writeLooseRef } from './git-refs.js';
 
 /**
  * Real git underneath the simulator: each project is a bare repository and every commit,
@@ -352,6 +352,8 @@ export function openRepo(dir: string): GitRepo {
       return resolve(`refs/heads/${branch}`);
     },
     async listBranches() {
+      const loose = await listLooseRefs(dir, 'refs/heads');
+      if (loose !== 'ask-git') return loose;
       const out = await text(dir, [
         'for-each-ref',
         '--format=%(refname:strip=2)%00%(objectname)',
@@ -366,6 +368,8 @@ export function openRepo(dir: string): GitRepo {
         });
     },
     async listTags() {
+      const loose = await listLooseRefs(dir, 'refs/tags');
+      if (loose !== 'ask-git') return loose;
       const out = await text(dir, [
         'for-each-ref',
         '--format=%(refname:strip=2)%00%(objectname)',
