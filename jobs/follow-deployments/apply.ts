@@ -72,6 +72,7 @@ async function perform(
         environment: step.environment,
         ref,
         sha: step.sha,
+        unfinished: step.unfinished,
         description: `${plan.records[step.key]!.component} carried by ${plan.records[step.key]!.url}`,
       });
       return d.webUrl;

@@ -47,6 +47,7 @@ export type Step = BaseStep &
         project: string;
         ref: string | null;
         sha: string;
+        unfinished: boolean;
       }
     | { kind: 'slack'; key: string; environment: string; message: NotifyMessage; progress: ProgressRef }
     | { kind: 'event-note'; key: string; iid: number; event: number; body: string }
@@ -317,6 +318,9 @@ async function planEffects(
         project: component.source.project,
         ref: component.source.branch ?? null,
         sha: record.sha,
+        // GitHub records in two writes; only a statusless deployment of this sha can be a
+        // half-done record of ours to finish (the adapter checks it is ours).
+        unfinished: recent.some((d) => d.sha === record.sha && d.status === 'created'),
         subject,
         description: `record deployment of ${record.component} ${record.sha.slice(0, 11)} to ${env} on ${component.source.project}`,
       });

@@ -386,6 +386,12 @@ export interface RecordDeploymentInput {
   environment: string;
   ref: string;
   sha: string;
+  /**
+   * Whether a deployment of this sha without a status may exist (the caller listed the
+   * environment): false spares GitHub's look for a half-done record of ours to finish; left out,
+   * the adapter looks.
+   */
+  unfinished?: boolean;
   /** Shown with the deployment where the forge keeps one (GitHub). */
   description?: string;
 }

@@ -54,6 +54,7 @@ export function createDeploymentWatch(gh: GithubClient, self: () => Promise<stri
     project: string,
     input: RecordDeploymentInput,
   ): Promise<GhDeployment | null> {
+    if (input.unfinished === false) return null;
     const candidates = await gh.request<GhDeployment[]>('GET /repos/{owner}/{repo}/deployments', {
       ...gh.repo(project),
       sha: input.sha,

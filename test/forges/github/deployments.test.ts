@@ -124,5 +124,9 @@ describe('GitHub adapter: deployments', () => {
     // Recording again (a finished record exists) writes a new one: GitHub has no "same deployment" rule.
     const again = await f.forge.deployments.record(PROJECT, { environment: env, ref: 'main', sha });
     expect(again.id).not.toBe(recorded.id);
+    // A caller that saw no statusless deployment of the sha spares the look: two writes, no read.
+    const since = f.sim.mark();
+    await f.forge.deployments.record(PROJECT, { environment: env, ref: 'main', sha, unfinished: false });
+    expect(f.sim.requests({ since }).map((r) => r.method)).toEqual(['POST', 'POST']);
   });
 });

@@ -56,7 +56,9 @@ describe('follow-deployments on GitHub deployment statuses', () => {
             { name: 'staging', label: 'workflow::staging' },
             { name: 'production', label: 'workflow::production' },
           ],
-          components: [{ name: 'gitaly' }],
+          components: [
+            { name: 'gitaly', source: { forge: 'github', project: 'org/gitaly' }, recordDeployments: true },
+          ],
         },
       }),
     });
@@ -110,5 +112,45 @@ describe('follow-deployments on GitHub deployment statuses', () => {
     since = h.sim.mark();
     expect((await h.run(JOB)).run.status).toBe('noop');
     expect(h.sim.requests({ since })).toHaveLength(2);
+  });
+
+  it('a run killed between the recorded deployment and its status finishes that one, adding none', async () => {
+    // Read raw: every deployment of production on the component project with its newest status.
+    const component = async () => {
+      const api = `${h.sim.github.apiUrl}/repos/org/gitaly/deployments`;
+      const headers = { authorization: `token ${h.botToken}` };
+      const list = (await (await fetch(`${api}?environment=production`, { headers })).json()) as {
+        id: number;
+      }[];
+      const states = [];
+      for (const d of list) {
+        const statuses = (await (await fetch(`${api}/${d.id}/statuses`, { headers })).json()) as {
+          state: string;
+        }[];
+        states.push(statuses[0]?.state ?? 'none');
+      }
+      return states;
+    };
+    const d = await bot.deployments.create(APP, { environment: 'production', ref: 'main', sha: merged });
+    await setStatus(d.id, 'success');
+    // The status write on the component project fails past every retry: the run stops there.
+    h.sim.addFault({
+      forge: 'github',
+      method: 'POST',
+      route: 'POST /repos/:owner/:repo/deployments/:id/statuses',
+      errorRate: 1,
+      statuses: [500],
+      times: 10,
+    });
+    const killed = await h.run(JOB);
+    h.sim.clearFaults();
+    expect(killed.run.status).toBe('failed');
+    expect(await component()).toEqual(['none']);
+    await h.restart();
+    const again = await h.run(JOB);
+    expect(again.run.status, again.run.summary).toBe('ok');
+    expect(await component()).toEqual(['success']);
+    expect((await h.run(JOB)).run.status).toBe('noop');
+    expect(await component()).toEqual(['success']);
   });
 });
