@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeCounts, diffTrees, unifiedDiff } from '../../packages/forge-sandbox/src/core/git-diff.js';
 import { countByWalk, linearLog } from '../../packages/forge-sandbox/src/core/git-graph.js';
 import { gitReader, mergesCleanlyByTrees } from '../../packages/forge-sandbox/src/core/git-reader.js';
-import { commitDetail, logCommits } from '../../packages/forge-sandbox/src/github/git-objects.js';
+import { openRepo } from '../../packages/forge-sandbox/src/core/git.js';
+import { commitDetail, fileStats, logCommits } from '../../packages/forge-sandbox/src/github/git-objects.js';
+import { commitStats, mergeBase } from '../../packages/forge-sandbox/src/gitlab/git-extra.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -372,5 +374,69 @@ describe('simulator git: in-process diffs, logs and merge checks agree with git'
     expect(
       git(dir, ['merge-tree', '--write-tree', branches['edits-a']!, branches['edits-a-too']!]).code,
     ).toBe(1);
+  });
+
+  it('answers the views as git does: three-dot and straight file lists, logs, counts, commit stats', async () => {
+    const repo = openRepo(dir);
+    const picks = [commits[0]!, commits[1]!, commits[3]!, commits.at(-1)!, ...Object.values(branches)];
+    const names = (out: string) => {
+      const parts = out.split('\0').filter(Boolean);
+      const list: string[] = [];
+      for (let i = 0; i < parts.length;) {
+        const status = parts[i++]!;
+        if (status.startsWith('R')) {
+          i++;
+          list.push(`R ${parts[i++]}`);
+        } else list.push(`${status[0] === 'A' || status[0] === 'D' ? status[0] : 'M'} ${parts[i++]}`);
+      }
+      return list;
+    };
+    for (const a of picks)
+      for (const b of picks) {
+        for (const straight of [true, false]) {
+          const range = straight ? [a, b] : [`${a}...${b}`];
+          const expected = names(git(dir, ['diff', '--name-status', '-z', '-M', ...range]).out);
+          const mine = await repo.diff(a, b, straight);
+          expect(mine.map((c) => `${c.status} ${c.path}`)).toEqual(expected);
+          const numstat = git(dir, ['diff', '--numstat', '-z', '-M', ...range])
+            .out.split('\0')
+            .filter(Boolean);
+          const stats = await fileStats(dir, a, b, !straight);
+          expect(stats.map((f) => f.path)).toEqual(expected.map((e) => e.slice(2)));
+          const added = numstat
+            .map((l) => l.split('\t'))
+            .filter((l) => l.length === 3)
+            .reduce((sum, [x]) => sum + (Number(x) || 0), 0);
+          if (!expected.some((e) => e.startsWith('R')))
+            expect(stats.reduce((sum, f) => sum + f.additions, 0)).toBe(added);
+        }
+        const base = git(dir, ['merge-base', a, b]);
+        expect(await mergeBase(dir, a, b)).toBe(base.code === 0 ? base.out.trim() : null);
+        expect(await repo.countCommits(b, a)).toBe(Number(git(dir, ['rev-list', '--count', b, `^${a}`]).out));
+        const log = await repo.log(b, { exclude: a, skip: 1, max: 2 });
+        const theirs = git(dir, ['log', '--format=%H', '--skip=1', '--max-count=2', b, `^${a}`]).out;
+        expect(log.map((c) => c.sha)).toEqual(theirs.split('\n').filter(Boolean));
+      }
+    for (const sha of [...commits, ...Object.values(branches)]) {
+      const parent = git(dir, ['rev-parse', '--verify', '--quiet', `${sha}^`]).out.trim() || undefined;
+      const numstat = git(dir, [
+        'diff',
+        '--numstat',
+        parent ?? '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+        sha,
+      ]).out;
+      let additions = 0;
+      let deletions = 0;
+      for (const line of numstat.split('\n')) {
+        const [x, y] = line.split('\t');
+        if (x && x !== '-') additions += Number(x);
+        if (y && y !== '-') deletions += Number(y);
+      }
+      expect(await commitStats(dir, sha, parent)).toEqual({
+        additions,
+        deletions,
+        total: additions + deletions,
+      });
+    }
   });
 });

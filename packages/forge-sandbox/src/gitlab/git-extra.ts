@@ -182,12 +182,12 @@ export async function commitStats(
   return stats;
 }
 
-/** `git diff --numstat` (no rename detection) of two tree-ishes, when certain. */
+/** `git diff --numstat` of two tree-ishes, when certain (git diff detects renames by default: diff.renames). */
 async function commitCountsInProcess(dir: string, from: string, to: string) {
   const reader = gitReader(dir);
   const [one, two] = [await reader.treeOf(from), await reader.treeOf(to)];
   if (!one || !two) return undefined;
-  const changes = await diffTrees(reader.cat, one, two, false);
+  const changes = await diffTrees(reader.cat, one, two, true);
   return changes && changeCounts(reader.cat, changes);
 }
 
