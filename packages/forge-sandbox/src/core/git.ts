@@ -214,6 +214,8 @@ export function openRepo(dir: string): GitRepo {
 
   async function resolve(ref: string): Promise<string | null> {
     if (!ref || ref.startsWith('-')) return null;
+    // A full sha names that object before any ref of the same name: a commit read once is known.
+    if (commitCache.has(ref)) return ref;
     return (await cat.info(`${ref}^{commit}`))?.sha ?? null;
   }
 
