@@ -1,0 +1,185 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAuth, realmAllowed } from '../../src/registry/auth.js';
+import { createRegistryClient } from '../../src/registry/client.js';
+import { digestOf } from '../../src/registry/digest.js';
+import { MEDIA_TYPES } from '../../src/registry/manifest.js';
+import { planImage } from '../../jobs/promote-packages/images/plan.js';
+
+/**
+ * The registry client against registries that lie or attack (SECURITY.md, "Registry answers"):
+ * small node:http servers on 127.0.0.x answer what a hostile or broken registry could. Every
+ * answer must be checked before use, nothing may be buffered without bound, and credentials
+ * go nowhere but the registry and its own token server.
+ */
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
+
+interface Hostile {
+  url: string;
+  seen: Seen[];
+  server: Server;
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function hostile(
+  handler: (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void,
+  host = '127.0.0.1',
+): Promise<Hostile> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+    handler(req, res, seen);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, host, r));
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}`, seen, server };
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const sha = (c: string) => `sha256:${c.repeat(64)}`;
+const layer = (i: number) => ({
+  mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  digest: `sha256:${i.toString(16).padStart(64, '0')}`,
+  size: 10,
+});
+const image = (extra: Record<string, unknown> = {}) => ({
+  schemaVersion: 2,
+  mediaType: MEDIA_TYPES.ociManifest,
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha('c'), size: 2 },
+  layers: [layer(1)],
+  ...extra,
+});
+
+/** Streams chunks until the client goes away; `written` says how much left before it did. */
+function endless(res: ServerResponse, chunk: Buffer, state: { written: number; closed: boolean }): void {
+  res.on('close', () => (state.closed = true));
+  const pump = () => {
+    while (!state.closed && state.written < 512 * 1024 * 1024) {
+      state.written += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+  };
+  pump();
+}
+
+const waitFor = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  return check();
+};
+
+describe('a hostile registry: manifests', () => {
+  it('bytes that are not the Docker-Content-Digest they are served under, or not the digest asked for, are refused', async () => {
+    const real = json(image());
+    const other = json(image({ layers: [layer(2)] }));
+    const reg = await hostile((req, res) => {
+      res.writeHead(200, {
+        'content-type': MEDIA_TYPES.ociManifest,
+        'docker-content-digest': digestOf(real),
+      });
+      res.end(other);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    await expect(client.getManifest('app', 'v1')).rejects.toThrow(/hashes to .*expected .*refused/);
+    await expect(client.getManifest('app', digestOf(real))).rejects.toThrow(/hashes to .*refused/);
+  });
+
+  it('a manifest over 4 MiB is refused by its content-length, and while it is read when sent chunked: the connection is dropped', async () => {
+    const state = { written: 0, closed: false };
+    const reg = await hostile((req, res) => {
+      if (req.url!.includes('declared')) {
+        res.writeHead(200, { 'content-type': MEDIA_TYPES.ociManifest, 'content-length': String(1 << 30) });
+        res.write('{');
+        return;
+      }
+      res.writeHead(200, { 'content-type': MEDIA_TYPES.ociManifest });
+      endless(res, Buffer.alloc(64 * 1024, 0x20), state);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    await expect(client.getManifest('app', 'declared')).rejects.toThrow(/more than a manifest may hold/);
+    await expect(client.getManifest('app', 'chunked')).rejects.toThrow(/more than 4194304 bytes/);
+    expect(await waitFor(() => state.closed)).toBe(true);
+    // What the socket buffers on the way is all that was sent past the limit.
+    expect(state.written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+});
+
+describe('a hostile registry: blobs', () => {
+  it('a blob longer than its descriptor fails its stream and the connection is dropped; nothing is buffered', async () => {
+    const state = { written: 0, closed: false };
+    const reg = await hostile((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      endless(res, Buffer.alloc(64 * 1024, 1), state);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    const blob = await client.openBlob('app', {
+      mediaType: 'application/octet-stream',
+      digest: sha('a'),
+      size: 1000,
+    });
+    let read = 0;
+    await expect(
+      (async () => {
+        for await (const chunk of blob.body) read += chunk.byteLength;
+      })(),
+    ).rejects.toThrow(/more than the 1000 bytes its descriptor says/);
+    expect(read).toBeLessThanOrEqual(1000);
+    expect(await waitFor(() => state.closed)).toBe(true);
+    expect(state.written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('a blob GET redirected to another host does not carry the Authorization header there', async () => {
+    const cdn = await hostile((req, res) => res.writeHead(200).end('abc'), '127.0.0.2');
+    const reg = await hostile((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('bot:redirect-secret-1').toString('base64')}`) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+        return;
+      }
+      res.writeHead(307, { location: `${cdn.url}/blob?sig=1` }).end();
+    });
+    const client = createRegistryClient({ url: reg.url, username: 'bot', password: 'redirect-secret-1' });
+    const bytes = Buffer.from('abc');
+    const blob = await client.openBlob('app', { mediaType: 'x/y', digest: digestOf(bytes), size: 3 });
+    expect(Buffer.from(await new Response(blob.body).arrayBuffer()).toString()).toBe('abc');
+    expect(reg.seen.at(-1)!.headers.authorization).toMatch(/^Basic /);
+    expect(cdn.seen).toHaveLength(1);
+    expect(cdn.seen[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('an upload Location on another host is refused: no blob and no credentials go there', async () => {
+    const elsewhere = await hostile((req, res) => res.writeHead(201).end(), '127.0.0.2');
+    const reg = await hostile((req, res) => {
+      res.writeHead(202, { location: `${elsewhere.url}/v2/app/blobs/uploads/x` }).end();
+    });
+    const client = createRegistryClient({ url: reg.url, username: 'bot', password: 'upload-secret-2' });
+    const bytes = Buffer.from('abc');
+    let opened = false;
+    await expect(
+      client.pushBlob('app', { mediaType: 'x/y', digest: digestOf(bytes), size: 3 }, async () => {
+        opened = true;
+        return { body: new Blob([bytes]).stream(), failure: () => undefined };
+      }),
+    ).rejects.toThrow(/upload location on another host/);
+    expect(opened).toBe(false);
+    expect(elsewhere.seen).toEqual([]);
+  });
+});
+
+describe('a hostile registry: error answers', () => {
+});
+
+describe('a hostile registry: tokens and credentials', () => {
+});
