@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { registerSecret } from '../secrets/masker.js';
 import { answerError, networkError, RegistryError } from './errors.js';
@@ -34,6 +35,23 @@ export interface RegistryAuth {
   headers(scopes: string[]): Promise<Record<string, string>>;
   /** A 401's challenge: true when a retry with new credentials is worth it. */
   answer(challenge: Challenge | undefined, scopes: string[]): Promise<boolean>;
+}
+
+/**
+ * Where a Bearer challenge may send the bot for a token: the registry's own host name, or over
+ * https a host in the registry's parent domain (registry.gitlab.com → gitlab.com/jwt/auth,
+ * registry-1.docker.io → auth.docker.io). An IP address or a parent of one label (ghcr.io →
+ * io) allows only the registry's own host.
+ */
+export function realmAllowed(realm: URL, base: URL): boolean {
+  const r = realm.hostname.toLowerCase();
+  const b = base.hostname.toLowerCase();
+  if (r === b) return true;
+  if (realm.protocol !== 'https:' || isIP(b) || b.startsWith('[')) return false;
+  const parent = b.split('.').slice(1);
+  if (parent.length < 2) return false;
+  const domain = parent.join('.');
+  return r === domain || r.endsWith(`.${domain}`);
 }
 
 export function pullScope(repository: string): string {
@@ -127,6 +145,14 @@ export function createAuth(
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && base.protocol === 'http:'))
         throw new RegistryError(
           `${registry}: token realm ${url.origin} is not https; refusing to send credentials`,
+          401,
+          registry,
+        );
+      // The registry names its token server; a hostile answer must not send the credentials
+      // elsewhere: the realm is the registry's host, or in its parent domain over https.
+      if (!realmAllowed(url, base))
+        throw new RegistryError(
+          `${registry}: token realm ${url.host} is neither the registry's host nor in its domain; refusing to send credentials there`,
           401,
           registry,
         );

@@ -182,4 +182,51 @@ describe('a hostile registry: error answers', () => {
 });
 
 describe('a hostile registry: tokens and credentials', () => {
+  it('a token realm on another host gets no credentials (plain http registry)', async () => {
+    const thief = await hostile((req, res) => res.writeHead(200).end('{"token":"t"}'), '127.0.0.2');
+    const reg = await hostile((req, res) => {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${thief.url}/token",service="x"` }).end();
+    });
+    const client = createRegistryClient({ url: reg.url, username: 'bot', password: 'realm-secret-3' });
+    await expect(client.getManifest('app', 'v1')).rejects.toThrow(
+      /token realm 127\.0\.0\.2:\d+ is neither the registry's host nor in its domain; refusing to send credentials/,
+    );
+    expect(thief.seen).toEqual([]);
+  });
+
+  it('a realm on the same host (another port) is fine; over https, the parent domain is too — like GitLab.com and Docker Hub', async () => {
+    const ok = (realm: string, base: string) => realmAllowed(new URL(realm), new URL(base));
+    expect(ok('https://gitlab.com/jwt/auth', 'https://registry.gitlab.com')).toBe(true);
+    expect(ok('https://auth.docker.io/token', 'https://registry-1.docker.io')).toBe(true);
+    expect(ok('https://ghcr.io/token', 'https://ghcr.io')).toBe(true);
+    expect(ok('http://127.0.0.1:9000/token', 'http://127.0.0.1:5000')).toBe(true);
+    expect(ok('https://gitlab.example.com/jwt/auth', 'https://registry.example.com')).toBe(true);
+    // Elsewhere, or down to a one-label parent, or in clear text to another host: no.
+    expect(ok('https://evil.example.net/token', 'https://registry.example.com')).toBe(false);
+    expect(ok('https://gitlab.com.evil.net/jwt', 'https://registry.gitlab.com')).toBe(false);
+    expect(ok('https://evil.io/token', 'https://ghcr.io')).toBe(false);
+    expect(ok('http://gitlab.example.com/jwt/auth', 'http://registry.example.com')).toBe(false);
+    expect(ok('http://127.0.0.2/token', 'http://127.0.0.1:5000')).toBe(false);
+    expect(ok('https://[::2]/token', 'https://[::1]:5000')).toBe(false);
+
+    // And the client asks nothing of a realm it refuses.
+    const calls: string[] = [];
+    const fake = (async (url: URL | string) => {
+      calls.push(String(url));
+      return new Response('{"token":"t"}');
+    }) as typeof fetch;
+    const base = new URL('https://registry.example.com');
+    const auth = createAuth('registry.example.com', base, { username: 'u', password: 'p' }, fake);
+    await expect(
+      auth.answer({ scheme: 'bearer', params: { realm: 'https://tokens.attacker.net/t' } }, [
+        'repository:a:pull',
+      ]),
+    ).rejects.toThrow(/refusing to send credentials/);
+    expect(calls).toEqual([]);
+    expect(await auth.answer({ scheme: 'bearer', params: { realm: 'https://auth.example.com/t' } }, [])).toBe(
+      true,
+    );
+    expect(calls).toHaveLength(1);
+  });
+
 });
