@@ -1,4 +1,11 @@
-import { DigestMismatchError, digestOf, digestAlgorithm, shortDigest, verifyingStream } from './digest.js';
+import {
+  DigestMismatchError,
+  digestOf,
+  digestAlgorithm,
+  isDigest,
+  shortDigest,
+  verifyingStream,
+} from './digest.js';
 import { DryRunWriteError, TransientError } from '../errors.js';
 import { answerError, networkError, RegistryError } from './errors.js';
 import { createAuth, pullScope, pushScope, type Credentials } from './auth.js';
@@ -226,8 +233,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const digest = res.headers.get('docker-content-digest');
     const mediaType = res.headers.get('content-type')?.split(';')[0]?.trim();
     const size = Number(res.headers.get('content-length'));
-    // Some registries leave the digest out of a HEAD: the bytes then tell.
-    if (!digest || !mediaType) {
+    // Some registries leave the digest out of a HEAD (or send one that is not): the bytes then tell.
+    if (!digest || !isDigest(digest) || !mediaType) {
       const manifest = await getManifest(repository, reference);
       return manifest && { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size };
     }

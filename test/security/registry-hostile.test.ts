@@ -96,6 +96,28 @@ describe('a hostile registry: manifests', () => {
     await expect(client.getManifest('app', digestOf(real))).rejects.toThrow(/hashes to .*refused/);
   });
 
+  it('a HEAD whose Docker-Content-Digest is not a digest is not believed: the bytes tell', async () => {
+    const bytes = json(image());
+    const reg = await hostile((req, res) => {
+      if (req.method === 'HEAD') {
+        const lie = 'sha256:all-good <b>trust me</b>';
+        res.writeHead(200, { 'content-type': MEDIA_TYPES.ociManifest, 'docker-content-digest': lie }).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': MEDIA_TYPES.ociManifest }).end(bytes);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    expect(await client.resolve('app', 'v1')).toMatchObject({ digest: digestOf(bytes) });
+    // A GET that sends such a header is refused outright.
+    const liar = await hostile((req, res) => {
+      res.writeHead(200, { 'content-type': MEDIA_TYPES.ociManifest, 'docker-content-digest': 'sha256:nope' });
+      res.end(bytes);
+    });
+    await expect(createRegistryClient({ url: liar.url }).getManifest('app', 'v1')).rejects.toThrow(
+      /not a supported digest/,
+    );
+  });
+
   it('a manifest over 4 MiB is refused by its content-length, and while it is read when sent chunked: the connection is dropped', async () => {
     const state = { written: 0, closed: false };
     const reg = await hostile((req, res) => {
