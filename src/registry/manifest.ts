@@ -23,6 +23,11 @@ export const MANIFEST_ACCEPT = [...INDEX_TYPES, ...IMAGE_TYPES].join(', ');
 /** Distribution refuses manifests over 4 MiB; a bigger answer is not a manifest. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
+/** More platforms than any real image index lists (buildx adds one attestation per platform). */
+export const MAX_INDEX_CHILDREN = 256;
+/** More layers than any real image has (overlayfs stops at 128). */
+export const MAX_LAYERS = 1000;
+
 export const descriptorSchema = z.object({
   mediaType: z.string().min(1),
   digest: z.string().refine(isDigest, 'not a sha256/sha512 digest'),
@@ -43,14 +48,14 @@ export type Descriptor = z.infer<typeof descriptorSchema>;
 const indexSchema = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
-  manifests: z.array(descriptorSchema),
+  manifests: z.array(descriptorSchema).max(MAX_INDEX_CHILDREN),
 });
 
 const imageSchema = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
   config: descriptorSchema,
-  layers: z.array(descriptorSchema),
+  layers: z.array(descriptorSchema).max(MAX_LAYERS),
 });
 
 export type ParsedManifest =

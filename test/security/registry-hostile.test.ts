@@ -137,6 +137,74 @@ describe('a hostile registry: manifests', () => {
     expect(state.written).toBeLessThan(16 * 1024 * 1024);
   });
 
+  it('an index of thousands of children or an image of thousands of layers is refused before anything is followed', async () => {
+    const index = json({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests: Array.from({ length: 5000 }, (_, i) => ({
+        ...layer(i),
+        mediaType: MEDIA_TYPES.ociManifest,
+      })),
+    });
+    const fat = json(image({ layers: Array.from({ length: 5000 }, (_, i) => layer(i)) }));
+    const reg = await hostile((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url!.includes('index') ? index : fat);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    await expect(client.getManifest('app', 'index')).rejects.toThrow(/not a valid image index/);
+    await expect(client.getManifest('app', 'fat')).rejects.toThrow(/not a valid image manifest/);
+    expect(reg.seen).toHaveLength(2);
+  });
+
+  it('an index whose children together pass the memory budget fails the plan before all are read; deep nesting is refused', async () => {
+    // 100 children of 300 KiB each: every one under 4 MiB, 30 MiB together.
+    const pad = 'x'.repeat(300 * 1024);
+    const children = Array.from({ length: 100 }, (_, i) =>
+      json(image({ annotations: { pad, n: String(i) } })),
+    );
+    const byDigest = new Map(children.map((c) => [digestOf(c), c]));
+    const index = json({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests: children.map((c) => ({
+        mediaType: MEDIA_TYPES.ociManifest,
+        digest: digestOf(c),
+        size: c.length,
+      })),
+    });
+    const nested = json({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests: [{ mediaType: MEDIA_TYPES.ociIndex, digest: digestOf(index), size: index.length }],
+    });
+    const reg = await hostile((req, res) => {
+      const ref = req.url!.split('/manifests/')[1]!;
+      if (req.url!.startsWith('/v2/pub/')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body =
+        ref === 'big'
+          ? index
+          : ref === 'nested'
+            ? nested
+            : (byDigest.get(ref) ?? (ref === digestOf(index) ? index : undefined));
+      if (!body) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const client = createRegistryClient({ url: reg.url, readOnly: true });
+    const endpoints = { staging: client, public: client };
+    const target = (tag: string) => ({ name: 'app', source: 'app', target: 'pub', tag });
+    await expect(planImage(endpoints, target('big'))).rejects.toThrow(/more than .* of manifests/);
+    const childGets = reg.seen.filter((s) => s.url.startsWith('/v2/app/manifests/sha256:'));
+    expect(childGets.length).toBeLessThan(100);
+    await expect(planImage(endpoints, target('nested'))).rejects.toThrow(/nested index is not supported/);
+  });
 });
 
 describe('a hostile registry: blobs', () => {

@@ -60,6 +60,9 @@ export interface ImageTarget {
   tag: string;
 }
 
+/** What one image's manifests may weigh together (a real index and its children: kilobytes). */
+export const MAX_IMAGE_MANIFEST_BYTES = 16 * 1024 * 1024;
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -117,12 +120,19 @@ export async function planImage(
   const children: ManifestCopy[] = [];
   const images: Descriptor[][] = [];
   if (top.parsed.kind === 'index') {
+    // The plan holds every manifest until it is pushed: an index cannot make it hold more.
+    let held = top.size;
     for (const child of top.parsed.manifests) {
       if (children.some((c) => c.digest === child.digest)) continue;
       const manifest = await staging.getManifest(image.source, child.digest);
       if (!manifest)
         throw new Error(
           `${image.source}@${shortDigest(child.digest)}…: listed in the index, missing in staging`,
+        );
+      held += manifest.size;
+      if (held > MAX_IMAGE_MANIFEST_BYTES)
+        throw new Error(
+          `${image.source}:${image.tag}: more than ${formatBytes(MAX_IMAGE_MANIFEST_BYTES)} of manifests; refused`,
         );
       if (manifest.parsed.kind !== 'image')
         throw new Error(`${image.source}@${shortDigest(child.digest)}…: a nested index is not supported`);
