@@ -28,16 +28,21 @@ export const MAX_INDEX_CHILDREN = 256;
 /** More layers than any real image has (overlayfs stops at 128). */
 export const MAX_LAYERS = 1000;
 
+/** RFC 6838 type/subtype: a descriptor's media type is printed in plans, so no other text. */
+const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/;
+/** `linux`, `arm64`, `v8`: printed in plans as `linux/arm64/v8`. */
+const PLATFORM_WORD = z.string().regex(/^[\w.-]{1,64}$/, 'not a platform name');
+
 export const descriptorSchema = z.object({
-  mediaType: z.string().min(1),
+  mediaType: z.string().regex(MEDIA_TYPE, 'not a media type'),
   digest: z.string().refine(isDigest, 'not a sha256/sha512 digest'),
   size: z.number().int().nonnegative(),
   urls: z.array(z.string()).optional(),
   platform: z
     .object({
-      architecture: z.string(),
-      os: z.string(),
-      variant: z.string().optional(),
+      architecture: PLATFORM_WORD,
+      os: PLATFORM_WORD,
+      variant: PLATFORM_WORD.optional(),
     })
     .passthrough()
     .optional(),

@@ -157,6 +157,32 @@ describe('a hostile registry: manifests', () => {
     expect(reg.seen).toHaveLength(2);
   });
 
+  it('media types and platforms that would carry terminal escapes into plans are refused', async () => {
+    const evil = json(
+      image({
+        layers: [{ ...layer(1), mediaType: 'application/x\u001b[2J\r\nok: copied' }],
+      }),
+    );
+    const platform = json({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests: [
+        {
+          ...layer(1),
+          mediaType: MEDIA_TYPES.ociManifest,
+          platform: { os: 'linux\u001b[31m', architecture: 'x' },
+        },
+      ],
+    });
+    const reg = await hostile((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.url!.includes('evil') ? evil : platform);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    await expect(client.getManifest('app', 'evil')).rejects.toThrow(/not a valid image manifest/);
+    await expect(client.getManifest('app', 'platform')).rejects.toThrow(/not a valid image index/);
+  });
+
   it('an index whose children together pass the memory budget fails the plan before all are read; deep nesting is refused', async () => {
     // 100 children of 300 KiB each: every one under 4 MiB, 30 MiB together.
     const pad = 'x'.repeat(300 * 1024);
