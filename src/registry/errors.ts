@@ -13,15 +13,37 @@ export class RegistryError extends ForgeError {
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/** The start of an error body: a registry that answers an endless one is not read to its end. */
+async function bodyStart(res: Response): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < MAX_ERROR_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8');
+}
 
 async function errorCodes(res: Response): Promise<string> {
   try {
-    const text = (await res.text()).slice(0, MAX_ERROR_BODY);
-    const body = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
+    const body = JSON.parse(await bodyStart(res)) as { errors?: { code?: unknown; message?: unknown }[] };
     const codes = (body.errors ?? [])
       .map((e) => [e.code, e.message].filter((x) => typeof x === 'string').join(': '))
       .filter(Boolean);
-    return codes.length ? ` (${codes.join('; ').slice(0, 300)})` : '';
+    // The registry's words go into logs and terminals: no control characters (no forged lines).
+    const text = codes.join('; ').replace(CONTROL, ' ');
+    return codes.length ? ` (${text.slice(0, 300)})` : '';
   } catch {
     return '';
   }

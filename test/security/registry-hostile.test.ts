@@ -295,6 +295,18 @@ describe('a hostile registry: blobs', () => {
 });
 
 describe('a hostile registry: error answers', () => {
+  it('an endless error body is read no further than its start: the error comes, the connection is dropped', async () => {
+    const state = { written: 0, closed: false };
+    const reg = await hostile((req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.write('{"errors":[{"code":"X","message":"');
+      endless(res, Buffer.alloc(64 * 1024, 0x61), state);
+    });
+    const client = createRegistryClient({ url: reg.url });
+    await expect(client.getManifest('app', 'v1')).rejects.toThrow(/answered 500$/);
+    expect(await waitFor(() => state.closed)).toBe(true);
+    expect(state.written).toBeLessThan(16 * 1024 * 1024);
+  });
 });
 
 describe('a hostile registry: tokens and credentials', () => {
@@ -345,4 +357,56 @@ describe('a hostile registry: tokens and credentials', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('error bodies that echo the credentials or the token are masked; control characters do not reach the message', async () => {
+    const password = 'echo-secret-4-pw';
+    const token = 'echo-token-5-jwt';
+    const tokens = await hostile((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
+    });
+    const reg = await hostile((req, res) => {
+      if (!req.headers.authorization) {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${tokens.url}/token",service="x"` }).end();
+        return;
+      }
+      res.writeHead(403, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          errors: [
+            {
+              code: 'DENIED',
+              message: `you sent ${req.headers.authorization} for bot:${password}\r\n\u001b[32mok: promoted`,
+            },
+          ],
+        }),
+      );
+    });
+    const client = createRegistryClient({ url: reg.url, username: 'bot', password });
+    const error = await client.getManifest('app', 'v1').then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/answered 403 \(DENIED: you sent/);
+    expect(error?.message).not.toContain(password);
+    expect(error?.message).not.toContain(token);
+    // eslint-disable-next-line no-control-regex
+    expect(error?.message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    // The token endpoint's own error, echoing the basic credentials, is masked too.
+    const basic = Buffer.from(`bot:${password}`).toString('base64');
+    const denying = await hostile((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          errors: [{ code: 'UNAUTHORIZED', message: `bad ${req.headers.authorization} ${basic}` }],
+        }),
+      );
+    });
+    const reg2 = await hostile((req, res) => {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${denying.url}/token"` }).end();
+    });
+    const client2 = createRegistryClient({ url: reg2.url, username: 'bot', password });
+    const error2 = await client2.getManifest('app', 'v1').then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error2?.message).toMatch(/token endpoint .* answered 401 \(UNAUTHORIZED: bad/);
+    expect(error2?.message).not.toContain(basic);
+  });
 });
