@@ -13,6 +13,28 @@ const MARK: Record<string, string> = {
   running: '…',
 };
 
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text someone else wrote (MR titles, deployment versions and URLs, environment names, summaries
+ * quoting them), made fit for a terminal: control characters — ANSI escape sequences, carriage
+ * returns, newlines — and bidi overrides are shown as `\u001b`-style escapes, so the text cannot
+ * recolour, overwrite or add lines of the bot's own output.
+ */
+export function plain(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `plain` on every string in a value (a whole answer read from the store). */
+export function plainDeep<T>(value: T): T {
+  if (typeof value === 'string') return plain(value) as T;
+  if (Array.isArray(value)) return value.map(plainDeep) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainDeep(v)])) as T;
+  return value;
+}
+
 export function mark(status: string): string {
   return MARK[status] ?? '?';
 }

@@ -2,7 +2,7 @@ import { isShaPrefix, traceSha, TRACE_EXIT, type TraceAnswer } from '../../src/d
 import { UsageError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open.js';
 import { loadAppConfig } from '../app.js';
-import { table } from './format.js';
+import { plainDeep, table } from './format.js';
 
 /**
  * `release-bot trace <component> <sha>`: where a component commit is, from what follow-deployments
@@ -15,7 +15,9 @@ function when(iso: string | null): string {
   return iso ? `${iso.replace('T', ' ').slice(0, 16)} UTC` : '-';
 }
 
-export function traceText(answer: TraceAnswer): string {
+export function traceText(recorded: TraceAnswer): string {
+  // Titles, versions, URLs and environment names were written on the forge: no terminal escapes.
+  const answer = plainDeep(recorded);
   const lines = [`${answer.component} ${answer.sha}: ${answer.status} — ${answer.summary}`];
   if (answer.bump)
     lines.push(
