@@ -439,4 +439,34 @@ describe('simulator git: in-process diffs, logs and merge checks agree with git'
       });
     }
   });
+
+  it('writes the merge git merge-tree writes (in-process when certain), or none on a conflict', async () => {
+    const bare = join(tmp.dir, 'bare.git');
+    git(tmp.dir, ['clone', '-q', '--bare', dir, bare]);
+    const repo = openRepo(bare);
+    const all = [commits[0]!, commits[2]!, ...Object.values(branches)];
+    const person = { name: 'Dev', email: 'dev@example.com' };
+    let clean = 0;
+    for (const target of all)
+      for (const source of all) {
+        const theirs = git(bare, ['merge-tree', '--write-tree', '--no-messages', target, source]);
+        const merged = await repo.merge({
+          target,
+          source,
+          message: 'merge\n',
+          author: person,
+          date: new Date(),
+        });
+        if (theirs.code !== 0) {
+          expect(merged, `merge ${source} into ${target}`).toBeNull();
+          continue;
+        }
+        clean++;
+        expect(git(bare, ['rev-parse', `${merged}^{tree}`]).out, `merge ${source} into ${target}`).toBe(
+          theirs.out.split('\n')[0] + '\n',
+        );
+      }
+    expect(clean).toBeGreaterThan(20);
+    expect(git(bare, ['fsck', '--no-progress']).code).toBe(0);
+  });
 });

@@ -42,6 +42,13 @@ export function plainPath(path: string): boolean {
     );
 }
 
+/** A tree this writer cannot rewrite faithfully; the caller leaves the work to git. */
+export class NotPlainTree extends Error {
+  constructor(sha: string) {
+    super(`tree ${sha} has a name that is not UTF-8`);
+  }
+}
+
 export function createObjectWriter(dir: string, cat: CatFile) {
   async function writeObject(type: string, body: Buffer): Promise<string> {
     const data = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]);
@@ -65,9 +72,12 @@ export function createObjectWriter(dir: string, cat: CatFile) {
     for (let i = 0; i < raw.length;) {
       const space = raw.indexOf(0x20, i);
       const nul = raw.indexOf(0, space);
+      const name = raw.subarray(space + 1, nul);
+      // A name that is not UTF-8 would not survive the round trip through a string: git's job.
+      if (!Buffer.from(name.toString('utf8'), 'utf8').equals(name)) throw new NotPlainTree(sha);
       entries.push({
         mode: raw.subarray(i, space).toString('latin1'),
-        name: raw.subarray(space + 1, nul).toString('utf8'),
+        name: name.toString('utf8'),
         sha: raw.subarray(nul + 1, nul + 21).toString('hex'),
       });
       i = nul + 21;

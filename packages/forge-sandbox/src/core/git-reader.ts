@@ -66,24 +66,26 @@ export function gitReader(dir: string): GitReader {
   return reader;
 }
 
+type CertainMerge =
+  { kind: 'up-to-date' } | { kind: 'fast-forward' } | { kind: 'disjoint'; theirs: TreeChange[] };
+
 /**
- * Whether `git merge-tree --write-tree target source` would merge cleanly, when that is certain
- * without git: one is an ancestor of the other, or since their single merge base the two sides
- * changed (added or modified, nothing removed, so no rename) disjoint sets of files, none a
- * folder of another. Undefined otherwise: git merges and says.
+ * A merge of `source` into `target` whose outcome is certain without git: one is an ancestor of
+ * the other, or since their single merge base the two sides changed (added or modified, nothing
+ * removed, so no rename) disjoint sets of files, none a folder of another. Undefined otherwise.
  */
-export async function mergesCleanlyByTrees(
+async function certainMerge(
   reader: GitReader,
   target: string,
   source: string,
-): Promise<boolean | undefined> {
+): Promise<CertainMerge | undefined> {
   if (!FULL_SHA.test(target) || !FULL_SHA.test(source)) return undefined;
   const ancestor = await isAncestorByWalk(source, target, reader.parentsOf);
   if (ancestor === undefined) return undefined;
-  if (ancestor) return true;
+  if (ancestor) return { kind: 'up-to-date' };
   const forward = await isAncestorByWalk(target, source, reader.parentsOf);
   if (forward === undefined) return undefined;
-  if (forward) return true;
+  if (forward) return { kind: 'fast-forward' };
   const base = await mergeBaseByWalk(target, source, reader.parentsOf);
   if (!base) return undefined;
   const [baseTree, ours, theirs] = await Promise.all([
@@ -108,5 +110,39 @@ export async function mergesCleanlyByTrees(
     const parts = c.path.split('/');
     for (let i = 1; i < parts.length; i++) if (paths.has(parts.slice(0, i).join('/'))) return undefined;
   }
-  return true;
+  return { kind: 'disjoint', theirs: two };
+}
+
+/** Whether `git merge-tree --write-tree target source` would merge cleanly, when that is certain. */
+export async function mergesCleanlyByTrees(
+  reader: GitReader,
+  target: string,
+  source: string,
+): Promise<boolean | undefined> {
+  return (await certainMerge(reader, target, source)) ? true : undefined;
+}
+
+/**
+ * The tree `git merge-tree --write-tree target source` writes, when the merge is certain: the
+ * target's tree, the source's, or the target's with the source's files applied by `applyOnto`
+ * (which writes regular files: a source file of another mode leaves the merge to git).
+ */
+export async function mergeTreeByTrees(
+  reader: GitReader,
+  target: string,
+  source: string,
+  applyOnto: (commit: string, files: Record<string, Buffer>) => Promise<string>,
+): Promise<string | undefined> {
+  const merge = await certainMerge(reader, target, source);
+  if (!merge) return undefined;
+  if (merge.kind === 'up-to-date') return (await reader.treeOf(target)) ?? undefined;
+  if (merge.kind === 'fast-forward') return (await reader.treeOf(source)) ?? undefined;
+  const files: Record<string, Buffer> = {};
+  for (const c of merge.theirs) {
+    if (c.newMode !== '100644' || !c.newSha) return undefined;
+    const blob = await reader.cat.contents(c.newSha);
+    if (blob?.type !== 'blob') return undefined;
+    files[c.path] = blob.content;
+  }
+  return applyOnto(target, files);
 }

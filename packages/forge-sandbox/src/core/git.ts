@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { parseCommitObject, sharedCatFile } from './git-batch.js';
-import { createObjectWriter, plainIdent, plainPath } from './git-objects-writer.js';
+import { createObjectWriter, NotPlainTree, plainIdent, plainPath } from './git-objects-writer.js';
 import { diffTrees } from './git-diff.js';
 import { countByWalk, isAncestorByWalk, linearLog, mergeBaseByWalk } from './git-graph.js';
+import { gitReader, mergeTreeByTrees } from './git-reader.js';
 import { listLooseRefs, writeLooseRef } from './git-refs.js';
 
 /**
@@ -388,8 +389,12 @@ export function openRepo(dir: string): GitRepo {
     async writeCommit({ parent, files, message, author, date }) {
       // Written in-process unless git would have to clean something up (then git decides).
       if (plainIdent(author.name) && plainIdent(author.email) && Object.keys(files).every(plainPath)) {
-        const tree = await objects.tree(parent, files);
-        return objects.commit({ tree, parents: parent ? [parent] : [], person: author, date, message });
+        const tree = await objects.tree(parent, files).catch((error: unknown) => {
+          if (error instanceof NotPlainTree) return undefined;
+          throw error;
+        });
+        if (tree)
+          return objects.commit({ tree, parents: parent ? [parent] : [], person: author, date, message });
       }
       const tree = await writeTree(parent, files);
       const args = ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'];
@@ -493,15 +498,24 @@ export function openRepo(dir: string): GitRepo {
       return text(dir, args);
     },
     async merge({ target, source, message, author, date, squash }) {
-      const { stdout, code } = await run(dir, [
-        'merge-tree',
-        '--write-tree',
-        '--no-messages',
-        target,
-        source,
-      ]);
-      if (code !== 0) return null;
-      const tree = stdout.toString().split('\n')[0]!.trim();
+      // A merge whose result is certain is built in-process (git-reader.ts); git merges the rest.
+      let tree = await mergeTreeByTrees(gitReader(dir), target, source, (commit, files) =>
+        objects.tree(commit, files),
+      ).catch((error: unknown) => {
+        if (error instanceof NotPlainTree) return undefined;
+        throw error;
+      });
+      if (tree === undefined) {
+        const { stdout, code } = await run(dir, [
+          'merge-tree',
+          '--write-tree',
+          '--no-messages',
+          target,
+          source,
+        ]);
+        if (code !== 0) return null;
+        tree = stdout.toString().split('\n')[0]!.trim();
+      }
       // The merge commit itself is written in-process when it is plain (as writeCommit does).
       if (
         FULL_SHA.test(target) &&
