@@ -19,6 +19,7 @@ export default defineJob({
   timeoutSeconds: 900,
   retries: 1,
   options: optionsSchema,
+  slackDecisions: true,
   cliOptions: [
     {
       flags: '--override <repo=sha...>',

@@ -167,6 +167,11 @@ export interface JobBase<S extends JobOptionsSchema> {
    * returned line is a problem named by its path relative to the job section.
    */
   checkConfig?(options: z.infer<S>, config: Config): string[];
+  /**
+   * Takes Approve / Decline clicks from the Slack app (`ctx.args.decision`). A click naming a job
+   * without this is refused: a button cannot start any other job.
+   */
+  slackDecisions?: true;
   /** Validate `ctx.args` before anything runs; throw UsageError (exit 2, nothing written). */
   checkArgs?(args: Record<string, unknown>, options: z.infer<S>): void;
 }

@@ -72,8 +72,13 @@ export async function handleAction(deps: SlackDeps, raw: string): Promise<Action
     recordCommand(deps.store, { actor, via: 'slack', command, ok, outcome, at: deps.now() });
 
   const value = buttonValue.safeParse(safeJson(action.value));
-  if (!value.success || !deps.jobs.some((j) => j.name === value.data.job)) {
-    await log(false, `button ${kind}`, 'refused: the button does not name a known job and plan');
+  // Only a job that takes decisions is run for a click: a button is not a way to start any job.
+  if (!value.success || !deps.jobs.some((j) => j.name === value.data.job && j.slackDecisions)) {
+    await log(
+      false,
+      `button ${kind}`,
+      'refused: the button does not name a job that takes decisions, and a plan',
+    );
     return { status: 200, body: '' };
   }
   const { job, hash } = value.data;

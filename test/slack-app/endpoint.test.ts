@@ -35,6 +35,7 @@ describe('Slack app endpoint', () => {
       description: 'writes',
       schedule: 'manual',
       options: z.object({}),
+      slackDecisions: true,
       run: async (ctx) => ({
         status: 'ok',
         summary: ctx.dryRun ? 'would write <!channel>' : 'wrote',
@@ -42,10 +43,18 @@ describe('Slack app endpoint', () => {
         links: [],
       }),
     });
+    // A job that takes no decisions: no button may start it.
+    const other = defineJob({
+      name: 'other',
+      description: 'writes too',
+      schedule: 'manual',
+      options: z.object({}),
+      run: async () => ({ status: 'ok', summary: 'wrote', actions: [], links: [] }),
+    });
     h = await harness({
-      jobs: [writer],
+      jobs: [writer, other],
       config: {
-        jobs: { writer: {} },
+        jobs: { writer: {}, other: {} },
         slack: {
           app: {
             signingSecret: SECRET,
@@ -89,7 +98,7 @@ describe('Slack app endpoint', () => {
         app: h.config.slack.app!,
         config: h.config,
         store: h.store,
-        jobs: [writer],
+        jobs: [writer, other],
         runner: h.runner,
         now: () => new Date(),
         log: silentLogger(),
@@ -250,6 +259,47 @@ describe('Slack app endpoint', () => {
     const link = click({ user: 'U0ALICE', actionId: 'link-0', value: 'x', responseUrl: responses.url });
     expect((await slackPost(server.url, '/slack/actions', link)).status).toBe(200);
     expect(await h.store.listRuns({ job: 'writer', limit: 10 })).toHaveLength(1);
+  });
+
+  it('a click naming a job that takes no decisions (an edited button value) starts nothing, even for a known user', async () => {
+    const before = (await h.store.listRuns({ job: 'other', limit: 10 })).length;
+    const answered = responses.received.length;
+    for (const value of [
+      '{"job":"other","hash":"abcdef12"}',
+      '{"job":"writer","hash":"abcdef12","dryRun":false}',
+      '{"job":"writer","hash":"../../x"}',
+      '{"job":"__proto__","hash":"abcdef12"}',
+    ]) {
+      const payload = click({
+        user: 'U0BOB',
+        actionId: 'release-bot:approve',
+        value,
+        responseUrl: responses.url,
+      });
+      expect((await slackPost(server.url, '/slack/actions', payload)).status).toBe(200);
+      const [last] = await h.store.listCommands(1);
+      expect(last, value).toMatchObject({
+        actor: 'slack:U0BOB (bob)',
+        ok: false,
+        outcome: expect.stringMatching(/^refused/),
+      });
+    }
+    await idle();
+    expect(await h.store.listRuns({ job: 'other', limit: 10 })).toHaveLength(before);
+    expect(responses.received).toHaveLength(answered);
+  });
+
+  it('a body over 64 KiB is refused before anything acts, even correctly signed', async () => {
+    const before = (await h.store.listCommands(100)).length;
+    const big = command(`pause writer --reason ${'x'.repeat(70 * 1024)}`);
+    const status = await slackPost(server.url, '/slack/commands', big).then(
+      (r) => r.status,
+      () => 'reset',
+    );
+    // 413, or the connection dropped while the body was still coming (what node does today).
+    expect([413, 'reset']).toContain(status);
+    expect(await activePause(h.store, 'writer', new Date())).toBeNull();
+    expect((await h.store.listCommands(100)).length).toBe(before);
   });
 
   it('a click for a paused job is refused: nothing is decided, the clicker is told why', async () => {
