@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceText } from '../../app/commands/trace.js';
 import type { TraceAnswer } from '../../src/domain/bump-trace.js';
+import { h } from '../../src/http/status/html.js';
 import { renderTracePage, traceRoutes } from '../../src/http/status/trace-page.js';
 import type { Store } from '../../src/store/types.js';
 import { runCli } from '../helpers/cli.js';
@@ -79,6 +80,18 @@ describe('trace output of forge-written text', () => {
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page).toContain('16.7.1&quot;&gt;&lt;img');
     expect(page).toContain('href="https://ops.example.com/deployments/41"');
+  });
+});
+
+describe('status pages: markup is what the page made, not what looks like it', () => {
+  it('a value shaped like markup ({"html": …}, as JSON from the store could be) is escaped', () => {
+    const stored = JSON.parse('{"html":"<script>alert(1)</script>"}') as unknown;
+    const answer = hostileAnswer();
+    (answer.environments[0] as unknown as { label: unknown }).label = stored;
+    const page = renderTracePage(answer);
+    expect(page).not.toContain('<script>alert(1)</script>');
+    expect(h`<p>${stored}</p>`.html).toBe('<p>[object Object]</p>');
+    expect(h`<p>${h`<b>${'<i>'}</b>`}</p>`.html).toBe('<p><b>&lt;i&gt;</b></p>');
   });
 });
 

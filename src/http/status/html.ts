@@ -21,13 +21,25 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
+/**
+ * Markup made here (by `h` or `raw`). Checked by identity, not by shape: JSON from the store or a
+ * forge that happens to be `{"html": "<script>…"}` is data, escaped like any other value.
+ */
+const made = new WeakSet<object>();
+
+function markup(html: string): Html {
+  const value = { html };
+  made.add(value);
+  return value;
+}
+
 /** Markup that is trusted as is: only for strings this module's callers wrote themselves. */
-export function raw(markup: string): Html {
-  return { html: markup };
+export function raw(text: string): Html {
+  return markup(text);
 }
 
 function isHtml(value: unknown): value is Html {
-  return typeof value === 'object' && value !== null && typeof (value as Html).html === 'string';
+  return typeof value === 'object' && value !== null && made.has(value);
 }
 
 function piece(value: unknown): string {
@@ -44,7 +56,7 @@ function piece(value: unknown): string {
 export function h(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += piece(values[i]) + strings[i + 1]!;
-  return { html: out };
+  return markup(out);
 }
 
 /**
