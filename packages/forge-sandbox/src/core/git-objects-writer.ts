@@ -13,7 +13,9 @@ import type { CatFile } from './git-batch.js';
  * would have to second-guess git on (an author name git would clean up) goes back to git.
  */
 
-type Changes = Record<string, string | Buffer | null>;
+/** New content (a regular file), an existing object at a mode, or null to remove the path. */
+type Change = string | Buffer | null | { mode: string; sha: string };
+type Changes = Record<string, Change>;
 
 interface TreeEntry {
   mode: string;
@@ -99,9 +101,9 @@ export function createObjectWriter(dir: string, cat: CatFile) {
   }
 
   /** The tree `base` with `changes` (paths relative to it) applied; null when it ends up empty. */
-  async function applyChanges(base: string | null, changes: Map<string, string | Buffer | null>) {
+  async function applyChanges(base: string | null, changes: Map<string, Change>) {
     const entries = new Map((await readTree(base)).map((e) => [e.name, e]));
-    const nested = new Map<string, Map<string, string | Buffer | null>>();
+    const nested = new Map<string, Map<string, Change>>();
     for (const [path, content] of changes) {
       const slash = path.indexOf('/');
       if (slash >= 0) {
@@ -109,6 +111,8 @@ export function createObjectWriter(dir: string, cat: CatFile) {
         if (!nested.has(head)) nested.set(head, new Map());
         nested.get(head)!.set(path.slice(slash + 1), content);
       } else if (content === null) entries.delete(path);
+      else if (typeof content === 'object' && !Buffer.isBuffer(content))
+        entries.set(path, { mode: content.mode, name: path, sha: content.sha });
       else {
         const blob = await writeObject('blob', Buffer.isBuffer(content) ? content : Buffer.from(content));
         entries.set(path, { mode: FILE_MODE, name: path, sha: blob });
@@ -123,12 +127,32 @@ export function createObjectWriter(dir: string, cat: CatFile) {
     return entries.size ? writeTree([...entries.values()]) : null;
   }
 
+  function commitObject(input: {
+    tree: string;
+    parents: string[];
+    author: { name: string; email: string; stamp: string };
+    committer: { name: string; email: string; stamp: string };
+    message: string;
+  }) {
+    const lines = [
+      `tree ${input.tree}`,
+      ...input.parents.map((p) => `parent ${p}`),
+      `author ${input.author.name} <${input.author.email}> ${input.author.stamp}`,
+      `committer ${input.committer.name} <${input.committer.email}> ${input.committer.stamp}`,
+    ];
+    return writeObject('commit', Buffer.from(`${lines.join('\n')}\n\n${input.message}`, 'utf8'));
+  }
+
   return {
     /** The tree of `parent` (or an empty one) with the changes applied. */
     async tree(parent: string | null, files: Changes): Promise<string> {
       const base = parent ? ((await cat.info(`${parent}^{tree}`))?.sha ?? null) : null;
       if (parent && !base) throw new Error(`no such commit: ${parent}`);
       return (await applyChanges(base, new Map(Object.entries(files)))) ?? writeTree([]);
+    },
+    /** A blob of `content` (`git hash-object -w`). */
+    blob(content: Buffer): Promise<string> {
+      return writeObject('blob', content);
     },
     /** A commit object, as `git commit-tree` writes it with GIT_AUTHOR/COMMITTER set to `person` at `date`. */
     commit(input: {
@@ -139,14 +163,21 @@ export function createObjectWriter(dir: string, cat: CatFile) {
       message: string;
     }) {
       const stamp = `${Math.floor(input.date.getTime() / 1000)} +0000`;
-      const ident = `${input.person.name} <${input.person.email}> ${stamp}`;
-      const lines = [
-        `tree ${input.tree}`,
-        ...input.parents.map((p) => `parent ${p}`),
-        `author ${ident}`,
-        `committer ${ident}`,
-      ];
-      return writeObject('commit', Buffer.from(`${lines.join('\n')}\n\n${input.message}`, 'utf8'));
+      return commitObject({
+        ...input,
+        author: { ...input.person, stamp },
+        committer: { ...input.person, stamp },
+      });
+    },
+    /** The same with an author and a committer of their own; `stamp` is `<seconds> <+hhmm>`. */
+    commitAs(input: {
+      tree: string;
+      parents: string[];
+      author: { name: string; email: string; stamp: string };
+      committer: { name: string; email: string; stamp: string };
+      message: string;
+    }) {
+      return commitObject(input);
     },
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { changeCounts, diffTrees } from '../core/git-diff.js';
 import { countByWalk, linearLog, mergeBaseByWalk } from '../core/git-graph.js';
 import { gitReader, mergesCleanlyByTrees, type RawCommit } from '../core/git-reader.js';
+import { createObjectWriter, plainIdent } from '../core/git-objects-writer.js';
 
 /**
  * Git plumbing the GitHub view needs beyond core/git.ts: the Git Database API (blobs, trees,
@@ -128,7 +129,78 @@ export async function treeOf(dir: string, treeish: string): Promise<string | nul
   return gitReader(dir).treeOf(treeish);
 }
 
+interface RawEntry {
+  mode: string;
+  name: string;
+  sha: string;
+}
+
+/** A tree object's entries, or null when `sha` is not a tree. */
+async function readTreeObject(dir: string, sha: string): Promise<RawEntry[] | null> {
+  const object = await gitReader(dir).cat.contents(sha);
+  if (!object || object.type !== 'tree') return null;
+  const raw = object.content;
+  const entries: RawEntry[] = [];
+  for (let i = 0; i < raw.length;) {
+    const space = raw.indexOf(0x20, i);
+    const nul = raw.indexOf(0, space);
+    if (space < 0 || nul < 0) return null;
+    entries.push({
+      mode: raw.subarray(i, space).toString('latin1'),
+      name: raw.subarray(space + 1, nul).toString('utf8'),
+      sha: raw.subarray(nul + 1, nul + 21).toString('hex'),
+    });
+    i = nul + 21;
+  }
+  return entries;
+}
+
+const TYPE_OF_MODE: Record<string, TreeEntry['type']> = {
+  '40000': 'tree',
+  '160000': 'commit',
+  '100644': 'blob',
+  '100755': 'blob',
+  '120000': 'blob',
+};
+
+/** `git ls-tree -l -z [-r -t]` from the objects; undefined when git must answer. */
+async function listTreeInProcess(dir: string, treeish: string, recursive: boolean) {
+  const reader = gitReader(dir);
+  const root = await reader.treeOf(treeish);
+  if (!root) return undefined;
+  const out: TreeEntry[] = [];
+  async function walk(sha: string, prefix: string): Promise<boolean> {
+    const entries = await readTreeObject(dir, sha);
+    if (!entries) return false;
+    const sizes = await Promise.all(
+      entries.map((e) => (TYPE_OF_MODE[e.mode] === 'blob' ? reader.cat.info(e.sha) : null)),
+    );
+    for (const [i, e] of entries.entries()) {
+      const type = TYPE_OF_MODE[e.mode];
+      if (!type) return false;
+      const path = `${prefix}${e.name}`;
+      const mode = e.mode.padStart(6, '0');
+      if (type === 'blob') {
+        if (!sizes[i]) return false; // a missing blob: git's message
+        out.push({ path, mode, type, sha: e.sha, size: sizes[i].size });
+      } else out.push({ path, mode, type, sha: e.sha });
+      if (recursive && type === 'tree' && !(await walk(e.sha, `${path}/`))) return false;
+    }
+    return true;
+  }
+  return (await walk(root, '')) ? out : undefined;
+}
+
 export async function listTree(dir: string, treeish: string, recursive: boolean): Promise<TreeEntry[]> {
+  return (await listTreeInProcess(dir, treeish, recursive)) ?? listTreeWithGit(dir, treeish, recursive);
+}
+
+/** `git ls-tree` itself (exported for the tests that hold the in-process answers against it). */
+export async function listTreeWithGit(
+  dir: string,
+  treeish: string,
+  recursive: boolean,
+): Promise<TreeEntry[]> {
   const args = ['ls-tree', '-l', '-z'];
   if (recursive) args.push('-r', '-t');
   args.push(treeish);
@@ -153,8 +225,96 @@ const VALID_MODES = new Set(['100644', '100755', '040000', '160000', '120000']);
 
 export class TreeInputError extends Error {}
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+const PLAIN_NAME = /^[\w@+=,-][\w.@+=,-]*$/;
+const canonical = new Map<string, boolean>();
+
+/**
+ * Whether a tree is what `git read-tree` + `write-tree` would write again unchanged: known modes,
+ * no empty folder (an index cannot hold one) — the trees the in-process editor may start from.
+ */
+async function canonicalTree(dir: string, sha: string): Promise<boolean> {
+  const key = `${dir}\0${sha}`;
+  const known = canonical.get(key);
+  if (known !== undefined) return known;
+  const entries = await readTreeObject(dir, sha);
+  let ok = entries !== null && entries.length > 0; // an empty folder is not kept by write-tree
+  for (const e of entries ?? []) {
+    if (!ok) break;
+    if (!TYPE_OF_MODE[e.mode]) ok = false;
+    else if (e.mode === '40000') ok = await canonicalTree(dir, e.sha);
+  }
+  if (canonical.size > 50_000) canonical.clear();
+  canonical.set(key, ok);
+  return ok;
+}
+
+/**
+ * POST /git/trees in-process for regular files (content or an existing blob) and deletions over
+ * a canonical base, validated in git's order with git's messages; undefined (before anything is
+ * decided) when a subtree, a link, a submodule, a short sha, or paths that overlap each other or
+ * run through a file of the base make it git's job.
+ */
+async function buildTreeInProcess(
+  dir: string,
+  base: string | null,
+  entries: TreeInput[],
+): Promise<string | undefined> {
+  const writer = createObjectWriter(dir, gitReader(dir).cat);
+  if (base && base !== EMPTY_TREE_SHA && !(await canonicalTree(dir, base))) return undefined;
+  const changes: Record<string, { mode: string; sha: string } | null> = {};
+  const paths: string[] = [];
+  for (const entry of entries) {
+    const path = entry.path.replace(/^\/+|\/+$/g, '');
+    if (!path || path.split('/').some((p) => p === '' || p === '.' || p === '..'))
+      throw new TreeInputError(`tree.path contains a malformed path component`);
+    if (!VALID_MODES.has(entry.mode)) throw new TreeInputError(`Must supply a valid tree.mode`);
+    // Names git's index takes without a second look (no `.git*`, `git~1`, spaces, odd characters).
+    if (!path.split('/').every((p) => PLAIN_NAME.test(p) && !/^(\.git|git~)/i.test(p))) return undefined;
+    paths.push(path);
+    if (entry.sha === null) {
+      changes[path] = null;
+      continue;
+    }
+    if (entry.mode !== '100644' && entry.mode !== '100755') return undefined;
+    if (entry.type === 'tree') return undefined;
+    let sha = entry.sha;
+    if (entry.content !== undefined) sha = await writer.blob(Buffer.from(entry.content, 'utf8'));
+    if (!sha) throw new TreeInputError(`Must supply either tree.sha or tree.content`);
+    if ((await objectType(dir, sha)) !== 'blob')
+      throw new TreeInputError(`tree.sha ${sha} is not a valid blob`);
+    if (!FULL_SHA.test(sha)) return undefined;
+    changes[path] = { mode: entry.mode, sha };
+  }
+  // Paths that overlap (the same twice, one inside another) or pass through a file: git decides.
+  const all = new Set(paths);
+  if (all.size !== paths.length) return undefined;
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) if (all.has(parts.slice(0, i).join('/'))) return undefined;
+    let tree = base;
+    for (let i = 0; i < parts.length - 1 && tree; i++) {
+      const hit = (await readTreeObject(dir, tree))?.find((e) => e.name === parts[i]);
+      if (hit && hit.mode !== '40000') return undefined;
+      tree = hit?.sha ?? null;
+    }
+  }
+  return writer.tree(base, changes);
+}
+
+const EMPTY_TREE_SHA = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
 /** Build a tree from `base` (or empty) plus `entries`, like POST /git/trees. */
 export async function buildTree(dir: string, base: string | null, entries: TreeInput[]): Promise<string> {
+  return (await buildTreeInProcess(dir, base, entries)) ?? buildTreeWithGit(dir, base, entries);
+}
+
+/** POST /git/trees with git's index (exported for the tests of the in-process editor). */
+export async function buildTreeWithGit(
+  dir: string,
+  base: string | null,
+  entries: TreeInput[],
+): Promise<string> {
   const index = join(dir, `gh-index-${process.pid}-${indexCounter++}`);
   const env = { GIT_INDEX_FILE: index };
   try {
@@ -204,7 +364,52 @@ export async function buildTree(dir: string, base: string | null, entries: TreeI
   }
 }
 
+/** `<seconds> <+hhmm>` as git reads an ISO 8601 date with a zone (fractions dropped), or undefined. */
+function gitStamp(date: string): string | undefined {
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|([+-])(\d\d):(\d\d))$/.exec(date);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const utc = Date.UTC(y, mo - 1, d, h, mi, se);
+  const back = new Date(utc);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
+    return undefined;
+  if (h > 23 || mi > 59 || se > 59) return undefined;
+  const offset = m[7] === 'Z' ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  if (Math.abs(offset) >= 24 * 60) return undefined;
+  const seconds = utc / 1000 - offset * 60;
+  if (seconds < 0) return undefined;
+  const zone = m[7] === 'Z' ? '+0000' : `${m[8]}${m[9]}${m[10]}`;
+  return `${seconds} ${zone}`;
+}
+
 export async function commitTree(
+  dir: string,
+  input: { tree: string; parents: string[]; message: string; author: GitIdentity; committer: GitIdentity },
+): Promise<string> {
+  // Written in-process when git would take every field as it is (core/git-objects-writer.ts).
+  const authorStamp = gitStamp(input.author.date);
+  const committerStamp = gitStamp(input.committer.date);
+  const people = [input.author.name, input.author.email, input.committer.name, input.committer.email];
+  if (
+    authorStamp &&
+    committerStamp &&
+    people.every(plainIdent) &&
+    FULL_SHA.test(input.tree) &&
+    input.parents.every((p) => FULL_SHA.test(p)) &&
+    !input.message.includes('\0')
+  )
+    return createObjectWriter(dir, gitReader(dir).cat).commitAs({
+      tree: input.tree,
+      parents: input.parents,
+      author: { name: input.author.name, email: input.author.email, stamp: authorStamp },
+      committer: { name: input.committer.name, email: input.committer.email, stamp: committerStamp },
+      message: input.message,
+    });
+  return commitTreeWithGit(dir, input);
+}
+
+/** `git commit-tree` itself (exported for the tests of the in-process writer). */
+export async function commitTreeWithGit(
   dir: string,
   input: { tree: string; parents: string[]; message: string; author: GitIdentity; committer: GitIdentity },
 ): Promise<string> {
