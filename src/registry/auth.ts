@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { registerSecret } from '../secrets/masker.js';
-import { answerError, networkError, RegistryError } from './errors.js';
+import { answerError, networkError, readUpTo, RegistryError } from './errors.js';
 import type { Challenge } from './challenge.js';
 
 /**
@@ -17,10 +17,15 @@ export interface Credentials {
   password?: string;
 }
 
+const TOKEN = /^[\x21-\x7e]{1,16384}$/;
+/** A token answer is a few kilobytes of JSON; more is not read. */
+const MAX_TOKEN_ANSWER = 256 * 1024;
+
 const tokenAnswer = z
   .object({
-    token: z.string().min(1).optional(),
-    access_token: z.string().min(1).optional(),
+    // It goes into an Authorization header: printable ASCII, no spaces, no line breaks.
+    token: z.string().regex(TOKEN).optional(),
+    access_token: z.string().regex(TOKEN).optional(),
     expires_in: z.number().positive().optional(),
   })
   .refine((t) => t.token ?? t.access_token, 'no token in the answer');
@@ -100,7 +105,8 @@ export function createAuth(
       throw networkError(error, registry, what);
     }
     if (!res.ok) throw await answerError(res, registry, what);
-    const parsed = tokenAnswer.safeParse(await res.json().catch(() => null));
+    const body = await readUpTo(res, MAX_TOKEN_ANSWER).catch(() => null);
+    const parsed = tokenAnswer.safeParse(body?.complete ? safeJson(body.text) : null);
     if (!parsed.success)
       throw new RegistryError(`${registry}: ${what} answered no token`, 502, registry, what);
     const token = (parsed.data.token ?? parsed.data.access_token)!;
@@ -166,4 +172,12 @@ export function createAuth(
       return true;
     },
   };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -16,28 +16,40 @@ const MAX_ERROR_BODY = 64 * 1024;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
 
-/** The start of an error body: a registry that answers an endless one is not read to its end. */
-async function bodyStart(res: Response): Promise<string> {
+/**
+ * At most `limit` bytes of an answer's body, then the stream is cancelled: a registry or token
+ * server that answers an endless body is not read to its end. `complete` says whether it ended.
+ */
+export async function readUpTo(res: Response, limit: number): Promise<{ text: string; complete: boolean }> {
   const reader = res.body?.getReader();
-  if (!reader) return '';
+  if (!reader) return { text: '', complete: true };
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let complete = false;
   try {
-    while (total < MAX_ERROR_BODY) {
+    while (total <= limit) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        complete = true;
+        break;
+      }
       chunks.push(value);
       total += value.byteLength;
     }
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8');
+  return {
+    text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'),
+    complete: complete && total <= limit,
+  };
 }
 
 async function errorCodes(res: Response): Promise<string> {
   try {
-    const body = JSON.parse(await bodyStart(res)) as { errors?: { code?: unknown; message?: unknown }[] };
+    const body = JSON.parse((await readUpTo(res, MAX_ERROR_BODY)).text) as {
+      errors?: { code?: unknown; message?: unknown }[];
+    };
     const codes = (body.errors ?? [])
       .map((e) => [e.code, e.message].filter((x) => typeof x === 'string').join(': '))
       .filter(Boolean);

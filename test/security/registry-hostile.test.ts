@@ -357,6 +357,31 @@ describe('a hostile registry: tokens and credentials', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('a token answer that never ends, or a token that would break its header, gives no token', async () => {
+    const state = { written: 0, closed: false };
+    const tokens = await hostile((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url!.includes('crlf')) {
+        res.end(JSON.stringify({ token: 'abc\r\nx-injected: 1' }));
+        return;
+      }
+      res.write('{"token":"');
+      endless(res, Buffer.alloc(64 * 1024, 0x61), state);
+    });
+    for (const path of ['endless', 'crlf']) {
+      const reg = await hostile((req, res) => {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${tokens.url}/${path}",service="x"` }).end();
+      });
+      const client = createRegistryClient({ url: reg.url, username: 'bot', password: 'token-secret-6' });
+      await expect(client.getManifest('app', 'v1'), path).rejects.toThrow(
+        /token endpoint .* answered no token/,
+      );
+      expect(reg.seen, path).toHaveLength(1);
+    }
+    expect(await waitFor(() => state.closed)).toBe(true);
+    expect(state.written).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('error bodies that echo the credentials or the token are masked; control characters do not reach the message', async () => {
     const password = 'echo-secret-4-pw';
     const token = 'echo-token-5-jwt';
