@@ -59,7 +59,14 @@ export function duration(ms: number | null): string {
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
-export function formatRun(run: RunRecord, result: JobResult | null): string {
+export function formatRun(recorded: RunRecord, recordedResult: JobResult | null): string {
+  // Summaries, verdict titles, action descriptions and links quote forge text: no terminal
+  // escapes. An error keeps its line breaks (config errors list one problem a line).
+  const run = {
+    ...plainDeep({ ...recorded, error: null }),
+    error: recorded.error?.split('\n').map(plain).join('\n') ?? null,
+  };
+  const result = plainDeep(recordedResult);
   const lines: string[] = [];
   lines.push(
     `${mark(run.status)} ${run.job}: ${run.status}${run.dryRun ? ' (dry run: nothing was written)' : ''} — ${run.summary}`,
@@ -105,18 +112,22 @@ function statusCell(run: RunRecord): string {
   return `${mark(run.status)} ${run.status}${alerted ? ' ⚠ alert' : ''}`;
 }
 
-export function formatHistory(runs: RunRecord[]): string {
-  if (runs.length === 0) return 'no runs recorded yet';
+export function formatHistory(recorded: RunRecord[]): string {
+  if (recorded.length === 0) return 'no runs recorded yet';
   return table(
-    runs.map((r) => [
-      r.id,
-      r.job,
-      statusCell(r),
-      r.trigger + (r.dryRun ? ' (dry)' : ''),
-      r.startedAt.replace('T', ' ').slice(0, 19),
-      duration(r.durationMs),
-      r.summary.length > 80 ? `${r.summary.slice(0, 79)}…` : r.summary,
-    ]),
+    recorded.map((run) => {
+      // The summary quotes forge text: no terminal escapes.
+      const r = { ...run, summary: plain(run.summary) };
+      return [
+        r.id,
+        r.job,
+        statusCell(r),
+        r.trigger + (r.dryRun ? ' (dry)' : ''),
+        r.startedAt.replace('T', ' ').slice(0, 19),
+        duration(r.durationMs),
+        r.summary.length > 80 ? `${r.summary.slice(0, 79)}…` : r.summary,
+      ];
+    }),
     ['RUN', 'JOB', 'STATUS', 'TRIGGER', 'STARTED (UTC)', 'TOOK', 'SUMMARY'],
   );
 }

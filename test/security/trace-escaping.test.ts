@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatHistory, formatRun } from '../../app/commands/format.js';
 import { traceText } from '../../app/commands/trace.js';
 import type { TraceAnswer } from '../../src/domain/bump-trace.js';
+import type { JobResult } from '../../src/runner/job.js';
+import type { RunRecord, Store } from '../../src/store/types.js';
 import { h } from '../../src/http/status/html.js';
 import { renderTracePage, traceRoutes } from '../../src/http/status/trace-page.js';
-import type { Store } from '../../src/store/types.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -80,6 +82,48 @@ describe('trace output of forge-written text', () => {
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page).toContain('16.7.1&quot;&gt;&lt;img');
     expect(page).toContain('href="https://ops.example.com/deployments/41"');
+  });
+});
+
+describe('run, show and history output of forge-written text', () => {
+  it('summaries, verdicts, actions and links show control characters as escapes; an error keeps its line breaks only', () => {
+    const run = {
+      id: 'r1',
+      job: 'update-component',
+      trigger: 'schedule',
+      dryRun: false,
+      status: 'ok',
+      startedAt: '2026-12-04T10:00:00.000Z',
+      finishedAt: null,
+      durationMs: 5,
+      summary: `merged !7 ${forged}`,
+      error: `first problem${ESC}[2K\nsecond problem`,
+      attempts: 1,
+      slot: null,
+      holder: 'h',
+      result: null,
+      logs: [],
+    } as unknown as RunRecord;
+    const result = {
+      status: 'ok',
+      summary: 'x',
+      verdicts: [
+        { verdict: 'alert', subject: `s${forged}`, title: `MR title${forged}\n✓ fine`, nextStep: forged },
+      ],
+      items: [{ name: `n${forged}`, status: 'ok', summary: forged }],
+      actions: [{ kind: 'k', description: `merged${forged}`, done: true, url: `https://x/${forged}` }],
+      links: [{ text: forged, url: 'https://x' }],
+    } as unknown as JobResult;
+    const text = formatRun({ ...run, status: 'failed' } as RunRecord, result);
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('error: first problem\\u001b[2K\nsecond problem');
+    expect(text.split('\n').filter((l) => l.includes('✓ fine'))).toEqual([
+      expect.stringContaining('MR title'),
+    ]);
+    // eslint-disable-next-line no-control-regex
+    expect(formatHistory([run])).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(formatHistory([run]).split('\n')).toHaveLength(2);
   });
 });
 
