@@ -21,8 +21,10 @@ function readBody(req: IncomingMessage): Promise<string | null> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
+        // Keep nothing more; the answer (413) closes the connection once it is written.
+        req.removeAllListeners('data');
+        req.resume();
         resolve(null);
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -55,7 +57,12 @@ export function slackRoutes(deps: SlackDeps): RouteHandler[] {
       return send(res, 405, 'method not allowed\n');
     }
     const body = await readBody(req);
-    if (body === null) return send(res, 413, 'request too large\n');
+    if (body === null) {
+      res.setHeader('connection', 'close');
+      send(res, 413, 'request too large\n');
+      res.on('finish', () => req.destroy());
+      return true;
+    }
     const verdict = verifySlackRequest({
       secret: deps.app.signingSecret,
       timestamp: header(req, 'x-slack-request-timestamp'),
