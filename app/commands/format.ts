@@ -131,3 +131,19 @@ export function formatHistory(recorded: RunRecord[]): string {
     ['RUN', 'JOB', 'STATUS', 'TRIGGER', 'STARTED (UTC)', 'TOOK', 'SUMMARY'],
   );
 }
+
+/** A dry run's Slack messages, one per channel line; forge text in them escaped as above. */
+export function formatSlackPreview(
+  sent: { channel: string; text?: string; message: { title: string } }[],
+): string {
+  const lines = sent.map((m) => {
+    const text = (m.text ?? m.message.title).split('\n').map((line) => plain(line));
+    return `  #${m.channel}: ${text.join('\n    ')}`;
+  });
+  return `\nSlack messages that would have been sent:\n${lines.join('\n')}\n`;
+}
+
+/** A run's log lines (`show`), escaped: a logged answer can quote forge text. */
+export function formatLogs(logs: string[]): string {
+  return `\nLog:\n${logs.map((l) => `  ${plain(l)}`).join('\n')}\n`;
+}

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import type { RunStatus } from '../../src/runner/job.js';
 import { openExistingStore } from '../../src/store/open.js';
 import { EXIT } from './exit.js';
-import { formatHistory, formatRun } from './format.js';
+import { formatHistory, formatLogs, formatRun } from './format.js';
 import type { JobResult } from '../../src/runner/job.js';
 
 const STATUSES = ['ok', 'noop', 'failed', 'skipped', 'aborted', 'refused', 'running'];
@@ -58,7 +58,7 @@ export async function showCommand(
     if (options.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     else {
       process.stdout.write(`${formatRun(run, run.result as JobResult | null)}\n`);
-      if (run.logs.length) process.stdout.write(`\nLog:\n${run.logs.map((l) => `  ${l}`).join('\n')}\n`);
+      if (run.logs.length) process.stdout.write(formatLogs(run.logs));
     }
     return EXIT.ok;
   } finally {

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/errors.js';
 import { findJob } from '../../src/runner/runner.js';
 import { jobs } from '../jobs.js';
 import { exitCodeOfRun } from './exit.js';
-import { formatRun } from './format.js';
+import { formatRun, formatSlackPreview } from './format.js';
 import { createLogger } from '../../src/log/logger.js';
 
 /** `release-bot run <job>`: one manual run; prints the result (or the plan in dry-run). */
@@ -55,8 +55,7 @@ export async function runCommand(
       process.stdout.write(`${formatRun(run, result)}\n`);
       const sent = app.sentMessages();
       if (run.dryRun && sent.length > 0) {
-        process.stdout.write('\nSlack messages that would have been sent:\n');
-        for (const m of sent) process.stdout.write(`  #${m.channel}: ${m.text ?? m.message.title}\n`);
+        process.stdout.write(formatSlackPreview(sent));
       }
     }
     await app.sentry.flush(2000);

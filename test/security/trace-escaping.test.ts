@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatHistory, formatRun } from '../../app/commands/format.js';
+import { formatHistory, formatLogs, formatRun, formatSlackPreview } from '../../app/commands/format.js';
 import { traceText } from '../../app/commands/trace.js';
 import type { TraceAnswer } from '../../src/domain/bump-trace.js';
 import type { JobResult } from '../../src/runner/job.js';
@@ -199,5 +199,30 @@ describe('trace: a sha that is not one', () => {
       expect(await res.text()).not.toContain('<script>');
     }
     expect(asked).toEqual([]);
+  });
+});
+
+describe('a dry run’s Slack preview and a run’s log lines', () => {
+  it('show forge text with control characters as escapes; a message keeps its own line breaks, indented', () => {
+    const preview = formatSlackPreview([
+      {
+        channel: 'releases',
+        text: 'gitaly bump MR: \u001b[2J\u001b[32mall green\u001b[0m\rapproved\nsecond line',
+        message: { title: 'ignored' },
+      },
+      { channel: 'oncall', message: { title: 'title only \u202eevil' } },
+    ]);
+    for (const c of ['\u001b', '\r', '\u202e']) expect(preview).not.toContain(c);
+    expect(preview.split('\n')).toEqual([
+      '',
+      'Slack messages that would have been sent:',
+      '  #releases: gitaly bump MR: \\u001b[2J\\u001b[32mall green\\u001b[0m\\u000dapproved',
+      '    second line',
+      '  #oncall: title only \\u202eevil',
+      '',
+    ]);
+    const logs = formatLogs(['read MR "\u001b[31mfix\u001b[0m"\nfake line']);
+    expect(logs).not.toContain('\u001b');
+    expect(logs.trimEnd().split('\n')).toHaveLength(3);
   });
 });
