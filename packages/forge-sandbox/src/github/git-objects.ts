@@ -239,6 +239,10 @@ async function canonicalTree(dir: string, sha: string): Promise<boolean> {
   if (known !== undefined) return known;
   const entries = await readTreeObject(dir, sha);
   let ok = entries !== null && entries.length > 0; // an empty folder is not kept by write-tree
+  // Git's order (a folder's name compared as if it ended in `/`), each name once.
+  const keys = (entries ?? []).map((e) => Buffer.from(e.mode === '40000' ? `${e.name}/` : e.name));
+  for (let i = 1; ok && i < keys.length; i++) if (Buffer.compare(keys[i - 1]!, keys[i]!) >= 0) ok = false;
+  if (ok && new Set(entries!.map((e) => e.name)).size !== entries!.length) ok = false;
   for (const e of entries ?? []) {
     if (!ok) break;
     if (!TYPE_OF_MODE[e.mode]) ok = false;
