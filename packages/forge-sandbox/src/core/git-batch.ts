@@ -158,6 +158,12 @@ export function sharedCatFile(dir: string): CatFile {
   return cat;
 }
 
+/** Drop the shared reader of `dir` (a repository created anew there must not see the old one's answers). */
+export function forgetCatFile(dir: string): void {
+  shared.get(dir)?.close();
+  shared.delete(dir);
+}
+
 /** `1733328000 +0130` → `2024-12-04T17:30:00+01:30`, as `git log --format=%aI` prints it. */
 function strictIso(seconds: string, zone: string): string {
   const sign = zone.startsWith('-') ? -1 : 1;

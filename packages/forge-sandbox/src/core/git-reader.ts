@@ -1,4 +1,4 @@
-import { parseCommitObject, sharedCatFile, type CatFile } from './git-batch.js';
+import { forgetCatFile, parseCommitObject, sharedCatFile, type CatFile } from './git-batch.js';
 import { diffTrees, type TreeChange } from './git-diff.js';
 import { isAncestorByWalk, mergeBaseByWalk, type ParentsOf } from './git-graph.js';
 
@@ -25,6 +25,12 @@ export interface GitReader {
 const FULL_SHA = /^[0-9a-f]{40}$/;
 const readers = new Map<string, GitReader>();
 const CACHE_LIMIT = 20_000;
+
+/** Forget what was read in `dir`: a repository is being created there (core/git.ts initBareRepo). */
+export function forgetRepository(dir: string): void {
+  readers.delete(dir);
+  forgetCatFile(dir);
+}
 
 export function gitReader(dir: string): GitReader {
   const existing = readers.get(dir);

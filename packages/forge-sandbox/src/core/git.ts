@@ -4,7 +4,7 @@ import { parseCommitObject, sharedCatFile } from './git-batch.js';
 import { createObjectWriter, NotPlainTree, plainIdent, plainPath } from './git-objects-writer.js';
 import { diffTrees } from './git-diff.js';
 import { countByWalk, isAncestorByWalk, linearLog, mergeBaseByWalk } from './git-graph.js';
-import { gitReader, mergeTreeByTrees } from './git-reader.js';
+import { forgetRepository, gitReader, mergeTreeByTrees } from './git-reader.js';
 import { listLooseRefs, writeLooseRef } from './git-refs.js';
 
 /**
@@ -184,6 +184,7 @@ function personEnv(author: GitPerson, date: Date): Record<string, string> {
 
 export async function initBareRepo(dir: string, defaultBranch: string): Promise<GitRepo> {
   await mkdir(dir, { recursive: true });
+  forgetRepository(dir);
   await text(dir, ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, '.']);
   return openRepo(dir);
 }
