@@ -26,7 +26,8 @@ import { median, percentile, writeResult, type Figure } from './lib/report.js';
  *
  * `--hours N` shortens the day; `--forge gitlab|github` runs one forge; `--scale F` shrinks the
  * fleet (for a quick look; the recorded figures come from scale 1); `--routes` prints what each
- * poll asked (route, status, points), to find which reads cost what.
+ * poll asked (route, status, points), to find which reads cost what; `--slow` prints every poll
+ * that took over ten seconds.
  */
 
 const MINUTE = 60_000;
@@ -250,7 +251,11 @@ async function day(forge: SimForge): Promise<ForgeDay> {
       console.log(`${forge}: ${job} failed: ${run.error}`);
     }
     const entry = polls.get(job) ?? { ms: [] as number[], statuses: new Map<string, number>() };
-    entry.ms.push(performance.now() - t);
+    const ms = performance.now() - t;
+    // A poll over ten seconds is worth a look: say which and what it did.
+    if (ms > 10_000 && process.argv.includes('--slow'))
+      console.log(`${forge}: slow ${job} (${Math.round(ms)} ms, ${run.status}): ${run.summary ?? ''}`);
+    entry.ms.push(ms);
     entry.statuses.set(run.status, (entry.statuses.get(run.status) ?? 0) + 1);
     polls.set(job, entry);
   };

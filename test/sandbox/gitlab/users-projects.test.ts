@@ -101,4 +101,16 @@ describe('GitLab users, projects, auth and errors', () => {
     // only a throttled answer adds the HTTP-date reset time (RequestThrottleData#throttled_response_headers)
     expect(res.headers.get('ratelimit-resettime')).toBeNull();
   });
+
+  it('counts each minute of the simulated clock; the reset is said on the wall clock', async () => {
+    const observed = async () => Number((await fx.raw('/api/v4/user')).headers.get('ratelimit-observed'));
+    const first = await observed();
+    expect(await observed()).toBe(first + 1);
+    const res = await fx.raw('/api/v4/user');
+    const reset = Number(res.headers.get('ratelimit-reset'));
+    expect(reset).toBeGreaterThan(Date.now() / 1000 - 1);
+    expect(reset).toBeLessThanOrEqual(Date.now() / 1000 + 61);
+    await fx.sim.advance(60_000); // a simulated minute: a new window, whatever the wall clock did
+    expect(await observed()).toBe(1);
+  });
 });

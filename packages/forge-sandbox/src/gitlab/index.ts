@@ -29,7 +29,7 @@ import { registerUsers } from './routes/users.js';
  * `<namespace>/<project>.git`. Error bodies follow GitLab's helpers (see errors.ts).
  */
 export function createGitlabView(ctx: ViewContext): View {
-  const rateLimit = createRateLimitHeaders();
+  const rateLimit = createRateLimitHeaders(2000, () => ctx.world.clock.nowMs());
   const view = createView({
     forge: 'gitlab',
     world: ctx.world,

@@ -3,7 +3,7 @@ import type { AnswerInfo, RateCost } from '../core/server.js';
 /**
  * gitlab.com's RateLimit headers as Gitlab::RackAttack::RequestThrottleData writes them
  * (lib/gitlab/rack_attack/request_throttle_data.rb): on every answer `ratelimit-name`, `-limit`,
- * `-observed`, `-remaining` and `-reset` (epoch seconds), counted per wall-clock minute; a
+ * `-observed`, `-remaining` and `-reset` (epoch seconds), counted per minute; a
  * throttled answer adds `retry-after` and `ratelimit-resettime` (HTTP date), with nothing
  * remaining (the plain-text "Retry later" body is errors.ts).
  */
@@ -18,7 +18,12 @@ export interface RateLimitHeaders {
   total(): number;
 }
 
-export function createRateLimitHeaders(limit = 2000): RateLimitHeaders {
+/**
+ * `now`: the world's clock (ms). The minute window rolls with simulated time, as GitHub's hour
+ * does (github/rate-limit.ts), so a bench that lives a simulated day in wall-clock minutes is
+ * counted per simulated minute; the reset is said on the wall clock, which clients compare with.
+ */
+export function createRateLimitHeaders(limit = 2000, now: () => number = Date.now): RateLimitHeaders {
   let windowStart = 0;
   let observed = 0;
   let total = 0;
@@ -31,16 +36,18 @@ export function createRateLimitHeaders(limit = 2000): RateLimitHeaders {
   });
   return {
     common() {
-      const now = Date.now();
-      const start = Math.floor(now / 60_000) * 60_000;
+      const simNow = now();
+      const start = Math.floor(simNow / 60_000) * 60_000;
       if (start !== windowStart) {
         windowStart = start;
         observed = 0;
       }
       observed++;
       total++;
+      // The window's end as a wall-clock epoch (whole seconds, as GitLab writes it).
+      const reset = Math.ceil((Date.now() + start + 60_000 - simNow) / 1000);
       return {
-        headers: base((start + 60_000) / 1000, observed),
+        headers: base(reset, observed),
         cost: { resource: 'throttle_authenticated_api', points: 1 },
       };
     },
