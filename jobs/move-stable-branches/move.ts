@@ -133,10 +133,12 @@ export async function moveBranches(
         to: plan.target!,
         at: ctx.now().toISOString(),
       });
-      await forge.repo.updateBranch(plan.repo.project, plan.repo.stable, plan.target!, { force: plan.force });
+      // Verified with the branch as read back after the push (updateBranch reads it): the push
+      // answering "ok" is not proof (seed 003: a silent git push).
+      const after = await forge.repo.updateBranch(plan.repo.project, plan.repo.stable, plan.target!, {
+        force: plan.force,
+      });
       action.done = true;
-      // Verify with a fresh read: the push answering "ok" is not proof (seed 003: a silent git push).
-      const after = await forge.repo.getBranch(plan.repo.project, plan.repo.stable);
       action.url = after?.webUrl;
       if (after?.sha !== plan.target)
         return {

@@ -424,6 +424,7 @@ export interface RepoApi {
   getBranchProtection(project: string, branch: string): Promise<BranchProtection | null>;
   deleteBranch(project: string, branch: string): Promise<void>;
   /** Move a branch to `sha`. Without `force` it must be a fast-forward (NotFastForwardError otherwise). */
+  /** The branch as read back after the update: what the caller verifies the move with. */
   updateBranch(project: string, branch: string, sha: string, options?: { force?: boolean }): Promise<Branch>;
   /** Newest first, at most `limit` commits (adapters page as needed). */
   listCommits(project: string, ref: string, options?: { limit?: number }): Promise<Commit[]>;

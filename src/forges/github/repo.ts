@@ -107,14 +107,10 @@ export function createRepoApi(gh: GithubClient): RepoApi {
         ref: `refs/heads/${branch}`,
         sha,
       });
-      return (
-        (await getBranch(project, branch)) ?? {
-          name: branch,
-          sha,
-          protected: false,
-          webUrl: `${gh.webUrl}/${project}/tree/${branch}`,
-        }
-      );
+      // Read back: the caller verifies the move with it (a write answering ok is not proof).
+      const moved = await getBranch(project, branch);
+      if (!moved) throw new ForgeError(`${gh.forge}: ${branch} vanished after the update`, 404, gh.forge);
+      return moved;
     },
 
     /**
@@ -181,14 +177,10 @@ export function createRepoApi(gh: GithubClient): RepoApi {
         sha,
         force: options.force ?? false,
       });
-      return (
-        (await getBranch(project, branch)) ?? {
-          name: branch,
-          sha,
-          protected: false,
-          webUrl: `${gh.webUrl}/${project}/tree/${branch}`,
-        }
-      );
+      // Read back: the caller verifies the move with it (a write answering ok is not proof).
+      const moved = await getBranch(project, branch);
+      if (!moved) throw new ForgeError(`${gh.forge}: ${branch} vanished after the update`, 404, gh.forge);
+      return moved;
     },
 
     async listCommits(project, ref, options = {}) {

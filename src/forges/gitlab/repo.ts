@@ -123,8 +123,11 @@ export function createRepoApi(client: GitlabClient): RepoApi {
      * `to` lacks (0 means a fast-forward from `from` to `to` is possible).
      */
     async compare(project, from, to) {
-      const forward = (await api.Repositories.compare(project, from, to)) as unknown as Json;
-      const back = (await api.Repositories.compare(project, to, from)) as unknown as Json;
+      // Independent reads: asked together, one round trip on the caller's critical path.
+      const [forward, back] = (await Promise.all([
+        api.Repositories.compare(project, from, to),
+        api.Repositories.compare(project, to, from),
+      ])) as unknown as [Json, Json];
       const behindBy = ((back.commits as Json[] | undefined) ?? []).length;
       return {
         commits: ((forward.commits as Json[] | undefined) ?? []).map(toCommit),
