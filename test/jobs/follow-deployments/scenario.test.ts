@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bumpBranch, BUMP_MARKER_KIND } from '../../../src/domain/bump.js';
 import { traceSha, TRACE_EXIT } from '../../../src/domain/bump-trace.js';
-import { createGithubForge } from '../../../src/forges/github/index.js';
-import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
 import type { ChangeRequest, Forge } from '../../../src/forges/types.js';
-import { marker, readMarkers } from '../../../src/kit/marker.js';
-import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
+import { readMarkers } from '../../../src/kit/marker.js';
 import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
-import type { Simulator } from '../../../packages/forge-sandbox/src/simulator.js';
-import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
+import type { JobHarness } from '../../helpers/job-harness.js';
+import { APP, ENVIRONMENTS, followWorld, HOUR, JOB, type ComponentShas, type FollowWorld } from './world.js';
 
 /**
  * follow-deployments on both forges through the real SDK clients: two bumps (gitaly, merged by
@@ -17,34 +13,17 @@ import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
  * rollback. Labels, notes, Slack messages and component-project deployments: exactly once each.
  */
 
-const HOUR = 3_600_000;
-const APP = 'org/app';
-const JOB = 'follow-deployments';
-const ENVIRONMENTS = [
-  { name: 'gstg-cny', label: 'workflow::staging-canary' },
-  { name: 'gprd-cny', label: 'workflow::canary' },
-  { name: 'gstg', label: 'workflow::staging' },
-  { name: 'gprd', label: 'workflow::production' },
-];
-
-function forgeAs(sim: Simulator, kind: SimForge, token: string): Forge {
-  const options = { name: kind, token, dryRun: false, http: { backoffMs: 1 } };
-  return kind === 'gitlab'
-    ? createGitlabForge({ ...options, url: sim.gitlab.url })
-    : createGithubForge({ ...options, url: sim.github.url, apiUrl: sim.github.apiUrl });
-}
-
 describe.each(['gitlab', 'github'] as const)('follow-deployments on %s', (kind) => {
+  let w: FollowWorld;
   let h: JobHarness;
   let bot: Forge;
-  const sha: Record<string, { from: string; to: string }> = {};
+  let sha: ComponentShas;
   const mrs: Record<string, ChangeRequest> = {};
   let before = '';
   let merged = '';
 
   async function deploy(environment: string, at = merged, status: 'success' | 'failed' = 'success') {
-    await h.sim.deploy({ forge: kind, project: APP, environment, ref: 'main', sha: at, status });
-    await h.sim.advance(10 * 60_000);
+    await w.deploy(environment, at, status);
   }
 
   async function ourNotes(iid: number) {
@@ -60,14 +39,6 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments on %s', (kind) 
     return h.slack.messages.map((m) => m.payload.text ?? '');
   }
 
-  /** Merge as a user through the simulator (the merge itself is not what is tested here). */
-  async function mergeAs(username: string, mr: ChangeRequest): Promise<ChangeRequest> {
-    const project = h.sim.project(kind, APP);
-    const sim = h.sim.world.mergeRequests.find((m) => m.projectId === project.id && m.iid === mr.iid)!;
-    await h.sim.world.mergeMergeRequest(sim, h.sim.world.userByName(username)!.id);
-    return (await bot.changeRequests.get(APP, mr.iid))!;
-  }
-
   async function componentDeployments(component: string) {
     const out: string[] = [];
     for (const env of ENVIRONMENTS) {
@@ -78,73 +49,14 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments on %s', (kind) 
   }
 
   beforeAll(async () => {
-    h = await jobHarness({
-      seed: async (sim) => {
-        sim.createUser('alice');
-        for (const component of ['gitaly', 'shell']) {
-          const p = await sim.createProject({
-            forge: kind,
-            path: `org/${component}`,
-            defaultBranch: 'main',
-            members: ['release-bot:30', 'alice'],
-            ciEnabled: false,
-          });
-          const from = (await p.repo.branchSha('main'))!;
-          const to = await sim.push({
-            forge: kind,
-            project: `org/${component}`,
-            branch: 'main',
-            files: { 'fix.go': component },
-            message: `Fix ${component}`,
-            username: 'alice',
-          });
-          sha[component] = { from, to };
-        }
-        await sim.createProject({
-          forge: kind,
-          path: APP,
-          defaultBranch: 'main',
-          members: ['release-bot:30', 'alice:40'],
-          files: { GITALY_SERVER_VERSION: `${sha.gitaly!.from}\n`, SHELL_VERSION: `${sha.shell!.from}\n` },
-          ciEnabled: false,
-        });
-        await sim.advance(HOUR);
-      },
-      jobsConfig: () => ({
-        [JOB]: {
-          forge: kind,
-          project: APP,
-          slackChannel: 'releases',
-          environments: ENVIRONMENTS,
-          components: [
-            { name: 'gitaly', source: { forge: kind, project: 'org/gitaly' }, recordDeployments: true },
-            { name: 'shell', source: { forge: kind, project: 'org/shell' }, recordDeployments: true },
-          ],
-        },
-      }),
-    });
-    bot = forgeAs(h.sim, kind, h.botToken);
-    before = (await h.sim.project(kind, APP).repo.branchSha('main'))!;
+    w = await followWorld({ kind, recordDeployments: true });
+    ({ h, bot, sha, before } = w);
   });
-  afterAll(() => h?.close());
+  afterAll(() => w?.close());
 
-  async function openBump(component: string, file: string): Promise<ChangeRequest> {
-    await h.sim.push({
-      forge: kind,
-      project: APP,
-      branch: bumpBranch(component),
-      files: { [file]: `${sha[component]!.to}\n` },
-      message: `Update ${component}`,
-      username: 'release-bot',
-    });
-    return bot.changeRequests.create(APP, {
-      sourceBranch: bumpBranch(component),
-      targetBranch: 'main',
-      title: `Update ${component} version`,
-      labels: ['workflow::ready'],
-      description: `Updates ${file}.\n\n${marker(BUMP_MARKER_KIND, { component, sha: sha[component]!.to, from: sha[component]!.from })}`,
-    });
-  }
+  const openBump = (component: string, file: string) =>
+    w.openBump(component, file, { labels: ['workflow::ready'] });
+  const mergeAs = (username: string, mr: ChangeRequest) => w.mergeAs(username, mr);
 
   it('starts with no bump and no deployment: nothing to do', async () => {
     const { run } = await h.run(JOB);

@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bumpBranch, BUMP_MARKER_KIND } from '../../../src/domain/bump.js';
-import {
-  bumpRecordKey,
-  FOLLOW_JOB,
-  loadBumpRecords,
-  type BumpRecord,
-} from '../../../src/domain/bump-deployments.js';
+import { bumpRecordKey, loadBumpRecords, type BumpRecord } from '../../../src/domain/bump-deployments.js';
 import { recordDeployVerdict, VERIFY_JOB } from '../../../src/domain/deploy-verdicts.js';
-import { createGithubForge } from '../../../src/forges/github/index.js';
-import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
 import type { ChangeRequest, Forge } from '../../../src/forges/types.js';
-import { marker } from '../../../src/kit/marker.js';
 import { validateBlockKit } from '../../../packages/forge-sandbox/src/receivers/block-kit.js';
 import {
   startSlackWebApi,
   type SlackApiMessage,
   type SlackWebApiReceiver,
 } from '../../../packages/forge-sandbox/src/receivers/slack-web-api.js';
-import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
+import type { JobHarness } from '../../helpers/job-harness.js';
+import { APP, followWorld, HOUR, JOB, type FollowWorld } from './world.js';
 
 /**
  * follow-deployments' Slack conversation with a bot token, on both forges through the real
@@ -28,30 +20,20 @@ import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
  * rollback is said in the same thread with verify-deployment's verdict, the parent turned red.
  */
 
-const HOUR = 3_600_000;
-const APP = 'org/app';
-const JOB = FOLLOW_JOB;
 const TOKEN = 'xoxb-21-follow-deployments';
 const CHANNEL = 'C0RELEASES';
-const ENVIRONMENTS = [
-  { name: 'gstg-cny', label: 'workflow::staging-canary' },
-  { name: 'gprd-cny', label: 'workflow::canary' },
-  { name: 'gstg', label: 'workflow::staging' },
-  { name: 'gprd', label: 'workflow::production' },
-];
 
 describe.each(['gitlab', 'github'] as const)('follow-deployments Slack threads on %s', (kind) => {
   let api: SlackWebApiReceiver;
+  let w: FollowWorld;
   let h: JobHarness;
   let bot: Forge;
-  const sha: Record<string, { from: string; to: string }> = {};
   const mrs: Record<string, ChangeRequest> = {};
   let before = '';
   let merged = '';
 
   async function deploy(environment: string, at = merged) {
-    await h.sim.deploy({ forge: kind, project: APP, environment, ref: 'main', sha: at, status: 'success' });
-    await h.sim.advance(10 * 60_000);
+    await w.deploy(environment, at);
   }
 
   /** The bump's parent: the one top-level message naming its MR (the runner's own alerts aside). */
@@ -78,38 +60,8 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments Slack threads o
 
   beforeAll(async () => {
     api = await startSlackWebApi({ token: TOKEN, channels: { releases: CHANNEL } });
-    h = await jobHarness({
-      seed: async (sim) => {
-        sim.createUser('alice');
-        for (const component of ['gitaly', 'shell']) {
-          const p = await sim.createProject({
-            forge: kind,
-            path: `org/${component}`,
-            defaultBranch: 'main',
-            members: ['release-bot:30', 'alice'],
-            ciEnabled: false,
-          });
-          const from = (await p.repo.branchSha('main'))!;
-          const to = await sim.push({
-            forge: kind,
-            project: `org/${component}`,
-            branch: 'main',
-            files: { 'fix.go': component },
-            message: `Fix ${component}`,
-            username: 'alice',
-          });
-          sha[component] = { from, to };
-        }
-        await sim.createProject({
-          forge: kind,
-          path: APP,
-          defaultBranch: 'main',
-          members: ['release-bot:30', 'alice:40'],
-          files: { GITALY_SERVER_VERSION: `${sha.gitaly!.from}\n`, SHELL_VERSION: `${sha.shell!.from}\n` },
-          ciEnabled: false,
-        });
-        await sim.advance(HOUR);
-      },
+    w = await followWorld({
+      kind,
       extra: () => ({
         slack: {
           defaultChannel: 'releases',
@@ -118,52 +70,17 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments Slack threads o
           channels: { releases: { channel: CHANNEL } },
         },
       }),
-      jobsConfig: () => ({
-        [JOB]: {
-          forge: kind,
-          project: APP,
-          slackChannel: 'releases',
-          environments: ENVIRONMENTS,
-          components: [
-            { name: 'gitaly', source: { forge: kind, project: 'org/gitaly' } },
-            { name: 'shell', source: { forge: kind, project: 'org/shell' } },
-          ],
-        },
-      }),
     });
-    before = (await h.sim.project(kind, APP).repo.branchSha('main'))!;
-    const options = { name: kind, token: h.botToken, dryRun: false, http: { backoffMs: 1 } };
-    bot =
-      kind === 'gitlab'
-        ? createGitlabForge({ ...options, url: h.sim.gitlab.url })
-        : createGithubForge({ ...options, url: h.sim.github.url, apiUrl: h.sim.github.apiUrl });
+    ({ h, bot, before } = w);
   });
   afterAll(async () => {
-    await h?.close();
+    await w?.close();
     await api?.close();
   });
 
+  /** The bot's bump, merged by `mergedBy`: a human merging the bot's MR is still the bot's bump. */
   async function bump(component: string, file: string, mergedBy: string): Promise<ChangeRequest> {
-    await h.sim.push({
-      forge: kind,
-      project: APP,
-      branch: bumpBranch(component),
-      files: { [file]: `${sha[component]!.to}\n` },
-      message: `Update ${component}`,
-      username: 'release-bot',
-    });
-    const mr = await bot.changeRequests.create(APP, {
-      sourceBranch: bumpBranch(component),
-      targetBranch: 'main',
-      title: `Update ${component} version`,
-      description: `Updates ${file}.\n\n${marker(BUMP_MARKER_KIND, { component, sha: sha[component]!.to, from: sha[component]!.from })}`,
-    });
-    // Merged through the simulator (the merge itself is not what is tested here); a human merging
-    // the bot's MR is still the bot's bump.
-    const project = h.sim.project(kind, APP);
-    const sim = h.sim.world.mergeRequests.find((m) => m.projectId === project.id && m.iid === mr.iid)!;
-    await h.sim.world.mergeMergeRequest(sim, h.sim.world.userByName(mergedBy)!.id);
-    return mr;
+    return w.mergeAs(mergedBy, await w.openBump(component, file));
   }
 
   it('two bumps merged, then one deployment carries both to gstg-cny: one parent each, one reply each', async () => {
