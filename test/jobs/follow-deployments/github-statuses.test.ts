@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bumpBranch, BUMP_MARKER_KIND } from '../../../src/domain/bump.js';
-import { createGithubForge } from '../../../src/forges/github/index.js';
 import type { Forge } from '../../../src/forges/types.js';
 import { marker } from '../../../src/kit/marker.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
+import { forgeAs, mergeInSimulator } from './world.js';
 
 /**
  * GitHub's own deployment flow: a deployment is created (pending), then gets `in_progress`, then
@@ -62,14 +62,7 @@ describe('follow-deployments on GitHub deployment statuses', () => {
         },
       }),
     });
-    bot = createGithubForge({
-      name: 'github',
-      token: h.botToken,
-      dryRun: false,
-      url: h.sim.github.url,
-      apiUrl: h.sim.github.apiUrl,
-      http: { backoffMs: 1 },
-    });
+    bot = forgeAs(h.sim, 'github', h.botToken);
     const to = (await h.sim.project('github', 'org/gitaly').repo.branchSha('main'))!;
     await h.sim.push({
       forge: 'github',
@@ -86,10 +79,8 @@ describe('follow-deployments on GitHub deployment statuses', () => {
       description: marker(BUMP_MARKER_KIND, { component: 'gitaly', sha: to, from: null }),
     });
     iid = mr.iid;
-    const project = h.sim.project('github', APP);
-    const sim = h.sim.world.mergeRequests.find((m) => m.projectId === project.id && m.iid === mr.iid)!;
-    await h.sim.world.mergeMergeRequest(sim, h.sim.world.userByName('release-bot')!.id);
-    merged = (await project.repo.branchSha('main'))!;
+    await mergeInSimulator(h.sim, 'github', APP, mr.iid, 'release-bot');
+    merged = (await h.sim.project('github', APP).repo.branchSha('main'))!;
     await h.sim.advance(60_000);
     await h.run(JOB);
   });

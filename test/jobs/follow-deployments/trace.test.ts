@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bumpBranch, BUMP_MARKER_KIND } from '../../../src/domain/bump.js';
 import { recordDeployVerdict, VERIFY_JOB } from '../../../src/domain/deploy-verdicts.js';
-import { createGitlabForge } from '../../../src/forges/gitlab/index.js';
-import { createGithubForge } from '../../../src/forges/github/index.js';
 import type { Forge } from '../../../src/forges/types.js';
 import { traceRoutes } from '../../../src/http/status/trace-page.js';
 import { marker } from '../../../src/kit/marker.js';
 import type { SimForge } from '../../../packages/forge-sandbox/src/core/model.js';
 import { runCli } from '../../helpers/cli.js';
 import { jobHarness, type JobHarness } from '../../helpers/job-harness.js';
+import { forgeAs, mergeInSimulator } from './world.js';
 
 /**
  * A failed deployment that carried a bump is said once with verify-deployment's verdict; a dry
@@ -66,11 +65,7 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments trace on %s', (
         },
       }),
     });
-    const options = { name: kind, token: h.botToken, dryRun: false, http: { backoffMs: 1 } };
-    bot =
-      kind === 'gitlab'
-        ? createGitlabForge({ ...options, url: h.sim.gitlab.url })
-        : createGithubForge({ ...options, url: h.sim.github.url, apiUrl: h.sim.github.apiUrl });
+    bot = forgeAs(h.sim, kind, h.botToken);
     const project = h.sim.project(kind, APP);
     before = (await project.repo.branchSha('main'))!;
     to = (await h.sim.project(kind, 'org/gitaly').repo.branchSha('main'))!;
@@ -88,8 +83,7 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments trace on %s', (
       title: 'Update gitaly version',
       description: marker(BUMP_MARKER_KIND, { component: 'gitaly', sha: to, from: null }),
     });
-    const sim = h.sim.world.mergeRequests.find((m) => m.projectId === project.id && m.iid === mr.iid)!;
-    await h.sim.world.mergeMergeRequest(sim, h.sim.world.userByName('release-bot')!.id);
+    await mergeInSimulator(h.sim, kind, APP, mr.iid, 'release-bot');
     merged = (await project.repo.branchSha('main'))!;
     await h.sim.advance(60_000);
     const handler = traceRoutes(h.app.store)[0]!;

@@ -37,6 +37,19 @@ export function forgeAs(sim: Simulator, kind: SimForge, token: string): Forge {
     : createGithubForge({ ...options, url: sim.github.url, apiUrl: sim.github.apiUrl });
 }
 
+/** Merge MR `iid` of project `path` as a user through the simulator (the merge itself is not tested here). */
+export async function mergeInSimulator(
+  sim: Simulator,
+  kind: SimForge,
+  path: string,
+  iid: number,
+  username: string,
+): Promise<void> {
+  const project = sim.project(kind, path);
+  const mr = sim.world.mergeRequests.find((m) => m.projectId === project.id && m.iid === iid)!;
+  await sim.world.mergeMergeRequest(mr, sim.world.userByName(username)!.id);
+}
+
 export interface FollowWorldOptions {
   kind: SimForge;
   /** The job records each bump's deployments on its component project. */
@@ -140,9 +153,7 @@ export async function followWorld(options: FollowWorldOptions): Promise<FollowWo
       });
     },
     async mergeAs(username, mr) {
-      const project = h.sim.project(kind, APP);
-      const sim = h.sim.world.mergeRequests.find((m) => m.projectId === project.id && m.iid === mr.iid)!;
-      await h.sim.world.mergeMergeRequest(sim, h.sim.world.userByName(username)!.id);
+      await mergeInSimulator(h.sim, kind, APP, mr.iid, username);
       return (await bot.changeRequests.get(APP, mr.iid))!;
     },
     close: () => h.close(),
