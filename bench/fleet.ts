@@ -1,4 +1,5 @@
 import { jobs as allJobs } from '../app/jobs.js';
+import { clearProcessRateBudgets } from '../src/forges/budget.js';
 import { clearProcessEtagMemory } from '../src/forges/etag-cache.js';
 import { createVerifyDeploymentJob } from '../jobs/verify-deployment/index.js';
 import { startFakeService, type FakeService } from '../packages/forge-sandbox/src/services/health.js';
@@ -260,22 +261,30 @@ async function day(forge: SimForge): Promise<ForgeDay> {
     polls.set(job, entry);
   };
   const sum = (p: Record<string, number>) => Object.values(p).reduce((a, b) => a + b, 0);
+  // Simulated time passes in milliseconds: what the bot learned of the forge's rate window
+  // (remaining, reset on the wall clock) belongs to the time that just ended, as it would after
+  // that much real time. Without this, GitLab's per-minute window, spent by the hourly
+  // update-component burst, looks spent until the wall clock catches up.
+  const advance = async (ms: number) => {
+    await h.sim.advance(ms);
+    clearProcessRateBudgets();
+  };
   try {
     // The world existed before the day: its pipelines have finished.
-    await h.sim.advance(HOUR);
+    await advance(HOUR);
     // The bot has been running before the day: two polls of every job (the first sets the
     // cursors, the second remembers the answers), counted apart as the cold start.
     let since = h.sim.mark();
     for (const pass of [1, 2]) {
       for (const job of ['update-component', 'report-pipeline-failures', 'verify-deployment'])
         await h.run(job, { trigger: 'schedule' });
-      if (pass === 1) await h.sim.advance(10 * MINUTE);
+      if (pass === 1) await advance(10 * MINUTE);
     }
     const warmup = {
       requests: h.sim.requests({ since, forge }).length,
       points: sum(h.sim.ratePoints({ since, forge })),
     };
-    await h.sim.advance(MINUTE);
+    await advance(MINUTE);
     const dayStart = h.sim.mark();
     const all = events();
     const moveMinute = Math.floor((HOURS * 60) / 2) + 5;
@@ -306,7 +315,7 @@ async function day(forge: SimForge): Promise<ForgeDay> {
           `${forge} hour ${hours.length}: ${hours.at(-1)!.requests} requests, ${JSON.stringify(hours.at(-1)!.points)} points, ${Math.round((performance.now() - dayStarted) / 1000)} s`,
         );
       }
-      await h.sim.advance(MINUTE);
+      await advance(MINUTE);
     }
     const routes: ForgeDay['routes'] = new Map();
     for (const r of h.sim.requests({ since: dayStart, forge })) {
