@@ -30,6 +30,9 @@ import {
   type RequestBudget,
 } from './limits.js';
 
+/** Rate-limit resets are said in whole seconds. */
+const RESET_ROUNDING_MS = 1000;
+
 /**
  * The one HTTP path of a forge. Both SDKs (@gitbeaker/rest through a requester, @octokit/rest
  * through `request.fetch`) send every request through here, so retries, Retry-After,
@@ -348,7 +351,9 @@ export function createForgeFetch(options: ForgeHttpOptions): typeof fetch {
       const exhausted =
         options.rate && attempt === 0 ? exhaustedWaitMs(options.rate.budget, resource) : undefined;
       if (exhausted !== undefined) {
-        if (exhausted > maxRetryAfterMs)
+        // A reset is said in whole seconds: a full window (GitLab's minute) may read up to a
+        // second longer than the bound and is still waited out.
+        if (exhausted > maxRetryAfterMs + RESET_ROUNDING_MS)
           throw new TransientError(
             `${options.forge}: the rate limit (${resource}) is used up until ${new Date(Date.now() + exhausted).toISOString()}`,
             exhausted,

@@ -207,6 +207,21 @@ describe('waiting out rate limits', () => {
     await expect(aborted.forge.repo.getProject('org/app')).rejects.toThrow(/run timed out/);
   });
 
+  it('a whole window said in whole seconds (up to 60.999 s away) is waited out, not refused', async () => {
+    const gh = github();
+    // A fresh minute's window (GitLab's), its end rounded up to the second: just over 60 s away.
+    gh.budget.observe(
+      new Headers({
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 61),
+        'x-ratelimit-resource': 'core',
+      }),
+    );
+    await expect(gh.forge.repo.getProject('org/app')).resolves.toBeTruthy();
+    expect(gh.waits[0]).toBeGreaterThan(59_000);
+  });
+
   it('a GitLab 429 with RateLimit-Reset but no Retry-After (a proxy dropped it) waits until the reset', async () => {
     let calls = 0;
     const server = createServer((_req, res) => {
