@@ -171,16 +171,26 @@ export function createRepoApi(gh: GithubClient): RepoApi {
 
     async updateBranch(project, branch, sha, options = {}) {
       gh.write(`move branch ${branch}`);
-      await gh.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', {
-        ...gh.repo(project),
-        ref: `heads/${branch}`,
-        sha,
-        force: options.force ?? false,
-      });
-      // Read back: the caller verifies the move with it (a write answering ok is not proof).
-      const moved = await getBranch(project, branch);
-      if (!moved) throw new ForgeError(`${gh.forge}: ${branch} vanished after the update`, 404, gh.forge);
-      return moved;
+      const ref = await gh.request<{ object?: { sha?: string } }>(
+        'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+        {
+          ...gh.repo(project),
+          ref: `heads/${branch}`,
+          sha,
+          force: options.force ?? false,
+        },
+      );
+      // Read back: the caller verifies the move with it (a write answering ok is not proof). A
+      // read that does not see the branch yet (a replica behind the write) falls back to what the
+      // update's own answer says the ref now is — not to the sha we asked for.
+      return (
+        (await getBranch(project, branch)) ?? {
+          name: branch,
+          sha: ref.object?.sha ?? '',
+          protected: false,
+          webUrl: `${gh.webUrl}/${project}/tree/${branch}`,
+        }
+      );
     },
 
     async listCommits(project, ref, options = {}) {
