@@ -5,6 +5,7 @@ import { resolveConfigPaths } from '../src/config/paths.js';
 import { buildConfigSchema, type Config } from '../src/config/schema.js';
 import { createLogger } from '../src/log/logger.js';
 import type { Notifier, SentMessage } from '../src/notify/types.js';
+import { SLACK_THREADS } from '../src/notify/threads.js';
 import type { JobDefinition } from '../src/runner/job.js';
 import { noopSentry, type RunnerMetrics, type RunnerSentry } from '../src/runner/observers.js';
 import { createRunner, type Runner } from '../src/runner/runner.js';
@@ -47,9 +48,6 @@ export interface App {
   sentMessages(): SentMessage[];
   close(): Promise<void>;
 }
-
-/** The store's state namespace for Slack incident threads (not a job name: job names have no `@`). */
-const SLACK_THREADS = '@slack-threads';
 
 export function configSchema(jobs: JobDefinition[] = allJobs) {
   return buildConfigSchema(jobs);

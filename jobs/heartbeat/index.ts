@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { errorMessage } from '../../src/errors.js';
-import { combineStatus, defineJob, type ItemResult } from '../../src/runner/job.js';
+import { expiredProgress, SLACK_THREADS, type ThreadRecord } from '../../src/notify/threads.js';
+import { combineStatus, defineJob, type ItemResult, type Step } from '../../src/runner/job.js';
 
 /**
  * Proves the wiring end to end: every configured forge answers with the configured token, and
  * the store, Sentry check-ins and Slack routing work. A failure here is the first thing to look
- * at when other jobs fail (expired token, forge down).
+ * at when other jobs fail (expired token, forge down). Housekeeping rides along: Slack progress
+ * conversations quiet for 30 days (a bump settled long ago) are forgotten from the store.
  */
+
+interface ForgetStep extends Step {
+  kind: 'forget-conversation';
+  key: string;
+}
 export default defineJob({
   name: 'heartbeat',
   description: 'Check that every configured forge answers with its token (and that the bot itself is alive).',
@@ -16,7 +23,7 @@ export default defineJob({
     /** Forges to check (default: all configured). */
     forges: z.array(z.string()).optional(),
   }),
-  // Only reads: the plan is the check, there is nothing to apply.
+  // The check only reads; apply forgets the settled conversations plan found.
   async plan(ctx, options) {
     const names = options.forges ?? Object.keys(ctx.config.forges);
     const items: ItemResult[] = [];
@@ -33,10 +40,17 @@ export default defineJob({
         items.push({ name, status: 'failed', summary: errorMessage(error) });
       }
     }
-    return { steps: [], names, items };
+    const threads = await ctx.store.listState<ThreadRecord>(SLACK_THREADS);
+    const steps: ForgetStep[] = expiredProgress(threads, ctx.now().getTime()).map((key) => ({
+      kind: 'forget-conversation',
+      key,
+      description: `forget the Slack conversation ${key} (nothing said in it for 30 days)`,
+    }));
+    return { steps, names, items };
   },
-  async apply() {
-    return { actions: [] };
+  async apply(ctx, plan) {
+    for (const step of plan.steps) await ctx.store.deleteState(SLACK_THREADS, step.key);
+    return { actions: plan.steps.map((s) => ({ kind: s.kind, description: s.description, done: true })) };
   },
   report(_ctx, { names, items }) {
     const failed = items.filter((i) => i.status === 'failed');

@@ -23,6 +23,26 @@ export interface ThreadRecord {
   steps?: string[];
 }
 
+/** The store's state namespace for conversations (not a job name: job names have no `@`). */
+export const SLACK_THREADS = '@slack-threads';
+
+/** A progress conversation quiet this long is over (its subject settled days ago): forgotten. */
+export const PROGRESS_KEPT_MS = 30 * 86_400_000;
+
+/**
+ * Keys of progress conversations (a bump followed through the environments) nothing was said in
+ * for `keptMs`. Incidents are never expired here: one stays until its recovery is said.
+ */
+export function expiredProgress(
+  records: { key: string; value: ThreadRecord }[],
+  nowMs: number,
+  keptMs = PROGRESS_KEPT_MS,
+): string[] {
+  return records
+    .filter(({ value }) => Array.isArray(value.steps) && nowMs - Date.parse(value.lastPostAt) > keptMs)
+    .map(({ key }) => key);
+}
+
 export interface ThreadStore {
   get(key: string): Promise<ThreadRecord | undefined>;
   set(key: string, value: ThreadRecord): Promise<void>;
