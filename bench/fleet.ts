@@ -36,6 +36,7 @@ const HOUR = 60 * MINUTE;
 const GITHUB_HOURLY = 5_000;
 const GITHUB_SHARE = 0.25;
 const GITLAB_PER_MINUTE = 2_000;
+const UPDATE_MINUTE = 7;
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -297,14 +298,16 @@ async function day(forge: SimForge): Promise<ForgeDay> {
       if (minute % 60 === 0) since = h.sim.mark();
       const minuteSince = h.sim.mark();
       for (; e < all.length && all[e]!.minute === minute; e++) await happen(h.sim, forge, all[e]!, e);
-      if (minute % 60 === 0) await run('update-component');
+      // update-component's default schedule, `7 * * * *`: away from :00 where the others meet.
+      if (minute % 60 === UPDATE_MINUTE) await run('update-component');
       if (minute % 10 === 0) await run('report-pipeline-failures');
       if (minute === moveMinute) await run('move-stable-branches');
       await run('verify-deployment');
       const inMinute = h.sim.requests({ since: minuteSince, forge }).length;
       if (inMinute > peakMinute) {
         peakMinute = inMinute;
-        peakMinuteUpdateMs = minute % 60 === 0 ? (polls.get('update-component')?.ms.at(-1) ?? 0) : 0;
+        peakMinuteUpdateMs =
+          minute % 60 === UPDATE_MINUTE ? (polls.get('update-component')?.ms.at(-1) ?? 0) : 0;
       }
       if (minute % 60 === 59) {
         hours.push({
