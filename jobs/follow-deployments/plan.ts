@@ -347,14 +347,17 @@ async function planEffects(
     const conversation = (step: string): ProgressRef => ({ key: conversationKey(key), step, summary });
     for (const { env, a } of arrivals) {
       if (a.done.slack) continue;
+      const message = arrivalMessage(record, env, a, {
+        ...input,
+        verdict: await verdictFor(ctx, a.deployment, record.project),
+      });
       plan.steps.push({
         kind: 'slack',
         key,
         environment: env,
-        message: arrivalMessage(record, env, a, {
-          ...input,
-          verdict: await verdictFor(ctx, a.deployment, record.project),
-        }),
+        message,
+        // A dry run shows it among the Slack messages that would have been sent.
+        slack: { channel: plan.channel, message },
         progress: conversation(arrivalStep(env, a)),
         subject,
         description: `Slack: ${record.component} ${name} reached ${env}`,
@@ -362,11 +365,13 @@ async function planEffects(
     }
     for (const [i, event] of record.events.entries()) {
       if (event.done.slack) continue;
+      const message = eventMessage(record, event, { ...input, verdict: await eventVerdict(event) });
       plan.steps.push({
         kind: 'event-slack',
         key,
         event: i,
-        message: eventMessage(record, event, { ...input, verdict: await eventVerdict(event) }),
+        message,
+        slack: { channel: plan.channel, message },
         progress: conversation(eventStep(event)),
         subject,
         description: `Slack: ${record.component} ${name} ${event.kind} on ${event.environment} (deployment #${event.deployment.id})`,

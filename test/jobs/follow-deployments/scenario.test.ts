@@ -88,6 +88,20 @@ describe.each(['gitlab', 'github'] as const)('follow-deployments on %s', (kind) 
 
   it('one deployment carries both to gstg-cny: label, note, Slack and component deployment once each', async () => {
     await deploy('gstg-cny');
+    // A dry run first: it writes nothing and shows the two Slack messages it would send.
+    const sentBefore = h.slack.messages.length;
+    const dry = await h.run(JOB, { dryRun: true });
+    expect(dry.run.status, dry.run.summary).toBe('ok');
+    expect(h.slack.messages).toHaveLength(sentBefore);
+    expect(
+      h.app
+        .sentMessages()
+        .filter((m) => m.message.context.runId === dry.run.id)
+        .map((m) => [m.delivered, m.message.title.includes('reached gstg-cny')]),
+    ).toEqual([
+      [false, true],
+      [false, true],
+    ]);
     const { run } = await h.run(JOB);
     expect(run.status, run.summary).toBe('ok');
     for (const mr of [mrs.gitaly!, mrs.shell!]) {
