@@ -29,7 +29,11 @@ import { registerUsers } from './routes/users.js';
  * `<namespace>/<project>.git`. Error bodies follow GitLab's helpers (see errors.ts).
  */
 export function createGitlabView(ctx: ViewContext): View {
-  const rateLimit = createRateLimitHeaders(2000, () => ctx.world.clock.nowMs());
+  // The minute window rolls with simulated time (a bench lives a day in minutes) and with wall
+  // time too: a run does not advance the simulated clock, and a client that used the minute up
+  // waits it out on the wall clock, as it would on GitLab.
+  const wallStart = Date.now();
+  const rateLimit = createRateLimitHeaders(2000, () => ctx.world.clock.nowMs() + (Date.now() - wallStart));
   const view = createView({
     forge: 'gitlab',
     world: ctx.world,
