@@ -56,6 +56,21 @@ const aBoth = aFirst.replace('a line 11\n', 'A last\n');
 const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 10, 4, 5]);
 
 /** Snapshots of one line of history: each a whole tree, committed in order. */
+/** The state several later snapshots start from. */
+const several: Snapshot = {
+  'b.txt': aBoth.replace(/\n$/, ''),
+  'src/lib/x.c': code
+    .filter((l) => !l.includes('int d'))
+    .join('')
+    .replace('return 1', 'return 2'),
+  'bin.dat': Buffer.concat([binary, Buffer.from([9, 9])]),
+  'nonl.txt/inner.txt': 'now a folder\n',
+  'long.txt': { content: long.replace('three', 'THREE'), mode: 0o755 },
+  'new/deep/file.txt': 'hello\nworld\n',
+  'café.txt': 'crème\n',
+  'with space.txt': 'x\n',
+};
+
 const snapshots: Snapshot[] = [
   {
     'a.txt': lines(12, 'a'),
@@ -128,48 +143,10 @@ const snapshots: Snapshot[] = [
     'new/deep/file.txt': 'hello\n',
   },
   // Several files changed at once, a non-ASCII and a spaced name, a last line losing its newline.
-  {
-    'b.txt': aBoth.replace(/\n$/, ''),
-    'src/lib/x.c': code
-      .filter((l) => !l.includes('int d'))
-      .join('')
-      .replace('return 1', 'return 2'),
-    'bin.dat': Buffer.concat([binary, Buffer.from([9, 9])]),
-    'nonl.txt/inner.txt': 'now a folder\n',
-    'long.txt': { content: long.replace('three', 'THREE'), mode: 0o755 },
-    'new/deep/file.txt': 'hello\nworld\n',
-    'café.txt': 'crème\n',
-    'with space.txt': 'x\n',
-  },
+  several,
   // Unique lines rewritten in the middle of a long file (many lines of context around).
-  {
-    'b.txt': aBoth.replace(/\n$/, ''),
-    'src/lib/x.c': code
-      .filter((l) => !l.includes('int d'))
-      .join('')
-      .replace('return 1', 'return 2'),
-    'bin.dat': Buffer.concat([binary, Buffer.from([9, 9])]),
-    'nonl.txt/inner.txt': 'now a folder\n',
-    'long.txt': { content: long.replace('three', 'THREE'), mode: 0o755 },
-    'new/deep/file.txt': 'hello\nworld\n',
-    'café.txt': 'crème\n',
-    'with space.txt': 'x\n',
-    'big.txt': `${lines(40, 'p')}replaced one\nreplaced two\n${lines(40, 'q')}`,
-  },
-  {
-    'b.txt': aBoth.replace(/\n$/, ''),
-    'src/lib/x.c': code
-      .filter((l) => !l.includes('int d'))
-      .join('')
-      .replace('return 1', 'return 2'),
-    'bin.dat': Buffer.concat([binary, Buffer.from([9, 9])]),
-    'nonl.txt/inner.txt': 'now a folder\n',
-    'long.txt': { content: long.replace('three', 'THREE'), mode: 0o755 },
-    'new/deep/file.txt': 'hello\nworld\n',
-    'café.txt': 'crème\n',
-    'with space.txt': 'x\n',
-    'big.txt': `${lines(40, 'p')}new one\nnew two\nnew three\n${lines(40, 'q')}`,
-  },
+  { ...several, 'big.txt': `${lines(40, 'p')}replaced one\nreplaced two\n${lines(40, 'q')}` },
+  { ...several, 'big.txt': `${lines(40, 'p')}new one\nnew two\nnew three\n${lines(40, 'q')}` },
 ];
 
 function writeSnapshot(dir: string, snapshot: Snapshot): void {
